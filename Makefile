@@ -1,0 +1,42 @@
+# wfauth — PGXS build.  The version comes from wfauth.control only.
+EXTENSION  = wfauth
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = wfauth
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# sql/wfauth.sql is the editable install script; released versions and
+# upgrade scripts (wfauth--A--B.sql) are installed as they are.
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+
+# pg_regress inputs, in order (sql/NAME.sql, expected/NAME.out)
+REGRESS = setup accounts service_accounts groups roles permissions defaults \
+	audit errors
+ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
+
+SHLIB_LINK += -lsodium
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare $(WFAUTH_WERROR)
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "pg_config not found: run 'make test' or 'make demo' (they install what is missing), or set PG_CONFIG" >&2; exit 1
+endif
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
+	cp $< $@
+
+# The two commands of the README: both install what is missing, build,
+# install, and run a throwaway cluster as an unprivileged user.
+.PHONY: test demo bench
+test:
+	@test/harness test
+demo:
+	@test/harness demo
+bench:
+	@test/harness bench

@@ -1,0 +1,143 @@
+/*
+ * catalog.c — direct reads of wfauth's own tables, without SPI.
+ *
+ * The principal context (context.c) and the model triggers read a handful of
+ * rows by a bigint key.  Going through the heap and a btree index directly
+ * costs a few microseconds, works in parallel workers, needs no privileges
+ * on the tables, and sees the latest committed state plus the transaction's
+ * own changes (systable scans use a catalog snapshot).  Tables and indexes
+ * are looked up by name each time, so a dropped and re-created extension is
+ * never read through stale OIDs; the column numbers in wfauth.h are checked
+ * against the table's definition the first time a backend reads it.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "wfauth.h"
+
+typedef struct TableInfo
+{
+	const char *table;
+	const char *index;			/* btree whose first column is a bigint key */
+	AttrNumber	key;			/* that column's number in the table */
+	const char *columns[8];		/* expected names of attnums 1.. */
+} TableInfo;
+
+static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
+	[WFAUTH_PRINCIPALS] = {"principals", "principals_pkey", Anum_principals_id,
+	{"id", "kind", "name", "name_key", "description", "active", "super_admin"}},
+	[WFAUTH_GROUP_MEMBERS] = {"group_members", "group_members_member_idx", Anum_group_members_member_id,
+	{"group_id", "member_id"}},
+	[WFAUTH_PERMISSION_GRANTS] = {"permission_grants", "permission_grants_pkey", Anum_permission_grants_principal_id,
+	{"principal_id", "permission"}},
+	[WFAUTH_ROLE_GRANTS] = {"role_grants", "role_grants_pkey", Anum_role_grants_principal_id,
+	{"principal_id", "role_id"}},
+	[WFAUTH_ROLE_PERMISSIONS] = {"role_permissions", "role_permissions_pkey", Anum_role_permissions_role_id,
+	{"role_id", "permission"}},
+};
+
+static Oid	checked_relid[WFAUTH_TABLE_COUNT];
+
+Oid
+wfauth_schema_oid(bool missing_ok)
+{
+	Oid			nsp = get_namespace_oid("wfauth", true);
+
+	if (!OidIsValid(nsp) && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"wfauth\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION wfauth.")));
+	return nsp;
+}
+
+static Oid
+relation_oid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, wfauth_schema_oid(false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "wfauth relation \"%s\" is missing", name);
+	return relid;
+}
+
+Oid
+wfauth_table_oid(WfauthTable table)
+{
+	return relation_oid(tables[table].table);
+}
+
+static void
+check_columns(WfauthTable table, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	if (checked_relid[table] == RelationGetRelid(rel))
+		return;
+	for (i = 0; i < lengthof(tables[table].columns) && tables[table].columns[i]; i++)
+	{
+		if (i >= desc->natts ||
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), tables[table].columns[i]) != 0)
+			elog(ERROR, "wfauth table \"%s\" does not have the expected column \"%s\" at position %d",
+				 tables[table].table, tables[table].columns[i], i + 1);
+	}
+	checked_relid[table] = RelationGetRelid(rel);
+}
+
+/*
+ * Call callback for every row of table whose key column equals key; returns
+ * the number of rows seen.
+ */
+int
+wfauth_scan_by_id(WfauthTable table, int64 key,
+				  WfauthRowCallback callback, void *arg)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData skey;
+	HeapTuple	tuple;
+	int			n = 0;
+
+	rel = table_open(wfauth_table_oid(table), AccessShareLock);
+	check_columns(table, rel);
+	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
+	scan = systable_beginscan(rel, relation_oid(tables[table].index), true,
+							  NULL, 1, &skey);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		callback(tuple, RelationGetDescr(rel), arg);
+		n++;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+static void
+read_kind(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, Anum_principals_kind, desc, &isnull);
+	char	   *kind = TextDatumGetCString(d);
+
+	*(char *) arg = (strcmp(kind, "user") == 0) ? 'u' :
+		(strcmp(kind, "service") == 0) ? 's' : 'g';
+}
+
+char
+wfauth_principal_kind(int64 id)
+{
+	char		kind = 0;
+
+	wfauth_scan_by_id(WFAUTH_PRINCIPALS, id, read_kind, &kind);
+	return kind;
+}

@@ -1,0 +1,400 @@
+/*
+ * context.c — the cached context of a principal, and the checks built on it.
+ *
+ * A principal's context is everything a check needs: whether it exists and
+ * is active, whether it is a Super Admin, its groups (Everyone included) and
+ * its effective permissions (direct, through roles, through groups and their
+ * roles).  It is loaded once with a few index scans (catalog.c) and kept in
+ * backend memory, so has_permission and can_access touch no table per call.
+ *
+ * Correctness before speed: every change to the model tables fires a
+ * statement trigger (triggers.c) that queues a relcache invalidation of
+ * wfauth.principals.  Other backends process it before their next
+ * transaction starts, this backend at its next command; either way our
+ * callback bumps a generation counter and every cached context older than
+ * it is reloaded on next use.  A load that sees an invalidation arrive
+ * while it runs starts over, so a context never mixes two states.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+
+#include "wfauth.h"
+
+#define CONTEXT_SLOTS 8
+
+typedef struct CachedContext
+{
+	MemoryContext mcxt;			/* owns ctx and its arrays */
+	uint64		generation;
+	WfauthContext *ctx;
+} CachedContext;
+
+static MemoryContext cache_parent = NULL;
+static CachedContext slots[CONTEXT_SLOTS];
+static int	next_victim = 0;
+static uint64 generation = 1;
+static Oid	watched_relid = InvalidOid;
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == watched_relid)
+		generation++;
+}
+
+void
+wfauth_invalidate_contexts(void)
+{
+	generation++;
+}
+
+void
+WfauthContextInit(void)
+{
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+}
+
+/* Growable arrays used while loading, in a short-lived memory context. */
+typedef struct LoadState
+{
+	WfauthContext *ctx;
+	int64	   *ids;			/* group ids, then role ids */
+	int			nids;
+	int			maxids;
+	char	  **perms;
+	int			nperms;
+	int			maxperms;
+} LoadState;
+
+static void
+push_id(LoadState *st, int64 id)
+{
+	if (st->nids == st->maxids)
+	{
+		st->maxids *= 2;
+		st->ids = repalloc(st->ids, st->maxids * sizeof(int64));
+	}
+	st->ids[st->nids++] = id;
+}
+
+static void
+push_permission(LoadState *st, char *perm)
+{
+	if (st->nperms == st->maxperms)
+	{
+		st->maxperms *= 2;
+		st->perms = repalloc(st->perms, st->maxperms * sizeof(char *));
+	}
+	st->perms[st->nperms++] = perm;
+}
+
+static void
+read_principal(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	LoadState  *st = arg;
+	bool		isnull;
+	char	   *kind;
+
+	kind = TextDatumGetCString(heap_getattr(tuple, Anum_principals_kind, desc, &isnull));
+	st->ctx->exists = true;
+	st->ctx->kind = kind[0] == 'u' ? 'u' : kind[0] == 's' ? 's' : 'g';
+	st->ctx->active = DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
+	st->ctx->super_admin = DatumGetBool(heap_getattr(tuple, Anum_principals_super_admin, desc, &isnull));
+}
+
+static void
+read_group(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_group_members_group_id, desc, &isnull)));
+}
+
+static void
+read_role(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_role_grants_role_id, desc, &isnull)));
+}
+
+static void
+read_permission(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	/* permission is column 2 of both permission_grants and role_permissions */
+	push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 2, desc, &isnull)));
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Sort and remove duplicates in place; returns the new length. */
+static int
+unique_ids(int64 *ids, int n)
+{
+	int			i,
+				k = 0;
+
+	qsort(ids, n, sizeof(int64), cmp_int64);
+	for (i = 0; i < n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	return k;
+}
+
+/* Read the context of id into a new memory context under cache_parent. */
+static CachedContext
+load_context(int64 id)
+{
+	MemoryContext loadcxt,
+				oldcxt;
+	LoadState	st;
+	CachedContext result;
+	WfauthContext *ctx;
+	int			ngroups,
+				nroles,
+				i,
+				k;
+
+	loadcxt = AllocSetContextCreate(CurrentMemoryContext, "wfauth context load",
+									ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(loadcxt);
+
+	memset(&st, 0, sizeof(st));
+	st.ctx = palloc0(sizeof(WfauthContext));
+	st.maxids = 16;
+	st.ids = palloc(st.maxids * sizeof(int64));
+	st.maxperms = 32;
+	st.perms = palloc(st.maxperms * sizeof(char *));
+
+	wfauth_scan_by_id(WFAUTH_PRINCIPALS, id, read_principal, &st);
+
+	/* The principal itself, then its groups: the sources of permissions. */
+	if (st.ctx->exists && st.ctx->kind != 'g')
+	{
+		push_id(&st, WFAUTH_EVERYONE_ID);
+		wfauth_scan_by_id(WFAUTH_GROUP_MEMBERS, id, read_group, &st);
+	}
+	ngroups = unique_ids(st.ids, st.nids);
+	st.nids = ngroups;
+
+	if (st.ctx->exists)
+	{
+		for (i = -1; i < ngroups; i++)
+		{
+			int64		source = (i < 0) ? id : st.ids[i];
+
+			wfauth_scan_by_id(WFAUTH_PERMISSION_GRANTS, source, read_permission, &st);
+			wfauth_scan_by_id(WFAUTH_ROLE_GRANTS, source, read_role, &st);
+		}
+		/* role ids follow the group ids in st.ids */
+		nroles = unique_ids(st.ids + ngroups, st.nids - ngroups);
+		for (i = 0; i < nroles; i++)
+			wfauth_scan_by_id(WFAUTH_ROLE_PERMISSIONS, st.ids[ngroups + i],
+							  read_permission, &st);
+	}
+
+	/* Copy the result into its own long-lived memory context. */
+	if (cache_parent == NULL)
+		cache_parent = AllocSetContextCreate(TopMemoryContext, "wfauth principal contexts",
+											 ALLOCSET_SMALL_SIZES);
+	result.mcxt = AllocSetContextCreate(cache_parent, "wfauth principal context",
+										ALLOCSET_SMALL_SIZES);
+	MemoryContextSwitchTo(result.mcxt);
+	ctx = palloc0(sizeof(WfauthContext));
+	*ctx = *st.ctx;
+	ctx->id = id;
+	ctx->ngroups = ngroups;
+	ctx->groups = palloc((ngroups + 1) * sizeof(int64));
+	memcpy(ctx->groups, st.ids, ngroups * sizeof(int64));
+	qsort(st.perms, st.nperms, sizeof(char *), cmp_cstring);
+	ctx->permissions = palloc((st.nperms + 1) * sizeof(char *));
+	for (i = 0, k = 0; i < st.nperms; i++)
+		if (k == 0 || strcmp(ctx->permissions[k - 1], st.perms[i]) != 0)
+			ctx->permissions[k++] = pstrdup(st.perms[i]);
+	ctx->npermissions = k;
+	result.ctx = ctx;
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(loadcxt);
+	return result;
+}
+
+/*
+ * The context of principal_id, from the cache when it is current.  The
+ * pointer stays valid until the next call of this function.
+ */
+const WfauthContext *
+wfauth_context(int64 principal_id)
+{
+	CachedContext fresh;
+	CachedContext *slot = NULL;
+	uint64		start;
+	int			i,
+				tries;
+
+	for (i = 0; i < CONTEXT_SLOTS; i++)
+		if (slots[i].ctx && slots[i].ctx->id == principal_id &&
+			slots[i].generation == generation)
+			return slots[i].ctx;
+
+	if (!OidIsValid(watched_relid))
+		watched_relid = wfauth_table_oid(WFAUTH_PRINCIPALS);
+
+	for (tries = 0;; tries++)
+	{
+		start = generation;
+		fresh = load_context(principal_id);
+		if (generation == start || tries >= 3)
+			break;
+		MemoryContextDelete(fresh.mcxt);
+	}
+	fresh.generation = start;
+
+	/* Reuse this principal's slot or a stale one; else evict round-robin. */
+	for (i = 0; i < CONTEXT_SLOTS && slot == NULL; i++)
+		if (slots[i].ctx == NULL || slots[i].ctx->id == principal_id ||
+			slots[i].generation != generation)
+			slot = &slots[i];
+	if (slot == NULL)
+	{
+		slot = &slots[next_victim];
+		next_victim = (next_victim + 1) % CONTEXT_SLOTS;
+	}
+	if (slot->mcxt)
+		MemoryContextDelete(slot->mcxt);
+	*slot = fresh;
+	return slot->ctx;
+}
+
+bool
+wfauth_context_in_group(const WfauthContext *ctx, int64 group_id)
+{
+	return bsearch(&group_id, ctx->groups, ctx->ngroups, sizeof(int64), cmp_int64) != NULL;
+}
+
+/* Active and holding permission (a Super Admin holds every permission). */
+bool
+wfauth_context_has_permission(const WfauthContext *ctx, const char *permission)
+{
+	if (!ctx->exists || !ctx->active)
+		return false;
+	if (ctx->super_admin)
+		return true;
+	return bsearch(&permission, ctx->permissions, ctx->npermissions,
+				   sizeof(char *), cmp_cstring) != NULL;
+}
+
+/* --- what the acting principal (or DBA) may do ---------------------------- */
+
+static void
+deny(const char *detail_fmt, const char *arg)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied"),
+			 errdetail_internal(detail_fmt, arg)));
+}
+
+/* Refuse when nobody is acting or the acting principal is not active. */
+static const WfauthContext *
+require_actor(void)
+{
+	int64		id = wfauth_current_principal_id();
+	const WfauthContext *ctx;
+
+	if (id == 0)
+	{
+		if (wfauth_actor_is_dba())
+			return NULL;		/* a DBA with no principal: Super Admin rights */
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied"),
+				 errdetail("No principal is authenticated in this transaction."),
+				 errhint("Authenticate with wfauth.authenticate_token(), wfauth.authenticate_session() or wfauth.login() first.")));
+	}
+	ctx = wfauth_context(id);
+	if (!ctx->exists || !ctx->active)
+		deny("%s", "The acting account is deactivated or no longer exists.");
+	return ctx;
+}
+
+/* SQL function: wfauth._require_permission(permission text) */
+PG_FUNCTION_INFO_V1(wfauth_require_permission);
+Datum
+wfauth_require_permission(PG_FUNCTION_ARGS)
+{
+	char	   *permission = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	const WfauthContext *ctx = require_actor();
+
+	if (ctx && !wfauth_context_has_permission(ctx, permission))
+		deny("The acting principal lacks the \"%s\" permission.", permission);
+	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth._require_super_admin() */
+PG_FUNCTION_INFO_V1(wfauth_require_super_admin);
+Datum
+wfauth_require_super_admin(PG_FUNCTION_ARGS)
+{
+	const WfauthContext *ctx = require_actor();
+
+	if (ctx && !ctx->super_admin)
+		deny("%s", "Only a Super Admin may do this.");
+	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth._require_actor() — any active principal, or a DBA */
+PG_FUNCTION_INFO_V1(wfauth_require_actor_sql);
+Datum
+wfauth_require_actor_sql(PG_FUNCTION_ARGS)
+{
+	(void) require_actor();
+	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth._actor_has_permission(permission text) → boolean */
+PG_FUNCTION_INFO_V1(wfauth_actor_has_permission);
+Datum
+wfauth_actor_has_permission(PG_FUNCTION_ARGS)
+{
+	int64		id = wfauth_current_principal_id();
+	char	   *permission = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	if (id == 0)
+		PG_RETURN_BOOL(wfauth_actor_is_dba());
+	PG_RETURN_BOOL(wfauth_context_has_permission(wfauth_context(id), permission));
+}
+
+/* SQL function: wfauth.has_permission(principal bigint, permission text) → boolean */
+PG_FUNCTION_INFO_V1(wfauth_has_permission);
+Datum
+wfauth_has_permission(PG_FUNCTION_ARGS)
+{
+	char	   *permission;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_BOOL(false);
+	permission = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	PG_RETURN_BOOL(wfauth_context_has_permission(wfauth_context(PG_GETARG_INT64(0)),
+												 permission));
+}

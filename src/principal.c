@@ -1,0 +1,186 @@
+/*
+ * principal.c — who is acting: the principal of the current transaction.
+ *
+ * The principal is kept in the setting wfauth.principal, always set with
+ * GUC_ACTION_LOCAL.  That buys exactly the semantics the contract asks for
+ * from PostgreSQL's own machinery: the value ends with the transaction (a
+ * pooled connection never carries it into the next one), ROLLBACK TO
+ * SAVEPOINT restores the previous value, and parallel workers receive it
+ * with the rest of the leader's settings.  A check hook refuses every
+ * assignment that does not come from this file (or from a parallel worker
+ * restoring its leader's state), so SET, set_config(), ALTER ROLE ... SET,
+ * PGOPTIONS and the configuration file cannot forge it.
+ *
+ * "DBA" means a superuser or a member of the role named by wfauth.admin_role.
+ * It is judged on the role the session acts as (PostgreSQL's outer user: the
+ * login role or SET ROLE), which wfauth's own SECURITY DEFINER functions do
+ * not change.
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "wfauth.h"
+
+static char *principal_setting = NULL;
+static char *admin_role_setting = NULL;
+static int64 current_principal = 0;
+static bool principal_assignment_allowed = false;
+
+static bool
+check_principal(char **newval, void **extra, GucSource source)
+{
+	if (principal_assignment_allowed || InitializingParallelWorker ||
+		source == PGC_S_DEFAULT)
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("parameter \"wfauth.principal\" cannot be set directly");
+	GUC_check_errhint("Use wfauth.authenticate_token(), wfauth.authenticate_session(), wfauth.login() or wfauth.set_principal().");
+	return false;
+}
+
+static void
+assign_principal(const char *newval, void *extra)
+{
+	int64		id = 0;
+
+	if (newval != NULL && newval[0] != '\0')
+		id = strtoi64(newval, NULL, 10);
+	current_principal = id;
+}
+
+void
+WfauthPrincipalInit(void)
+{
+	DefineCustomStringVariable("wfauth.principal",
+							   "The acting principal of the current transaction (read-only).",
+							   "Set only by wfauth's authentication functions; it lasts one transaction.",
+							   &principal_setting,
+							   "",
+							   PGC_USERSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE |
+							   GUC_NO_RESET_ALL,
+							   check_principal, assign_principal, NULL);
+
+	DefineCustomStringVariable("wfauth.admin_role",
+							   "Members of this role act as wfauth DBAs (like superusers).",
+							   "Empty means only superusers are wfauth DBAs.",
+							   &admin_role_setting,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+}
+
+int64
+wfauth_current_principal_id(void)
+{
+	return current_principal;
+}
+
+/*
+ * Make id the acting principal until the end of the transaction (0 clears).
+ * Callers have checked that the caller may do so.
+ */
+void
+wfauth_set_principal_id(int64 id)
+{
+	char		buf[32];
+
+	if (id == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, sizeof(buf), INT64_FORMAT, id);
+
+	principal_assignment_allowed = true;
+	PG_TRY();
+	{
+		(void) set_config_option("wfauth.principal", buf,
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, ERROR, false);
+	}
+	PG_FINALLY();
+	{
+		principal_assignment_allowed = false;
+	}
+	PG_END_TRY();
+}
+
+bool
+wfauth_actor_is_dba(void)
+{
+	Oid			role = GetOuterUserId();
+	Oid			admin;
+
+	if (superuser_arg(role))
+		return true;
+	if (admin_role_setting == NULL || admin_role_setting[0] == '\0')
+		return false;
+	admin = get_role_oid(admin_role_setting, true);
+	return OidIsValid(admin) && is_member_of_role(role, admin);
+}
+
+static void
+require_dba(const char *what)
+{
+	if (!wfauth_actor_is_dba())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s", what),
+				 errdetail("Only a superuser or a member of the role named by wfauth.admin_role may do this.")));
+}
+
+/* SQL function: wfauth.current_principal() → bigint */
+PG_FUNCTION_INFO_V1(wfauth_current_principal);
+Datum
+wfauth_current_principal(PG_FUNCTION_ARGS)
+{
+	if (current_principal == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(current_principal);
+}
+
+/*
+ * SQL function: wfauth._set_principal(bigint) — internal, not granted to
+ * PUBLIC; called by wfauth's SECURITY DEFINER functions once they have
+ * authenticated the caller.
+ */
+PG_FUNCTION_INFO_V1(wfauth_set_principal_internal);
+Datum
+wfauth_set_principal_internal(PG_FUNCTION_ARGS)
+{
+	wfauth_set_principal_id(PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0));
+	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth.reset_principal() — DBA only */
+PG_FUNCTION_INFO_V1(wfauth_reset_principal);
+Datum
+wfauth_reset_principal(PG_FUNCTION_ARGS)
+{
+	require_dba("reset the principal");
+	wfauth_set_principal_id(0);
+	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth._require_dba(action text) */
+PG_FUNCTION_INFO_V1(wfauth_require_dba);
+Datum
+wfauth_require_dba(PG_FUNCTION_ARGS)
+{
+	require_dba(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth._acting_role() → name of the session's outer role */
+PG_FUNCTION_INFO_V1(wfauth_acting_role);
+Datum
+wfauth_acting_role(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(GetOuterUserId(), false)));
+}

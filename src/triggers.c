@@ -1,0 +1,207 @@
+/*
+ * triggers.c — the model's invariants, enforced on every write.
+ *
+ * wfauth's functions are the intended way in, but a DBA may write the tables
+ * directly; these triggers keep the model whole either way:
+ *   principals_guard   normalises identifiers; keeps kind and id fixed;
+ *                      protects Everyone; keeps the last active Super Admin
+ *   check_kinds        a column must name a principal of given kinds
+ *   model_changed      queues the invalidation of every cached context
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+
+#include "wfauth.h"
+
+static Datum
+column(HeapTuple tuple, TupleDesc desc, const char *name, bool *isnull)
+{
+	int			attno = SPI_fnumber(desc, name);
+
+	if (attno <= 0)
+		elog(ERROR, "column \"%s\" does not exist", name);
+	return heap_getattr(tuple, attno, desc, isnull);
+}
+
+static char
+kind_code(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	char	   *kind = TextDatumGetCString(heap_getattr(tuple, Anum_principals_kind, desc, &isnull));
+
+	return strcmp(kind, "user") == 0 ? 'u' : strcmp(kind, "service") == 0 ? 's' : 'g';
+}
+
+static bool
+is_active_super_admin(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+
+	return DatumGetBool(heap_getattr(tuple, Anum_principals_super_admin, desc, &isnull)) &&
+		DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
+}
+
+/*
+ * Refuse to leave the model without an active Super Admin.  Locking another
+ * active Super Admin row keeps two concurrent demotions from both passing:
+ * the second waits, re-checks and fails (or the two deadlock, and one fails).
+ */
+static void
+keep_a_super_admin(int64 id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(id)};
+	int			ret;
+
+	SPI_connect();
+	ret = SPI_execute_with_args("SELECT 1 FROM wfauth.principals"
+								" WHERE super_admin AND active AND id <> $1"
+								" LIMIT 1 FOR UPDATE",
+								1, argtypes, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot remove the last active Super Admin"),
+				 errdetail("Account " INT64_FORMAT " is the only active Super Admin.", id),
+				 errhint("Grant Super Admin to another active user first.")));
+	SPI_finish();
+}
+
+/* Trigger function: wfauth._principals_guard(), BEFORE INSERT/UPDATE/DELETE, row */
+PG_FUNCTION_INFO_V1(wfauth_principals_guard);
+Datum
+wfauth_principals_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	oldtup = NULL,
+				newtup = NULL;
+	int64		id;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "wfauth._principals_guard must be a BEFORE ROW trigger");
+	desc = RelationGetDescr(trig->tg_relation);
+
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event) || TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		oldtup = trig->tg_trigtuple;
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
+		newtup = trig->tg_newtuple;
+	else if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+		newtup = trig->tg_trigtuple;
+
+	id = DatumGetInt64(heap_getattr(oldtup ? oldtup : newtup, Anum_principals_id, desc, &isnull));
+
+	if (oldtup && id == WFAUTH_EVERYONE_ID)
+	{
+		char	   *oldname = TextDatumGetCString(heap_getattr(oldtup, Anum_principals_name, desc, &isnull));
+
+		if (newtup == NULL ||
+			strcmp(oldname, TextDatumGetCString(heap_getattr(newtup, Anum_principals_name, desc, &isnull))) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("the built-in group Everyone cannot be deleted or renamed")));
+	}
+
+	if (newtup)
+	{
+		char		kind = kind_code(newtup, desc);
+		char	   *name;
+		int			attno = Anum_principals_name;
+		Datum		value;
+		bool		null = false;
+
+		if (oldtup)
+		{
+			if (kind != kind_code(oldtup, desc))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the kind of a principal cannot change")));
+			if (DatumGetInt64(heap_getattr(newtup, Anum_principals_id, desc, &isnull)) != id)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the id of a principal cannot change")));
+		}
+		else if (id < WFAUTH_FIRST_FREE_ID)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("principal ids below %d are reserved", (int) WFAUTH_FIRST_FREE_ID)));
+
+		name = wfauth_normalize_name(kind, TextDatumGetCString(heap_getattr(newtup, Anum_principals_name, desc, &isnull)));
+		value = CStringGetTextDatum(name);
+		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &attno, &value, &null);
+	}
+
+	if (oldtup && is_active_super_admin(oldtup, desc) &&
+		(newtup == NULL || !is_active_super_admin(newtup, desc)))
+		keep_a_super_admin(id);
+
+	return PointerGetDatum(newtup ? newtup : oldtup);
+}
+
+/*
+ * Trigger function: wfauth._check_kinds(column, kinds [, column, kinds ...])
+ * BEFORE INSERT/UPDATE, row.  Each column must name a principal whose kind
+ * is among kinds ('u' user, 's' service, 'g' group), e.g. ('member_id', 'us').
+ * A missing principal is left to the foreign key.
+ */
+PG_FUNCTION_INFO_V1(wfauth_check_kinds);
+Datum
+wfauth_check_kinds(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	Trigger    *tg;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	int			i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "wfauth._check_kinds must be a row trigger");
+	tg = trig->tg_trigger;
+	if (tg->tgnargs % 2 != 0)
+		elog(ERROR, "wfauth._check_kinds takes pairs of arguments");
+	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	desc = RelationGetDescr(trig->tg_relation);
+
+	for (i = 0; i < tg->tgnargs; i += 2)
+	{
+		bool		isnull;
+		Datum		d = column(tuple, desc, tg->tgargs[i], &isnull);
+		int64		id;
+		char		kind;
+
+		if (isnull)
+			continue;
+		id = DatumGetInt64(d);
+		kind = wfauth_principal_kind(id);
+		if (kind != 0 && strchr(tg->tgargs[i + 1], kind) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("principal " INT64_FORMAT " cannot be used as %s", id, tg->tgargs[i]),
+					 errdetail("%s must name %s.", tg->tgargs[i],
+							   strchr(tg->tgargs[i + 1], 'g') ? "a group" : "a user or service account")));
+	}
+	return PointerGetDatum(tuple);
+}
+
+/* Trigger function: wfauth._model_changed(), AFTER any change, per statement */
+PG_FUNCTION_INFO_V1(wfauth_model_changed);
+Datum
+wfauth_model_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "wfauth._model_changed must be called as a trigger");
+	CacheInvalidateRelcacheByRelid(wfauth_table_oid(WFAUTH_PRINCIPALS));
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,30 @@
+/*
+ * wfauth.c — module entry point: wires the subsystems together.
+ *
+ * What lives where:
+ *   principal.c  who is acting (the transaction's principal, DBA test)
+ *   context.c    cached context of a principal; permission checks
+ *   catalog.c    direct reads of wfauth's tables for the hot paths
+ *   accounts.c   identifier rules (e-mails, service accounts, groups)
+ *   triggers.c   model invariants enforced on every write
+ *   passwords.c  argon2id password hashing
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "wfauth.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	WfauthPrincipalInit();
+	WfauthContextInit();
+	WfauthPasswordsInit();
+	MarkGUCPrefixReserved("wfauth");
+}
