@@ -11,7 +11,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 # pg_regress inputs, in order (sql/NAME.sql, expected/NAME.out)
-REGRESS = setup accounts service_accounts groups roles permissions defaults \
+REGRESS = setup principal accounts service_accounts groups roles permissions defaults \
 	audit errors
 ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)

@@ -216,6 +216,9 @@ DECLARE
     v_key text := wfauth._account_key(identifier);
     v_id bigint;
 BEGIN
+    IF identifier IS NULL THEN
+        RAISE EXCEPTION 'account identifier must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF lock THEN
         SELECT id INTO v_id FROM wfauth.principals
          WHERE kind <> 'group' AND name_key = v_key FOR KEY SHARE;
@@ -236,6 +239,9 @@ DECLARE
     v_key text := lower(btrim(name));
     v_id bigint;
 BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'group name must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF lock THEN
         SELECT id INTO v_id FROM wfauth.principals
          WHERE kind = 'group' AND name_key = v_key FOR KEY SHARE;
@@ -351,14 +357,19 @@ CREATE FUNCTION wfauth._create_account(kind text, name text, description text, p
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_name text := wfauth._account_key(name);
+    v_name text;
     v_id bigint;
 BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'an account needs an identifier' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF (kind = 'user') <> (strpos(name, '@') > 0) THEN
-        RAISE EXCEPTION 'invalid % identifier "%"', kind, name USING ERRCODE = 'invalid_parameter_value',
+        RAISE EXCEPTION 'invalid % identifier "%"', replace(kind, 'service', 'service account'), name
+            USING ERRCODE = 'invalid_parameter_value',
             DETAIL = CASE kind WHEN 'user' THEN 'A user account is named by its e-mail address.'
                                ELSE 'A service account name contains no "@".' END;
     END IF;
+    v_name := wfauth._account_key(name);
     IF EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.kind <> 'group' AND p.name_key = v_name) THEN
         RAISE EXCEPTION 'account "%" already exists', v_name USING ERRCODE = 'unique_violation';
     END IF;
@@ -374,7 +385,7 @@ BEGIN
         SELECT d.group_id, v_id FROM wfauth.new_user_groups d;
     END IF;
     PERFORM wfauth._attach(v_id, groups, roles, permissions);
-    PERFORM wfauth._audit('create_' || kind, v_name,
+    PERFORM wfauth._audit(CASE kind WHEN 'user' THEN 'create_user' ELSE 'create_service_account' END, v_name,
         jsonb_build_object('id', v_id, 'groups', coalesce(groups, '{}'), 'roles', coalesce(roles, '{}'),
                            'permissions', coalesce(permissions, '{}'), 'password', password IS NOT NULL));
     RETURN v_id;
@@ -518,6 +529,9 @@ DECLARE
     v_id bigint;
 BEGIN
     PERFORM wfauth._require_permission('accounts');
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'a group needs a name' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF EXISTS (SELECT 1 FROM wfauth.principals p
                 WHERE p.kind = 'group' AND p.name_key = lower(btrim(create_group.name))) THEN
         RAISE EXCEPTION 'group "%" already exists', btrim(name) USING ERRCODE = 'unique_violation';

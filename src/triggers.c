@@ -31,13 +31,19 @@ column(HeapTuple tuple, TupleDesc desc, const char *name, bool *isnull)
 	return heap_getattr(tuple, attno, desc, isnull);
 }
 
+/* 'u', 's', 'g', or 0 for a NULL or unknown kind (the CHECK rejects those) */
 static char
 kind_code(HeapTuple tuple, TupleDesc desc)
 {
 	bool		isnull;
-	char	   *kind = TextDatumGetCString(heap_getattr(tuple, Anum_principals_kind, desc, &isnull));
+	Datum		d = heap_getattr(tuple, Anum_principals_kind, desc, &isnull);
+	char	   *kind;
 
-	return strcmp(kind, "user") == 0 ? 'u' : strcmp(kind, "service") == 0 ? 's' : 'g';
+	if (isnull)
+		return 0;
+	kind = TextDatumGetCString(d);
+	return strcmp(kind, "user") == 0 ? 'u' : strcmp(kind, "service") == 0 ? 's' :
+		strcmp(kind, "group") == 0 ? 'g' : 0;
 }
 
 static bool
@@ -107,8 +113,9 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 	{
 		char	   *oldname = TextDatumGetCString(heap_getattr(oldtup, Anum_principals_name, desc, &isnull));
 
-		if (newtup == NULL ||
-			strcmp(oldname, TextDatumGetCString(heap_getattr(newtup, Anum_principals_name, desc, &isnull))) != 0)
+		Datum		newname = newtup ? heap_getattr(newtup, Anum_principals_name, desc, &isnull) : (Datum) 0;
+
+		if (newtup == NULL || isnull || strcmp(oldname, TextDatumGetCString(newname)) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("the built-in group Everyone cannot be deleted or renamed")));
@@ -117,10 +124,9 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 	if (newtup)
 	{
 		char		kind = kind_code(newtup, desc);
-		char	   *name;
 		int			attno = Anum_principals_name;
 		Datum		value;
-		bool		null = false;
+		bool		null;
 
 		if (oldtup)
 		{
@@ -138,9 +144,13 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("principal ids below %d are reserved", (int) WFAUTH_FIRST_FREE_ID)));
 
-		name = wfauth_normalize_name(kind, TextDatumGetCString(heap_getattr(newtup, Anum_principals_name, desc, &isnull)));
-		value = CStringGetTextDatum(name);
-		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &attno, &value, &null);
+		/* NULLs and unknown kinds are left to the NOT NULL and CHECK constraints */
+		value = heap_getattr(newtup, Anum_principals_name, desc, &null);
+		if (!null && kind != 0)
+		{
+			value = CStringGetTextDatum(wfauth_normalize_name(kind, TextDatumGetCString(value)));
+			newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &attno, &value, &null);
+		}
 	}
 
 	if (oldtup && is_active_super_admin(oldtup, desc) &&
@@ -190,7 +200,9 @@ wfauth_check_kinds(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("principal " INT64_FORMAT " cannot be used as %s", id, tg->tgargs[i]),
 					 errdetail("%s must name %s.", tg->tgargs[i],
-							   strchr(tg->tgargs[i + 1], 'g') ? "a group" : "a user or service account")));
+							   strcmp(tg->tgargs[i + 1], "g") == 0 ? "a group" :
+							   strcmp(tg->tgargs[i + 1], "u") == 0 ? "a user account" :
+							   "a user or service account")));
 	}
 	return PointerGetDatum(tuple);
 }
