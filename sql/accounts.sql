@@ -1,11 +1,11 @@
 -- User accounts: creation, normalisation, activation, deletion, Super Admin.
 \set VERBOSITY terse
-SELECT wfauth.create_user('Dana@Example.COM') AS dana \gset
-SELECT name, kind, active, super_admin FROM wfauth.principals WHERE id = :dana;
+SELECT wfauth.create_user('Dora@Example.COM') AS dora \gset
+SELECT name, kind, active, super_admin FROM wfauth.principals WHERE id = :dora;
 -- any letter case finds the account
-SELECT wfauth.account_id('DANA@example.com') = :dana AS same_account;
+SELECT wfauth.account_id('DORA@example.com') = :dora AS same_account;
 -- the same e-mail in another case is a duplicate
-SELECT try($$SELECT wfauth.create_user('dana@EXAMPLE.com')$$);
+SELECT try($$SELECT wfauth.create_user('dora@EXAMPLE.com')$$);
 -- malformed e-mail addresses
 SELECT e, try(format('SELECT wfauth.create_user(%L)', e))
   FROM unnest(ARRAY['no-at-sign', 'two@@example.com', 'sp ace@example.com', '@example.com',
@@ -20,13 +20,13 @@ SELECT try($$SELECT wfauth.create_user('frank@example.com', 'short')$$);
 SELECT count(*) FROM wfauth.principals WHERE name = 'frank@example.com';
 
 -- deactivation: an inactive account holds no permission
-SELECT wfauth.grant_permission('dashboards', '{dana@example.com}');
-SELECT wfauth.has_permission(:dana, 'dashboards') AS active_has;
-SELECT wfauth.set_active('dana@example.com', false);
-SELECT wfauth.has_permission(:dana, 'dashboards') AS inactive_has;
-SELECT count(*) AS inactive_rows FROM wfauth.effective_permissions(:dana);
-SELECT wfauth.set_active('DANA@example.com', true);
-SELECT wfauth.has_permission(:dana, 'dashboards') AS reactivated_has;
+SELECT wfauth.grant_permission('dashboards', '{dora@example.com}');
+SELECT wfauth.has_permission(:dora, 'dashboards') AS active_has;
+SELECT wfauth.set_active('dora@example.com', false);
+SELECT wfauth.has_permission(:dora, 'dashboards') AS inactive_has;
+SELECT count(*) AS inactive_rows FROM wfauth.effective_permissions(:dora);
+SELECT wfauth.set_active('DORA@example.com', true);
+SELECT wfauth.has_permission(:dora, 'dashboards') AS reactivated_has;
 
 -- deletion takes memberships and grants along; ids are never reused
 SELECT wfauth.create_user('gone@example.com', permissions => '{logs}') AS gone \gset
@@ -50,7 +50,7 @@ SELECT try($$SELECT wfauth.delete_account('erin@example.com')$$);
 SELECT try($$UPDATE wfauth.principals SET super_admin = false WHERE name = 'erin@example.com'$$);
 SELECT try($$DELETE FROM wfauth.principals WHERE name = 'erin@example.com'$$);
 -- with a second Super Admin, the first may go
-SELECT wfauth.grant_super_admin('dana@example.com');
+SELECT wfauth.grant_super_admin('dora@example.com');
 SELECT wfauth.revoke_super_admin('erin@example.com');
 SELECT name FROM wfauth.principals WHERE super_admin ORDER BY name;
 
@@ -58,7 +58,7 @@ SELECT name FROM wfauth.principals WHERE super_admin ORDER BY name;
 SELECT wfauth.create_user('admin@example.com', permissions => '{accounts}');
 BEGIN;
 SELECT wfauth.set_principal('admin@example.com');
-SELECT try($$SELECT wfauth.set_active('dana@example.com', false)$$);
+SELECT try($$SELECT wfauth.set_active('dora@example.com', false)$$);
 SELECT try($$SELECT wfauth.grant_super_admin('admin@example.com')$$);
 SELECT try($$SELECT wfauth.set_active('erin@example.com', false)$$);
 ROLLBACK;

@@ -13,6 +13,7 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA wfauth TO wfauth_regress_app, wfauth_regress_ops;
+CREATE SCHEMA appdata AUTHORIZATION wfauth_regress_app;
 CREATE FUNCTION public.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE sql;

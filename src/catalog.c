@@ -42,6 +42,10 @@ static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
 	{"principal_id", "role_id"}},
 	[WFAUTH_ROLE_PERMISSIONS] = {"role_permissions", "role_permissions_pkey", Anum_role_permissions_role_id,
 	{"role_id", "permission"}},
+	[WFAUTH_KINDS] = {"kinds", "kinds_pkey", Anum_kinds_id,
+	{"id", "name", "permission"}},
+	[WFAUTH_SETTINGS] = {"settings", "settings_pkey", 1,
+	{"singleton", "new_object_access"}},
 };
 
 static Oid	checked_relid[WFAUTH_TABLE_COUNT];
@@ -112,6 +116,28 @@ wfauth_scan_by_id(WfauthTable table, int64 key,
 	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
 	scan = systable_beginscan(rel, relation_oid(tables[table].index), true,
 							  NULL, 1, &skey);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		callback(tuple, RelationGetDescr(rel), arg);
+		n++;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/* Call callback for every row of table (small tables only). */
+int
+wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int			n = 0;
+
+	rel = table_open(wfauth_table_oid(table), AccessShareLock);
+	check_columns(table, rel);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		callback(tuple, RelationGetDescr(rel), arg);

@@ -2,9 +2,10 @@
  * context.c — the cached context of a principal, and the checks built on it.
  *
  * A principal's context is everything a check needs: whether it exists and
- * is active, whether it is a Super Admin, its groups (Everyone included) and
- * its effective permissions (direct, through roles, through groups and their
- * roles).  It is loaded once with a few index scans (catalog.c) and kept in
+ * is active, whether it is a Super Admin, its groups (Everyone included), its
+ * effective permissions (direct, through roles, through groups and their
+ * roles) and, per object kind, whether it holds that kind's permission.
+ * The security preference and the kinds are cached the same way ("shared").  It is loaded once with a few index scans (catalog.c) and kept in
  * backend memory, so has_permission and can_access touch no table per call.
  *
  * Correctness before speed: every change to the model tables fires a
@@ -37,8 +38,13 @@ typedef struct CachedContext
 static MemoryContext cache_parent = NULL;
 static CachedContext slots[CONTEXT_SLOTS];
 static int	next_victim = 0;
+static CachedContext *last_hit = NULL;
 static uint64 generation = 1;
 static Oid	watched_relid = InvalidOid;
+
+static MemoryContext shared_mcxt = NULL;
+static WfauthShared *shared = NULL;
+static uint64 shared_generation = 0;
 
 static void
 relcache_callback(Datum arg, Oid relid)
@@ -161,6 +167,116 @@ unique_ids(int64 *ids, int n)
 	return k;
 }
 
+/* --- settings and kinds ---------------------------------------------------- */
+
+typedef struct KindList
+{
+	int			n;
+	int			max;
+	WfauthKind *kinds;
+} KindList;
+
+static void
+read_kind_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	KindList   *list = arg;
+	bool		isnull;
+	WfauthKind *k;
+
+	if (list->n == list->max)
+	{
+		list->max *= 2;
+		list->kinds = repalloc(list->kinds, list->max * sizeof(WfauthKind));
+	}
+	k = &list->kinds[list->n++];
+	k->id = DatumGetInt16(heap_getattr(tuple, Anum_kinds_id, desc, &isnull));
+	k->name = TextDatumGetCString(heap_getattr(tuple, Anum_kinds_name, desc, &isnull));
+	k->permission = TextDatumGetCString(heap_getattr(tuple, Anum_kinds_permission, desc, &isnull));
+}
+
+static void
+read_settings_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+	char	   *pref = TextDatumGetCString(heap_getattr(tuple, Anum_settings_new_object_access,
+													   desc, &isnull));
+
+	((WfauthShared *) arg)->creator_only = (strcmp(pref, "everyone") != 0);
+}
+
+static void
+ensure_watched(void)
+{
+	if (!OidIsValid(watched_relid))
+		watched_relid = wfauth_table_oid(WFAUTH_PRINCIPALS);
+}
+
+/* The security preference and the kinds, current as of this command. */
+const WfauthShared *
+wfauth_shared(void)
+{
+	MemoryContext mcxt,
+				oldcxt;
+	WfauthShared *result;
+	KindList	list;
+	uint64		start;
+
+	if (shared != NULL && shared_generation == generation)
+		return shared;
+	ensure_watched();
+
+	do
+	{
+		start = generation;
+		mcxt = AllocSetContextCreate(TopMemoryContext, "wfauth settings and kinds",
+									 ALLOCSET_SMALL_SIZES);
+		oldcxt = MemoryContextSwitchTo(mcxt);
+		result = palloc0(sizeof(WfauthShared));
+		result->creator_only = true;	/* fail closed if the row is missing */
+		wfauth_scan_all(WFAUTH_SETTINGS, read_settings_row, result);
+		list.n = 0;
+		list.max = 8;
+		list.kinds = palloc(list.max * sizeof(WfauthKind));
+		wfauth_scan_all(WFAUTH_KINDS, read_kind_row, &list);
+		result->nkinds = list.n;
+		result->kinds = list.kinds;
+		MemoryContextSwitchTo(oldcxt);
+		if (generation != start)
+			MemoryContextDelete(mcxt);
+	} while (generation != start);
+
+	if (shared_mcxt)
+		MemoryContextDelete(shared_mcxt);
+	shared_mcxt = mcxt;
+	shared = result;
+	shared_generation = start;
+	return shared;
+}
+
+const WfauthKind *
+wfauth_kind_by_name(const char *name)
+{
+	const WfauthShared *s = wfauth_shared();
+	int			i;
+
+	for (i = 0; i < s->nkinds; i++)
+		if (strcmp(s->kinds[i].name, name) == 0)
+			return &s->kinds[i];
+	return NULL;
+}
+
+const WfauthKind *
+wfauth_kind_by_id(int16 id)
+{
+	const WfauthShared *s = wfauth_shared();
+	int			i;
+
+	for (i = 0; i < s->nkinds; i++)
+		if (s->kinds[i].id == id)
+			return &s->kinds[i];
+	return NULL;
+}
+
 /* Read the context of id into a new memory context under cache_parent. */
 static CachedContext
 load_context(int64 id)
@@ -232,6 +348,26 @@ load_context(int64 id)
 		if (k == 0 || strcmp(ctx->permissions[k - 1], st.perms[i]) != 0)
 			ctx->permissions[k++] = pstrdup(st.perms[i]);
 	ctx->npermissions = k;
+
+	/* what an ACL entry may name to match: the principal and its groups */
+	ctx->match = palloc((ngroups + 1) * sizeof(int64));
+	memcpy(ctx->match, st.ids, ngroups * sizeof(int64));
+	ctx->match[ngroups] = id;
+	ctx->nmatch = unique_ids(ctx->match, ngroups + 1);
+
+	/* per kind id: does it hold that kind's permission? */
+	{
+		const WfauthShared *s = wfauth_shared();
+		int			maxid = 0;
+
+		for (i = 0; i < s->nkinds; i++)
+			maxid = Max(maxid, s->kinds[i].id);
+		ctx->nkinds = maxid + 1;
+		ctx->kind_permitted = palloc0(ctx->nkinds * sizeof(bool));
+		for (i = 0; i < s->nkinds; i++)
+			ctx->kind_permitted[s->kinds[i].id] =
+				wfauth_context_has_permission(ctx, s->kinds[i].permission);
+	}
 	result.ctx = ctx;
 
 	MemoryContextSwitchTo(oldcxt);
@@ -252,13 +388,20 @@ wfauth_context(int64 principal_id)
 	int			i,
 				tries;
 
+	/* the per-row case: the same principal as last time */
+	if (last_hit && last_hit->ctx && last_hit->ctx->id == principal_id &&
+		last_hit->generation == generation)
+		return last_hit->ctx;
+
 	for (i = 0; i < CONTEXT_SLOTS; i++)
 		if (slots[i].ctx && slots[i].ctx->id == principal_id &&
 			slots[i].generation == generation)
+		{
+			last_hit = &slots[i];
 			return slots[i].ctx;
+		}
 
-	if (!OidIsValid(watched_relid))
-		watched_relid = wfauth_table_oid(WFAUTH_PRINCIPALS);
+	ensure_watched();
 
 	for (tries = 0;; tries++)
 	{
@@ -283,6 +426,7 @@ wfauth_context(int64 principal_id)
 	if (slot->mcxt)
 		MemoryContextDelete(slot->mcxt);
 	*slot = fresh;
+	last_hit = slot;
 	return slot->ctx;
 }
 

@@ -8,6 +8,9 @@
  *   accounts.c   identifier rules (e-mails, service accounts, groups)
  *   triggers.c   model invariants enforced on every write
  *   passwords.c  argon2id password hashing
+ *   acl.c        the wfauth.acl type
+ *   access.c     the access decision: can_access
+ *   protect.c    row triggers on protected tables
  */
 #include "postgres.h"
 

@@ -30,6 +30,8 @@ typedef enum WfauthTable
 	WFAUTH_PERMISSION_GRANTS,
 	WFAUTH_ROLE_GRANTS,
 	WFAUTH_ROLE_PERMISSIONS,
+	WFAUTH_KINDS,
+	WFAUTH_SETTINGS,
 	WFAUTH_TABLE_COUNT
 } WfauthTable;
 
@@ -51,6 +53,12 @@ typedef enum WfauthTable
 /* role_permissions(role_id, permission) */
 #define Anum_role_permissions_role_id		1
 #define Anum_role_permissions_permission	2
+/* kinds(id smallint, name, permission) */
+#define Anum_kinds_id			1
+#define Anum_kinds_name			2
+#define Anum_kinds_permission	3
+/* settings(singleton, new_object_access) */
+#define Anum_settings_new_object_access	2
 
 typedef void (*WfauthRowCallback) (HeapTuple tuple, TupleDesc desc, void *arg);
 
@@ -58,9 +66,10 @@ extern Oid	wfauth_schema_oid(bool missing_ok);
 extern Oid	wfauth_table_oid(WfauthTable table);
 extern int	wfauth_scan_by_id(WfauthTable table, int64 key,
 							  WfauthRowCallback callback, void *arg);
+extern int	wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg);
 extern char wfauth_principal_kind(int64 id);	/* 'u', 's', 'g' or 0 */
 
-/* --- context.c: the cached context of a principal ------------------------ */
+/* --- context.c: cached context of a principal, and shared settings ------ */
 typedef struct WfauthContext
 {
 	int64		id;
@@ -70,15 +79,69 @@ typedef struct WfauthContext
 	char		kind;			/* 'u' user, 's' service, 'g' group */
 	int			ngroups;
 	int64	   *groups;			/* sorted; Everyone included for accounts */
+	int			nmatch;
+	int64	   *match;			/* sorted: the principal itself and its groups */
 	int			npermissions;
 	char	  **permissions;	/* sorted, distinct */
+	int			nkinds;
+	bool	   *kind_permitted; /* by kind id: holds that kind's permission */
 } WfauthContext;
+
+typedef struct WfauthKind
+{
+	int16		id;
+	char	   *name;
+	char	   *permission;
+} WfauthKind;
+
+/* Settings and kinds, cached under the same invalidation as contexts. */
+typedef struct WfauthShared
+{
+	bool		creator_only;	/* new_object_access = 'creator' */
+	int			nkinds;
+	WfauthKind *kinds;
+} WfauthShared;
 
 extern void WfauthContextInit(void);
 extern const WfauthContext *wfauth_context(int64 principal_id);
+extern const WfauthShared *wfauth_shared(void);
+extern const WfauthKind *wfauth_kind_by_name(const char *name);
+extern const WfauthKind *wfauth_kind_by_id(int16 id);
 extern bool wfauth_context_has_permission(const WfauthContext *ctx, const char *permission);
 extern bool wfauth_context_in_group(const WfauthContext *ctx, int64 group_id);
 extern void wfauth_invalidate_contexts(void);
+
+/* --- acl.c: the wfauth.acl type --------------------------------------------- */
+/*
+ * A wfauth.acl is a varlena: after the length word, a 16-byte header and
+ * nentries int64 entries, each (principal id << 1) | modify, sorted by
+ * principal, one per principal.  Readers go through memcpy, so a value stored
+ * with a short (1-byte) header is read in place, unaligned, without a copy.
+ */
+typedef struct WfauthAclHeader
+{
+	uint8		version;
+	uint8		flags;
+	int16		kind;
+	int32		nentries;
+	int64		creator;		/* 0 when unknown */
+} WfauthAclHeader;
+
+#define WFAUTH_ACL_VERSION 1
+#define WFAUTH_ACL_MAX_ENTRIES (1 << 20)
+#define WfauthAclEntryPrincipal(e)	((e) >> 1)
+#define WfauthAclEntryModify(e)		(((e) & 1) != 0)
+#define WfauthAclMakeEntry(id, modify)	(((id) << 1) | ((modify) ? 1 : 0))
+
+extern void wfauth_acl_header(struct varlena *acl, WfauthAclHeader *hdr);
+extern int64 wfauth_acl_entry(struct varlena *acl, int i);
+extern struct varlena *wfauth_acl_build(int16 kind, int64 creator, int n, int64 *entries);
+extern struct varlena *wfauth_acl_build_checked(int16 kind, int64 creator, int n,
+												int64 *entries, int errcode_value);
+
+/* --- access.c: the decision ------------------------------------------------- */
+extern bool wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify);
+extern bool wfauth_mode_is_modify(Oid mode);
 
 /* --- passwords.c: argon2id hashing --------------------------------------- */
 extern void WfauthPasswordsInit(void);

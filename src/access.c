@@ -1,0 +1,117 @@
+/*
+ * access.c — the access decision, and can_access for row-level security.
+ *
+ * For an active principal P and an object whose ACL has kind K:
+ *   view(P, O)   = P is Super Admin, or an entry names P or a group of P
+ *   modify(P, O) = P is Super Admin, or P holds K's permission and a
+ *                  modify entry names P or a group of P
+ * Entries are sorted by principal and so is the context's match set (P and
+ * its groups), so the check is one merge walk over two short sorted arrays:
+ * no table access, no allocation, nothing that depends on the row can fail.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_enum.h"
+#include "fmgr.h"
+#include "utils/syscache.h"
+
+#include "wfauth.h"
+
+static Oid	view_oid = InvalidOid;
+static Oid	modify_oid = InvalidOid;
+
+/* Map a wfauth.access_mode value (an enum OID) to modify or view. */
+bool
+wfauth_mode_is_modify(Oid mode)
+{
+	HeapTuple	tuple;
+	bool		modify;
+
+	if (mode == modify_oid)
+		return true;
+	if (mode == view_oid)
+		return false;
+	tuple = SearchSysCache1(ENUMOID, ObjectIdGetDatum(mode));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "invalid access mode %u", mode);
+	modify = strcmp(NameStr(((Form_pg_enum) GETSTRUCT(tuple))->enumlabel), "modify") == 0;
+	ReleaseSysCache(tuple);
+	if (modify)
+		modify_oid = mode;
+	else
+		view_oid = mode;
+	return modify;
+}
+
+bool
+wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
+{
+	WfauthAclHeader hdr;
+	const char *entries;
+	int			i = 0,
+				j = 0;
+
+	if (!ctx->exists || !ctx->active)
+		return false;
+	if (ctx->super_admin)
+		return true;
+	wfauth_acl_header(acl, &hdr);
+	if (modify && (hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
+		return false;
+
+	entries = VARDATA_ANY(acl) + sizeof(WfauthAclHeader);
+	while (i < hdr.nentries && j < ctx->nmatch)
+	{
+		int64		e;
+		int64		id;
+
+		memcpy(&e, entries + i * sizeof(int64), sizeof(int64));
+		id = WfauthAclEntryPrincipal(e);
+		if (id < ctx->match[j])
+			i++;
+		else if (id > ctx->match[j])
+			j++;
+		else
+		{
+			if (!modify || WfauthAclEntryModify(e))
+				return true;
+			i++;
+			j++;
+		}
+	}
+	return false;
+}
+
+/*
+ * SQL function: wfauth.can_access(principal bigint, object wfauth.acl,
+ *                                 mode wfauth.access_mode) → boolean
+ * False (not NULL) for a NULL principal, object or mode.
+ */
+PG_FUNCTION_INFO_V1(wfauth_can_access);
+Datum
+wfauth_can_access(PG_FUNCTION_ARGS)
+{
+	struct varlena *acl;
+	bool		result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_BOOL(false);
+	acl = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(1));
+	result = wfauth_decide(wfauth_context(PG_GETARG_INT64(0)), acl,
+						   wfauth_mode_is_modify(PG_GETARG_OID(2)));
+	PG_FREE_IF_COPY(acl, 1);
+	PG_RETURN_BOOL(result);
+}
+
+/*
+ * SQL function: wfauth.acting_as_dba() → boolean
+ * True when nobody is authenticated and the session's role is a DBA: the
+ * case in which policies let a DBA act with Super Admin rights.
+ */
+PG_FUNCTION_INFO_V1(wfauth_acting_as_dba);
+Datum
+wfauth_acting_as_dba(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(wfauth_current_principal_id() == 0 && wfauth_actor_is_dba());
+}

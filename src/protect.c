@@ -1,0 +1,133 @@
+/*
+ * protect.c — the row triggers wfauth.protect() puts on a protected table.
+ *
+ *   _acl_on_insert(kind)  sets each new row's ACL from the security preference
+ *                         and the acting principal; whatever the client wrote
+ *                         in the column is replaced
+ *   _acl_on_update()      lets the ACL change only for a principal with modify
+ *                         access to the object (or a Super Admin, or a DBA with
+ *                         no principal), never changes kind or creator, and
+ *                         never leaves the object with no entry
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/rel.h"
+
+#include "wfauth.h"
+
+static int
+acl_attno(Relation rel)
+{
+	int			attno = SPI_fnumber(RelationGetDescr(rel), "acl");
+
+	if (attno <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("protected table \"%s\" has no column \"acl\"", RelationGetRelationName(rel))));
+	return attno;
+}
+
+static TriggerData *
+row_trigger(FunctionCallInfo fcinfo, const char *name)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "%s must be a BEFORE ROW trigger", name);
+	return trig;
+}
+
+/* Trigger function: wfauth._acl_on_insert(kind) */
+PG_FUNCTION_INFO_V1(wfauth_acl_on_insert);
+Datum
+wfauth_acl_on_insert(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = row_trigger(fcinfo, "wfauth._acl_on_insert");
+	const WfauthKind *kind;
+	int64		creator = wfauth_current_principal_id();
+	int64		entry;
+	int			n = 0;
+	int			attno;
+	Datum		value;
+	bool		isnull = false;
+
+	if (trig->tg_trigger->tgnargs != 1)
+		elog(ERROR, "wfauth._acl_on_insert takes the object kind");
+	kind = wfauth_kind_by_name(trig->tg_trigger->tgargs[0]);
+	if (kind == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("unknown object kind \"%s\"", trig->tg_trigger->tgargs[0])));
+
+	if (!wfauth_shared()->creator_only)
+		entry = WfauthAclMakeEntry(WFAUTH_EVERYONE_ID, true), n = 1;
+	else if (creator != 0)
+		entry = WfauthAclMakeEntry(creator, true), n = 1;
+	/* else: "creator" with nobody acting: no entry; only Super Admins see it */
+
+	attno = acl_attno(trig->tg_relation);
+	value = PointerGetDatum(wfauth_acl_build(kind->id, creator, n, &entry));
+	return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_trigtuple,
+													 RelationGetDescr(trig->tg_relation),
+													 1, &attno, &value, &isnull));
+}
+
+/* Trigger function: wfauth._acl_on_update() */
+PG_FUNCTION_INFO_V1(wfauth_acl_on_update);
+Datum
+wfauth_acl_on_update(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = row_trigger(fcinfo, "wfauth._acl_on_update");
+	TupleDesc	desc = RelationGetDescr(trig->tg_relation);
+	int			attno = acl_attno(trig->tg_relation);
+	bool		oldnull,
+				newnull;
+	Datum		olddatum = heap_getattr(trig->tg_trigtuple, attno, desc, &oldnull);
+	Datum		newdatum = heap_getattr(trig->tg_newtuple, attno, desc, &newnull);
+	struct varlena *oldacl = NULL,
+			   *newacl;
+	WfauthAclHeader oldhdr,
+				newhdr;
+	int64		principal;
+
+	if (newnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("the access list of a protected object cannot be null")));
+	newacl = PG_DETOAST_DATUM_PACKED(newdatum);
+	if (!oldnull)
+	{
+		oldacl = PG_DETOAST_DATUM_PACKED(olddatum);
+		if (VARSIZE_ANY_EXHDR(oldacl) == VARSIZE_ANY_EXHDR(newacl) &&
+			memcmp(VARDATA_ANY(oldacl), VARDATA_ANY(newacl), VARSIZE_ANY_EXHDR(oldacl)) == 0)
+			return PointerGetDatum(trig->tg_newtuple);	/* unchanged */
+		wfauth_acl_header(oldacl, &oldhdr);
+	}
+	wfauth_acl_header(newacl, &newhdr);
+
+	/* who may change it: modify access to the object as it was */
+	principal = wfauth_current_principal_id();
+	if (principal == 0 ? !wfauth_actor_is_dba() :
+		(oldnull || !wfauth_decide(wfauth_context(principal), oldacl, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to change the access list of this object"),
+				 errdetail("Changing an access list needs modify access to the object, or Super Admin.")));
+
+	if (!oldnull && (newhdr.kind != oldhdr.kind || newhdr.creator != oldhdr.creator))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the kind and creator of an object cannot change")));
+	if (newhdr.nentries == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an access list cannot be left with no entry"),
+				 errdetail("That would orphan the object: only Super Admins could reach it."),
+				 errhint("Grant access to someone else before revoking the last entry.")));
+	return PointerGetDatum(trig->tg_newtuple);
+}
