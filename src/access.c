@@ -44,8 +44,12 @@ wfauth_mode_is_modify(Oid mode)
 	return modify;
 }
 
-bool
-wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
+/*
+ * The decision for one ACL.  Inline: it is the body of can_access, run once
+ * per row of a protected table.
+ */
+static inline bool
+decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 {
 	WfauthAclHeader hdr;
 	const char *entries;
@@ -56,7 +60,9 @@ wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 		return false;
 	if (ctx->super_admin)
 		return true;
-	wfauth_acl_header(acl, &hdr);
+	memcpy(&hdr, VARDATA_ANY(acl), sizeof(hdr));
+	if (unlikely(VARSIZE_ANY_EXHDR(acl) != sizeof(hdr) + (Size) hdr.nentries * sizeof(int64)))
+		wfauth_acl_header(acl, &hdr);	/* raises the corruption error */
 	if (modify && (hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
 		return false;
 
@@ -83,6 +89,12 @@ wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 	return false;
 }
 
+bool
+wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
+{
+	return decide(ctx, acl, modify);
+}
+
 /*
  * SQL function: wfauth.can_access(principal bigint, object wfauth.acl,
  *                                 mode wfauth.access_mode) → boolean
@@ -92,15 +104,24 @@ PG_FUNCTION_INFO_V1(wfauth_can_access);
 Datum
 wfauth_can_access(PG_FUNCTION_ARGS)
 {
+	struct varlena *raw;
 	struct varlena *acl;
+	Oid			mode;
 	bool		result;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (unlikely(PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2)))
 		PG_RETURN_BOOL(false);
-	acl = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(1));
-	result = wfauth_decide(wfauth_context(PG_GETARG_INT64(0)), acl,
-						   wfauth_mode_is_modify(PG_GETARG_OID(2)));
-	PG_FREE_IF_COPY(acl, 1);
+
+	/* an inline value (the usual case) is read in place, short header or not */
+	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
+	acl = (VARATT_IS_COMPRESSED(raw) || VARATT_IS_EXTERNAL(raw)) ?
+		pg_detoast_datum_packed(raw) : raw;
+	mode = PG_GETARG_OID(2);
+
+	result = decide(wfauth_context_fast(PG_GETARG_INT64(0)), acl,
+					mode == modify_oid || (mode != view_oid && wfauth_mode_is_modify(mode)));
+	if (acl != raw)
+		pfree(acl);
 	PG_RETURN_BOOL(result);
 }
 

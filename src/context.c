@@ -40,6 +40,11 @@ static CachedContext slots[CONTEXT_SLOTS];
 static int	next_victim = 0;
 static CachedContext *last_hit = NULL;
 static uint64 generation = 1;
+
+/* what wfauth_context_fast() (wfauth.h) reads: the context last returned */
+const WfauthContext *wfauth_recent_context = NULL;
+uint64		wfauth_recent_generation = 0;
+uint64	   *wfauth_generation_ptr = &generation;
 static Oid	watched_relid = InvalidOid;
 
 static MemoryContext shared_mcxt = NULL;
@@ -375,6 +380,15 @@ load_context(int64 id)
 	return result;
 }
 
+static const WfauthContext *
+remember(CachedContext *slot)
+{
+	last_hit = slot;
+	wfauth_recent_context = slot->ctx;
+	wfauth_recent_generation = slot->generation;
+	return slot->ctx;
+}
+
 /*
  * The context of principal_id, from the cache when it is current.  The
  * pointer stays valid until the next call of this function.
@@ -391,15 +405,12 @@ wfauth_context(int64 principal_id)
 	/* the per-row case: the same principal as last time */
 	if (last_hit && last_hit->ctx && last_hit->ctx->id == principal_id &&
 		last_hit->generation == generation)
-		return last_hit->ctx;
+		return remember(last_hit);
 
 	for (i = 0; i < CONTEXT_SLOTS; i++)
 		if (slots[i].ctx && slots[i].ctx->id == principal_id &&
 			slots[i].generation == generation)
-		{
-			last_hit = &slots[i];
-			return slots[i].ctx;
-		}
+			return remember(&slots[i]);
 
 	ensure_watched();
 
@@ -426,8 +437,7 @@ wfauth_context(int64 principal_id)
 	if (slot->mcxt)
 		MemoryContextDelete(slot->mcxt);
 	*slot = fresh;
-	last_hit = slot;
-	return slot->ctx;
+	return remember(slot);
 }
 
 bool

@@ -104,6 +104,21 @@ typedef struct WfauthShared
 
 extern void WfauthContextInit(void);
 extern const WfauthContext *wfauth_context(int64 principal_id);
+
+/* The per-row case, inline: the same principal as the last lookup. */
+extern const WfauthContext *wfauth_recent_context;
+extern uint64 wfauth_recent_generation;
+extern uint64 *wfauth_generation_ptr;
+
+static inline const WfauthContext *
+wfauth_context_fast(int64 principal_id)
+{
+	if (likely(wfauth_recent_context != NULL &&
+			   wfauth_recent_context->id == principal_id &&
+			   wfauth_recent_generation == *wfauth_generation_ptr))
+		return wfauth_recent_context;
+	return wfauth_context(principal_id);
+}
 extern const WfauthShared *wfauth_shared(void);
 extern const WfauthKind *wfauth_kind_by_name(const char *name);
 extern const WfauthKind *wfauth_kind_by_id(int16 id);
