@@ -54,6 +54,9 @@ SELECT wfauth.set_principal('sam@example.com');
 UPDATE ops.alerts SET acl = wfauth.acl_grant(acl, 'group:everyone', 'view') WHERE key LIKE 'old-%';
 COMMIT;
 SELECT count(*) AS orphans FROM wfauth.orphaned_objects();
+-- each ACL change is in the audit log, with who made it
+SELECT action, target, details, principal_id = :sam AS by_sam
+  FROM wfauth.audit_log WHERE action = 'change_acl' ORDER BY id;
 SELECT wfauth.revoke_super_admin('sam@example.com');
 
 -- register_kind adds a kind of object with its permission

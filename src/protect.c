@@ -7,14 +7,20 @@
  *   _acl_on_update()      lets the ACL change only for a principal with modify
  *                         access to the object (or a Super Admin, or a DBA with
  *                         no principal), never changes kind or creator, and
- *                         never leaves the object with no entry
+ *                         never leaves the object with no entry, and records
+ *                         each change in the audit log
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 
 #include "wfauth.h"
@@ -77,6 +83,36 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 													 1, &attno, &value, &isnull));
 }
 
+/*
+ * Record an ACL change.  wfauth._audit_acl_change is SECURITY DEFINER and not
+ * executable by PUBLIC; calling it through fmgr skips the EXECUTE check (the
+ * caller is this trigger, not the client) but keeps the definer's rights.
+ */
+static void
+audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
+{
+	Oid			argtypes[3] = {OIDOID, TEXTOID, TEXTOID};
+	Oid			fn = LookupFuncName(list_make2(makeString("wfauth"), makeString("_audit_acl_change")),
+									3, argtypes, false);
+	Datum		old_text = oldacl ?
+		CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(wfauth_acl_out, PointerGetDatum(oldacl)))) :
+		(Datum) 0;
+	Datum		new_text = CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(wfauth_acl_out,
+																				  PointerGetDatum(newacl))));
+	LOCAL_FCINFO(fcinfo, 3);
+	FmgrInfo	flinfo;
+
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 3, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(RelationGetRelid(rel));
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = old_text;
+	fcinfo->args[1].isnull = (oldacl == NULL);
+	fcinfo->args[2].value = new_text;
+	fcinfo->args[2].isnull = false;
+	(void) FunctionCallInvoke(fcinfo);
+}
+
 /* Trigger function: wfauth._acl_on_update() */
 PG_FUNCTION_INFO_V1(wfauth_acl_on_update);
 Datum
@@ -129,5 +165,6 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 				 errmsg("an access list cannot be left with no entry"),
 				 errdetail("That would orphan the object: only Super Admins could reach it."),
 				 errhint("Grant access to someone else before revoking the last entry.")));
+	audit_acl_change(trig->tg_relation, oldacl, newacl);
 	return PointerGetDatum(trig->tg_newtuple);
 }

@@ -11,6 +11,7 @@
 #include "postgres.h"
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "fmgr.h"
 
 /* The built-in group Everyone; ids below this bound are reserved. */
 #define WFAUTH_EVERYONE_ID		INT64CONST(1)
@@ -151,6 +152,7 @@ typedef struct WfauthAclHeader
 extern void wfauth_acl_header(struct varlena *acl, WfauthAclHeader *hdr);
 extern int64 wfauth_acl_entry(struct varlena *acl, int i);
 extern struct varlena *wfauth_acl_build(int16 kind, int64 creator, int n, int64 *entries);
+extern Datum wfauth_acl_out(PG_FUNCTION_ARGS);
 extern struct varlena *wfauth_acl_build_checked(int16 kind, int64 creator, int n,
 												int64 *entries, int errcode_value);
 

@@ -67,5 +67,93 @@ ROLLBACK;
 SELECT wfauth.current_principal() AS current_principal;
 
 \echo
-\echo '== 7. The audit trail =================================================='
-SELECT action, target, coalesce(principal_id::text, db_role) AS by FROM wfauth.audit_log ORDER BY id;
+\echo '== 7. The product''s example: can Dana view or modify dashboard X? ====='
+\echo 'The application keeps dashboards in its own table, owned by its own role;'
+\echo 'wfauth.protect() adds the acl column, the ACL triggers and forced RLS.'
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_app') THEN CREATE ROLE demo_app; END IF;
+END $$;
+GRANT USAGE ON SCHEMA wfauth TO demo_app;
+CREATE SCHEMA IF NOT EXISTS app AUTHORIZATION demo_app;
+SET ROLE demo_app;
+CREATE TABLE app.dashboards (id serial PRIMARY KEY, title text NOT NULL);
+SELECT wfauth.protect('app.dashboards', 'dashboard') \gset
+RESET ROLE;
+SELECT wfauth.create_user('owen@example.com', permissions => ARRAY['dashboards']) \gset
+-- decide(title): Dana's view and modify on that dashboard, each with its reason
+CREATE FUNCTION pg_temp.decide(t text) RETURNS TABLE ("access" text, allowed boolean, "why" text)
+LANGUAGE sql AS $$
+    SELECT m::text, wfauth.can_access(wfauth.account_id('dana@example.com'), d.acl, m),
+           (SELECT string_agg(e.rule || ' => ' || CASE WHEN e.result THEN 'yes' ELSE 'no' END, E'\n' ORDER BY e.step)
+              FROM wfauth.explain_access(wfauth.account_id('dana@example.com'), d.acl, m) e)
+      FROM app.dashboards d, unnest(ARRAY['view', 'modify']::wfauth.access_mode[]) m
+     WHERE d.title = t
+$$;
+CREATE FUNCTION pg_temp.entries(t text) RETURNS TABLE (grantee text, "level" text) LANGUAGE sql AS $$
+    SELECT e.grantee, CASE e.mode WHEN 'modify' THEN 'View & Modify' ELSE 'View' END
+      FROM app.dashboards d, wfauth.acl_entries(d.acl) e WHERE d.title = t
+$$;
+\pset format wrapped
+
+\echo
+\echo '-- 7a. Security preference "everyone" (the default). Owen creates dashboard X:'
+BEGIN;
+SELECT wfauth.set_principal('owen@example.com') \gset
+SET LOCAL ROLE demo_app;
+INSERT INTO app.dashboards (title) VALUES ('X');
+COMMIT;
+SELECT * FROM pg_temp.entries('X');
+SELECT * FROM pg_temp.decide('X');
+
+\echo
+\echo '-- 7b. A Super Admin switches the preference to "creator". Owen creates X2:'
+SELECT wfauth.set_new_object_access('creator') \gset
+BEGIN;
+SELECT wfauth.set_principal('owen@example.com') \gset
+SET LOCAL ROLE demo_app;
+INSERT INTO app.dashboards (title) VALUES ('X2');
+COMMIT;
+SELECT * FROM pg_temp.entries('X2');
+SELECT * FROM pg_temp.decide('X2');
+
+\echo
+\echo '-- 7c. Owen shares X2 with group Engineering (View):'
+BEGIN;
+SELECT wfauth.set_principal('owen@example.com') \gset
+SET LOCAL ROLE demo_app;
+UPDATE app.dashboards SET acl = wfauth.acl_grant(acl, 'group:Engineering', 'view') WHERE title = 'X2';
+COMMIT;
+SELECT * FROM pg_temp.decide('X2');
+
+\echo
+\echo '-- 7d. ...and gives Dana herself View & Modify. Access is cumulative:'
+BEGIN;
+SELECT wfauth.set_principal('owen@example.com') \gset
+SET LOCAL ROLE demo_app;
+UPDATE app.dashboards SET acl = wfauth.acl_grant(acl, 'dana@example.com', 'modify') WHERE title = 'X2';
+COMMIT;
+SELECT * FROM pg_temp.entries('X2');
+SELECT * FROM pg_temp.decide('X2');
+
+\echo
+\echo '-- 7e. Back to "everyone": X2 keeps its access list; only new objects change.'
+SELECT wfauth.set_new_object_access('everyone') \gset
+SELECT * FROM pg_temp.entries('X2');
+
+\echo
+\echo '-- 7f. The same through row-level security: what each person''s SELECT returns'
+\pset format aligned
+BEGIN;
+SELECT wfauth.set_principal('dana@example.com') \gset
+SET LOCAL ROLE demo_app;
+SELECT 'dana' AS who, string_agg(title, ', ' ORDER BY title) AS "SELECT title FROM app.dashboards" FROM app.dashboards;
+COMMIT;
+BEGIN;
+SELECT wfauth.set_principal('lee@example.com') \gset
+SET LOCAL ROLE demo_app;
+SELECT 'lee' AS who, string_agg(title, ', ' ORDER BY title) AS "SELECT title FROM app.dashboards" FROM app.dashboards;
+COMMIT;
+
+\echo
+\echo '== 8. The audit trail =================================================='
+SELECT action, target, coalesce(wfauth._label(principal_id), db_role) AS by FROM wfauth.audit_log ORDER BY id;
