@@ -130,9 +130,53 @@ COMMENT ON TABLE wfauth.new_user_groups IS 'Groups each new user account joins';
 CREATE TABLE wfauth.passwords (
     account_id      bigint PRIMARY KEY REFERENCES wfauth.principals ON DELETE CASCADE,
     hash            text NOT NULL,
-    changed_at      timestamptz NOT NULL DEFAULT pg_catalog.now()
+    changed_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    failed_attempts integer NOT NULL DEFAULT 0,
+    last_failed_at  timestamptz
 );
-COMMENT ON TABLE wfauth.passwords IS 'argon2id hashes (PHC strings) of user passwords';
+COMMENT ON TABLE wfauth.passwords IS
+    'argon2id hashes (PHC strings) of user passwords, and consecutive failed logins';
+
+-- Secrets are stored only as SHA-256 digests.
+CREATE TABLE wfauth.tokens (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id     bigint NOT NULL REFERENCES wfauth.principals ON DELETE CASCADE,
+    name           text NOT NULL CHECK (name = pg_catalog.btrim(name) AND name <> ''
+                                        AND pg_catalog.length(name) <= 128),
+    digest         bytea NOT NULL UNIQUE CHECK (pg_catalog.length(digest) = 32),
+    display_prefix text NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by     bigint,
+    last_used_at   timestamptz,
+    expires_at     timestamptz,
+    revoked_at     timestamptz
+);
+CREATE UNIQUE INDEX tokens_live_name ON wfauth.tokens (account_id, pg_catalog.lower(name))
+    WHERE revoked_at IS NULL;
+COMMENT ON TABLE wfauth.tokens IS 'API tokens: digests only; see the view wfauth.token_list';
+
+CREATE TABLE wfauth.sessions (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id   bigint NOT NULL REFERENCES wfauth.principals ON DELETE CASCADE,
+    digest       bytea NOT NULL UNIQUE CHECK (pg_catalog.length(digest) = 32),
+    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    last_seen_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    expires_at   timestamptz NOT NULL,
+    ended_at     timestamptz,
+    ended_why    text
+);
+CREATE INDEX sessions_account_idx ON wfauth.sessions (account_id) WHERE ended_at IS NULL;
+COMMENT ON TABLE wfauth.sessions IS 'Login sessions: digests only';
+
+CREATE TABLE wfauth.activations (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id bigint NOT NULL REFERENCES wfauth.principals ON DELETE CASCADE,
+    digest     bytea NOT NULL UNIQUE CHECK (pg_catalog.length(digest) = 32),
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    expires_at timestamptz NOT NULL,
+    used_at    timestamptz
+);
+COMMENT ON TABLE wfauth.activations IS 'Single-use invitation tokens (digests only), valid 24 hours';
 
 CREATE TABLE wfauth.audit_log (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -150,8 +194,10 @@ COMMENT ON TABLE wfauth.audit_log IS
 -- Internal C functions (not for PUBLIC)
 -------------------------------------------------------------------------------
 
-CREATE FUNCTION wfauth._set_principal(bigint) RETURNS void
+CREATE FUNCTION wfauth._set_principal(principal bigint, session bigint DEFAULT NULL) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_set_principal_internal' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._current_session() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_current_session' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._require_dba(action text) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_require_dba' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._require_permission(permission text) RETURNS void
@@ -166,8 +212,20 @@ CREATE FUNCTION wfauth._acting_role() RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_acting_role' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._account_key(identifier text) RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_account_key' LANGUAGE C STRICT STABLE PARALLEL SAFE;
-CREATE FUNCTION wfauth._hash_password(password text) RETURNS text
+CREATE FUNCTION wfauth._hash_password(password text, check_length boolean DEFAULT true) RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_hash_password' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+CREATE FUNCTION wfauth._token_new(prefix text) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_token_new' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+CREATE FUNCTION wfauth._token_digest(token text, prefix text, kind text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'wfauth_token_digest' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._token_display(token text) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_token_display' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._digest_equal(bytea, bytea) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_digest_equal' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._auth_failed(kind text) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_auth_failed_sql' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+CREATE FUNCTION wfauth._record_login_failure(account bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_record_login_failure' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION wfauth._verify_password(hash text, password text) RETURNS integer
     AS 'MODULE_PATHNAME', 'wfauth_verify_password' LANGUAGE C VOLATILE PARALLEL SAFE;
 
@@ -189,6 +247,12 @@ CREATE TRIGGER group_members_kinds BEFORE INSERT OR UPDATE ON wfauth.group_membe
 CREATE TRIGGER new_user_groups_kinds BEFORE INSERT OR UPDATE ON wfauth.new_user_groups
     FOR EACH ROW EXECUTE FUNCTION wfauth._check_kinds('group_id', 'g');
 CREATE TRIGGER passwords_kinds BEFORE INSERT OR UPDATE ON wfauth.passwords
+    FOR EACH ROW EXECUTE FUNCTION wfauth._check_kinds('account_id', 'u');
+CREATE TRIGGER tokens_kinds BEFORE INSERT OR UPDATE ON wfauth.tokens
+    FOR EACH ROW EXECUTE FUNCTION wfauth._check_kinds('account_id', 'us');
+CREATE TRIGGER sessions_kinds BEFORE INSERT OR UPDATE ON wfauth.sessions
+    FOR EACH ROW EXECUTE FUNCTION wfauth._check_kinds('account_id', 'u');
+CREATE TRIGGER activations_kinds BEFORE INSERT OR UPDATE ON wfauth.activations
     FOR EACH ROW EXECUTE FUNCTION wfauth._check_kinds('account_id', 'u');
 
 DO $$
@@ -406,11 +470,16 @@ CREATE FUNCTION wfauth.reset_principal() RETURNS void
 COMMENT ON FUNCTION wfauth.reset_principal() IS
     'DBA only: clear the acting principal for the rest of the transaction';
 
+CREATE FUNCTION wfauth.acting_as_dba() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_acting_as_dba' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.acting_as_dba() IS
+    'True when nobody is authenticated and the session role is a DBA (such a DBA has Super Admin rights)';
+
 CREATE FUNCTION wfauth.set_principal(identifier text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM wfauth._require_dba('set the principal');
-    PERFORM wfauth._set_principal(wfauth._account(identifier));
+    PERFORM wfauth._set_principal(wfauth._account(identifier), NULL);
 END
 $$;
 COMMENT ON FUNCTION wfauth.set_principal(text) IS
@@ -460,6 +529,10 @@ BEGIN
     UPDATE wfauth.principals p SET active = set_active.active
      WHERE p.id = v_id AND p.active IS DISTINCT FROM set_active.active;
     IF FOUND THEN
+        IF NOT active THEN
+            UPDATE wfauth.sessions SET ended_at = now(), ended_why = 'deactivated'
+             WHERE account_id = v_id AND ended_at IS NULL;
+        END IF;
         PERFORM wfauth._audit(CASE WHEN active THEN 'activate' ELSE 'deactivate' END,
                               wfauth._label(v_id), jsonb_build_object('id', v_id));
     END IF;
@@ -845,6 +918,350 @@ COMMENT ON FUNCTION wfauth.effective_permissions(bigint) IS
     'Each permission of a principal with its source: direct, role:R, group:G, group:G/role:R, super admin';
 
 -------------------------------------------------------------------------------
+-- Credentials: API tokens, passwords, login sessions, invitations.
+-- Every failure of authentication goes through wfauth._auth_failed(), which
+-- hides the statement (and the secret in it) from the server log and says
+-- the same thing whatever the cause.
+-------------------------------------------------------------------------------
+
+-- May the acting principal manage the tokens (or password) of account?
+-- Own account: needs own_permission (NULL: nothing); anyone else's: accounts,
+-- and a Super Admin's only by a Super Admin.
+CREATE FUNCTION wfauth._require_credential_rights(account bigint, own_permission text)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF account = wfauth.current_principal()
+       AND (SELECT kind FROM wfauth.principals WHERE id = account) = 'user' THEN
+        PERFORM wfauth._require_actor();
+        IF own_permission IS NOT NULL AND NOT wfauth._actor_has_permission(own_permission) THEN
+            PERFORM wfauth._require_permission('accounts');
+        END IF;
+    ELSE
+        PERFORM wfauth._require_permission('accounts');
+        PERFORM wfauth._protect_super_admin(account);
+    END IF;
+END
+$$;
+
+CREATE FUNCTION wfauth.generate_token(identifier text, token_name text, expires_in interval DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._account(identifier, true);
+    v_name text := btrim(token_name);
+    v_token text;
+    v_live int;
+BEGIN
+    PERFORM wfauth._require_credential_rights(v_id, 'api_tokens');
+    IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
+        RAISE EXCEPTION 'invalid token name "%"', token_name USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A token name has 1 to 128 characters.';
+    END IF;
+    IF expires_in IS NOT NULL AND expires_in <= interval '0' THEN
+        RAISE EXCEPTION 'a token must expire in the future' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- one account's tokens are generated one at a time, so the limit holds
+    PERFORM 1 FROM wfauth.principals WHERE id = v_id FOR NO KEY UPDATE;
+    IF EXISTS (SELECT 1 FROM wfauth.tokens t
+                WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(v_name)) THEN
+        RAISE EXCEPTION 'account "%" already has a token named "%"', wfauth._label(v_id), v_name
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    SELECT count(*) INTO v_live FROM wfauth.tokens t
+     WHERE t.account_id = v_id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now());
+    IF v_live >= current_setting('wfauth.max_tokens_per_account')::int THEN
+        RAISE EXCEPTION 'account "%" has % live tokens already', wfauth._label(v_id), v_live
+            USING ERRCODE = 'program_limit_exceeded',
+                  HINT = 'Revoke one first, or raise wfauth.max_tokens_per_account.';
+    END IF;
+    v_token := wfauth._token_new('wfat_');
+    INSERT INTO wfauth.tokens (account_id, name, digest, display_prefix, created_by, expires_at)
+    VALUES (v_id, v_name, wfauth._token_digest(v_token, 'wfat_', 'token'), wfauth._token_display(v_token),
+            wfauth.current_principal(), now() + expires_in);
+    PERFORM wfauth._audit('generate_token', wfauth._label(v_id),
+                          jsonb_build_object('name', v_name, 'expires_in', expires_in::text));
+    RETURN v_token;
+END
+$$;
+COMMENT ON FUNCTION wfauth.generate_token(text, text, interval) IS
+    'A new API token for an account, returned once and never stored (only its digest is); own user account with api_tokens, else accounts';
+
+CREATE FUNCTION wfauth.revoke_token(identifier text, token_name text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._account(identifier);
+BEGIN
+    PERFORM wfauth._require_credential_rights(v_id, NULL);
+    UPDATE wfauth.tokens t SET revoked_at = now()
+     WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(btrim(token_name));
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'account "%" has no token named "%"', wfauth._label(v_id), token_name
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM wfauth._audit('revoke_token', wfauth._label(v_id), jsonb_build_object('name', btrim(token_name)));
+END
+$$;
+COMMENT ON FUNCTION wfauth.revoke_token(text, text) IS
+    'Revoke one API token by name; the account''s other tokens keep working; own account, or accounts';
+
+CREATE FUNCTION wfauth.rename_token(identifier text, old_name text, new_name text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._account(identifier);
+    v_new text := btrim(new_name);
+BEGIN
+    PERFORM wfauth._require_credential_rights(v_id, NULL);
+    IF v_new IS NULL OR v_new = '' OR length(v_new) > 128 THEN
+        RAISE EXCEPTION 'invalid token name "%"', new_name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF lower(v_new) <> lower(btrim(old_name)) AND EXISTS (
+           SELECT 1 FROM wfauth.tokens t
+            WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(v_new)) THEN
+        RAISE EXCEPTION 'account "%" already has a token named "%"', wfauth._label(v_id), v_new
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    UPDATE wfauth.tokens t SET name = v_new
+     WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(btrim(old_name));
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'account "%" has no token named "%"', wfauth._label(v_id), old_name
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM wfauth._audit('rename_token', wfauth._label(v_id),
+                          jsonb_build_object('from', btrim(old_name), 'to', v_new));
+END
+$$;
+COMMENT ON FUNCTION wfauth.rename_token(text, text, text) IS 'Rename an API token; own account, or accounts';
+
+CREATE VIEW wfauth.token_list WITH (security_barrier) AS
+SELECT t.account_id, p.name AS account, t.name, t.display_prefix || '…' AS token,
+       t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
+       t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AS live
+  FROM wfauth.tokens t JOIN wfauth.principals p ON p.id = t.account_id
+ WHERE t.account_id = wfauth.current_principal()
+    OR wfauth.has_permission(wfauth.current_principal(), 'accounts')
+    OR wfauth.acting_as_dba();
+GRANT SELECT ON wfauth.token_list TO PUBLIC;
+COMMENT ON VIEW wfauth.token_list IS
+    'API tokens without their secrets: one''s own, or everyone''s with accounts (or as a DBA)';
+
+CREATE FUNCTION wfauth.authenticate_token(token text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_digest bytea := wfauth._token_digest(token, 'wfat_', 'token');
+    r record;
+BEGIN
+    SELECT t.id, t.account_id, t.digest, t.last_used_at INTO r
+      FROM wfauth.tokens t JOIN wfauth.principals p ON p.id = t.account_id
+     WHERE t.digest = v_digest AND t.revoked_at IS NULL
+       AND (t.expires_at IS NULL OR t.expires_at > now()) AND p.active;
+    IF r.id IS NULL OR NOT wfauth._digest_equal(r.digest, v_digest) THEN
+        PERFORM wfauth._auth_failed('token');
+    END IF;
+    -- last use, at most once a minute, never waiting, never on a read-only server
+    IF (r.last_used_at IS NULL OR r.last_used_at < now() - interval '1 minute')
+       AND NOT current_setting('transaction_read_only')::boolean THEN
+        PERFORM 1 FROM wfauth.tokens WHERE id = r.id FOR NO KEY UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            UPDATE wfauth.tokens SET last_used_at = now() WHERE id = r.id;
+        END IF;
+    END IF;
+    PERFORM wfauth._set_principal(r.account_id);
+    RETURN r.account_id;
+END
+$$;
+COMMENT ON FUNCTION wfauth.authenticate_token(text) IS
+    'Authenticate with an API token: its account becomes the principal for the rest of the transaction';
+
+CREATE FUNCTION wfauth.login(identifier text, password text) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    v_limit int := current_setting('wfauth.max_failed_logins')::int;
+    v_locked boolean;
+    v_verdict int;
+    v_token text;
+    v_session bigint;
+BEGIN
+    -- only user accounts have passwords; anything that is no e-mail matches nobody
+    SELECT p.id, p.active, w.hash, w.failed_attempts, w.last_failed_at INTO r
+      FROM wfauth.principals p JOIN wfauth.passwords w ON w.account_id = p.id
+     WHERE p.kind = 'user' AND p.name_key = lower(identifier) AND strpos(identifier, '@') > 0;
+    v_locked := r.failed_attempts >= v_limit
+                AND r.last_failed_at + least(power(2, r.failed_attempts - v_limit), 3600) * interval '1 second' > now();
+    -- the same work whatever the case: a locked or unknown account is checked
+    -- against a dummy hash of the current cost
+    v_verdict := wfauth._verify_password(CASE WHEN v_locked OR r.id IS NULL THEN NULL ELSE r.hash END, password);
+    IF v_verdict = 0 OR NOT r.active THEN
+        IF r.id IS NOT NULL AND NOT v_locked AND r.active THEN
+            PERFORM wfauth._record_login_failure(r.id);
+        END IF;
+        PERFORM wfauth._auth_failed('password');
+    END IF;
+
+    UPDATE wfauth.passwords
+       SET failed_attempts = 0,
+           hash = CASE WHEN v_verdict = 2 THEN wfauth._hash_password(password, false) ELSE hash END
+     WHERE account_id = r.id AND (failed_attempts <> 0 OR v_verdict = 2);
+    v_token := wfauth._token_new('wfas_');
+    INSERT INTO wfauth.sessions (account_id, digest, expires_at)
+    VALUES (r.id, wfauth._token_digest(v_token, 'wfas_', 'session'),
+            now() + current_setting('wfauth.session_lifetime')::interval)
+    RETURNING id INTO v_session;
+    PERFORM wfauth._set_principal(r.id, v_session);
+    PERFORM wfauth._audit('login', wfauth._label(r.id), jsonb_build_object('session', v_session));
+    RETURN v_token;
+END
+$$;
+COMMENT ON FUNCTION wfauth.login(text, text) IS
+    'Check a user''s password; returns a new session token (shown once) and makes the user the principal';
+
+CREATE FUNCTION wfauth.authenticate_session(session_token text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_digest bytea := wfauth._token_digest(session_token, 'wfas_', 'session');
+    r record;
+BEGIN
+    SELECT s.id, s.account_id, s.digest, s.last_seen_at INTO r
+      FROM wfauth.sessions s JOIN wfauth.principals p ON p.id = s.account_id
+     WHERE s.digest = v_digest AND s.ended_at IS NULL AND s.expires_at > now()
+       AND s.last_seen_at + current_setting('wfauth.session_idle_timeout')::interval > now()
+       AND p.active;
+    IF r.id IS NULL OR NOT wfauth._digest_equal(r.digest, v_digest) THEN
+        PERFORM wfauth._auth_failed('session');
+    END IF;
+    IF r.last_seen_at < now() - interval '1 minute'
+       AND NOT current_setting('transaction_read_only')::boolean THEN
+        PERFORM 1 FROM wfauth.sessions WHERE id = r.id FOR NO KEY UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            UPDATE wfauth.sessions SET last_seen_at = now() WHERE id = r.id;
+        END IF;
+    END IF;
+    PERFORM wfauth._set_principal(r.account_id, r.id);
+    RETURN r.account_id;
+END
+$$;
+COMMENT ON FUNCTION wfauth.authenticate_session(text) IS
+    'Authenticate with a login session token: its user becomes the principal for the rest of the transaction';
+
+CREATE FUNCTION wfauth.end_session(session_token text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_digest bytea := wfauth._token_digest(session_token, 'wfas_', 'session');
+    v_id bigint;
+    v_account bigint;
+BEGIN
+    UPDATE wfauth.sessions SET ended_at = now(), ended_why = 'logout'
+     WHERE digest = v_digest AND ended_at IS NULL
+    RETURNING id, account_id INTO v_id, v_account;
+    IF v_id IS NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM wfauth.sessions WHERE digest = v_digest) THEN
+            PERFORM wfauth._auth_failed('session');
+        END IF;
+        RETURN;                 -- already ended: nothing to do
+    END IF;
+    PERFORM wfauth._audit('end_session', wfauth._label(v_account), jsonb_build_object('session', v_id));
+END
+$$;
+COMMENT ON FUNCTION wfauth.end_session(text) IS 'Log one session out (the token is enough)';
+
+CREATE FUNCTION wfauth.logout(identifier text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_count bigint;
+BEGIN
+    PERFORM wfauth._require_super_admin();
+    v_id := wfauth._account(identifier);
+    UPDATE wfauth.sessions SET ended_at = now(), ended_why = 'logged out by a Super Admin'
+     WHERE account_id = v_id AND ended_at IS NULL;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    PERFORM wfauth._audit('logout', wfauth._label(v_id), jsonb_build_object('sessions', v_count));
+END
+$$;
+COMMENT ON FUNCTION wfauth.logout(text) IS 'End every session of a user; Super Admin or DBA only';
+
+CREATE FUNCTION wfauth.set_password(identifier text, new_password text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._account(identifier, true);
+    v_hash text;
+BEGIN
+    PERFORM wfauth._require_credential_rights(v_id, NULL);
+    IF (SELECT kind FROM wfauth.principals WHERE id = v_id) <> 'user' THEN
+        RAISE EXCEPTION 'service accounts cannot have passwords' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Service accounts authenticate with API tokens.';
+    END IF;
+    IF new_password IS NULL THEN
+        RAISE EXCEPTION 'the new password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_hash := wfauth._hash_password(new_password);
+    INSERT INTO wfauth.passwords (account_id, hash) VALUES (v_id, v_hash)
+    ON CONFLICT (account_id) DO UPDATE
+       SET hash = excluded.hash, changed_at = now(), failed_attempts = 0, last_failed_at = NULL;
+    -- a new password ends the user's other sessions
+    UPDATE wfauth.sessions SET ended_at = now(), ended_why = 'password changed'
+     WHERE account_id = v_id AND ended_at IS NULL AND id IS DISTINCT FROM wfauth._current_session();
+    PERFORM wfauth._audit('set_password', wfauth._label(v_id));
+END
+$$;
+COMMENT ON FUNCTION wfauth.set_password(text, text) IS
+    'Set a user''s password (ends the user''s other sessions); own account, or accounts';
+
+CREATE FUNCTION wfauth.invite_users(emails text[], groups text[] DEFAULT '{}', roles text[] DEFAULT '{}',
+                                    permissions text[] DEFAULT '{}')
+RETURNS TABLE (email text, account_id bigint, activation_token text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_email text;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    IF emails IS NULL OR cardinality(emails) = 0 THEN
+        RAISE EXCEPTION 'invite at least one e-mail address' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOREACH v_email IN ARRAY emails LOOP
+        account_id := wfauth._create_account('user', v_email, NULL, NULL, groups, roles, permissions);
+        email := wfauth._label(account_id);
+        activation_token := wfauth._token_new('wfai_');
+        INSERT INTO wfauth.activations (account_id, digest, expires_at)
+        VALUES (invite_users.account_id, wfauth._token_digest(activation_token, 'wfai_', 'activation token'),
+                now() + interval '24 hours');
+        PERFORM wfauth._audit('invite_user', email);
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION wfauth.invite_users(text[], text[], text[], text[]) IS
+    'Create user accounts (with the new-user defaults) and single-use activation tokens valid 24 hours; needs accounts';
+
+CREATE FUNCTION wfauth.activate_user(activation_token text, password text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_digest bytea := wfauth._token_digest(activation_token, 'wfai_', 'activation token');
+    r record;
+BEGIN
+    SELECT a.id, a.account_id, a.digest INTO r
+      FROM wfauth.activations a JOIN wfauth.principals p ON p.id = a.account_id
+     WHERE a.digest = v_digest AND a.used_at IS NULL AND a.expires_at > now() AND p.active
+       FOR UPDATE OF a;
+    IF r.id IS NULL OR NOT wfauth._digest_equal(r.digest, v_digest) THEN
+        PERFORM wfauth._auth_failed('activation token');
+    END IF;
+    IF password IS NULL THEN
+        RAISE EXCEPTION 'the password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO wfauth.passwords (account_id, hash) VALUES (r.account_id, wfauth._hash_password(password))
+    ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, changed_at = now(), failed_attempts = 0;
+    -- single use: this token, and any other pending one of the account
+    UPDATE wfauth.activations SET used_at = now() WHERE account_id = r.account_id AND used_at IS NULL;
+    PERFORM wfauth._audit('activate_user', wfauth._label(r.account_id));
+    RETURN r.account_id;
+END
+$$;
+COMMENT ON FUNCTION wfauth.activate_user(text, text) IS
+    'Set the password of an invited user with its activation token (single use, 24 hours); no principal needed';
+
+-------------------------------------------------------------------------------
 -- Objects: the wfauth.acl type, kinds, protected tables
 -------------------------------------------------------------------------------
 
@@ -923,11 +1340,6 @@ RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_can_access' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION wfauth.can_access(bigint, wfauth.acl, wfauth.access_mode) IS
     'The access decision for row-level security: view or modify; false for NULL or inactive principals';
-
-CREATE FUNCTION wfauth.acting_as_dba() RETURNS boolean
-    AS 'MODULE_PATHNAME', 'wfauth_acting_as_dba' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION wfauth.acting_as_dba() IS
-    'True when nobody is authenticated and the session role is a DBA (such a DBA has Super Admin rights)';
 
 CREATE TABLE wfauth.protected_tables (
     tbl          regclass PRIMARY KEY,

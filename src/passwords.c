@@ -68,17 +68,19 @@ hash_password(const char *password, size_t len)
 }
 
 /*
- * SQL function: wfauth._hash_password(password text) → text
- * Checks the length rules, then hashes.  Errors never show the password.
+ * SQL function: wfauth._hash_password(password text, check_length boolean) → text
+ * Checks the length rules (unless re-hashing a password that already passed
+ * them), then hashes.  Errors never show the password or the statement.
  */
 PG_FUNCTION_INFO_V1(wfauth_hash_password);
 Datum
 wfauth_hash_password(PG_FUNCTION_ARGS)
 {
 	text	   *pw = PG_GETARG_TEXT_PP(0);
+	bool		check_length = PG_GETARG_BOOL(1);
 	int			chars = pg_mbstrlen_with_len(VARDATA_ANY(pw), VARSIZE_ANY_EXHDR(pw));
 
-	if (chars < password_min_length || chars > PASSWORD_MAX_CHARS)
+	if (check_length && (chars < password_min_length || chars > PASSWORD_MAX_CHARS))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("password must have %d to %d characters", password_min_length,
@@ -101,10 +103,13 @@ wfauth_verify_password(PG_FUNCTION_ARGS)
 	static char *dummy = NULL;
 	static int	dummy_memory = 0,
 				dummy_iterations = 0;
-	text	   *pw = PG_GETARG_TEXT_PP(1);
+	text	   *pw;
 	char	   *hash;
 	bool		real = !PG_ARGISNULL(0);
 
+	if (PG_ARGISNULL(1))
+		PG_RETURN_INT32(0);
+	pw = PG_GETARG_TEXT_PP(1);
 	if (real)
 		hash = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	else

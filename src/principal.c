@@ -30,6 +30,7 @@
 static char *principal_setting = NULL;
 static char *admin_role_setting = NULL;
 static int64 current_principal = 0;
+static int64 current_session = 0;	/* the login session it came from, if any */
 static bool principal_assignment_allowed = false;
 
 static bool
@@ -44,14 +45,20 @@ check_principal(char **newval, void **extra, GucSource source)
 	return false;
 }
 
+/* The value is "principal" or "principal:session". */
 static void
 assign_principal(const char *newval, void *extra)
 {
-	int64		id = 0;
+	char	   *end = NULL;
 
+	current_principal = 0;
+	current_session = 0;
 	if (newval != NULL && newval[0] != '\0')
-		id = strtoi64(newval, NULL, 10);
-	current_principal = id;
+	{
+		current_principal = strtoi64(newval, &end, 10);
+		if (end && *end == ':')
+			current_session = strtoi64(end + 1, NULL, 10);
+	}
 }
 
 void
@@ -84,18 +91,21 @@ wfauth_current_principal_id(void)
 }
 
 /*
- * Make id the acting principal until the end of the transaction (0 clears).
- * Callers have checked that the caller may do so.
+ * Make id the acting principal until the end of the transaction (0 clears),
+ * noting the login session it authenticated with (0: none).  Callers have
+ * checked that the caller may do so.
  */
 void
-wfauth_set_principal_id(int64 id)
+wfauth_set_principal_id(int64 id, int64 session)
 {
-	char		buf[32];
+	char		buf[64];
 
 	if (id == 0)
 		buf[0] = '\0';
-	else
+	else if (session == 0)
 		snprintf(buf, sizeof(buf), INT64_FORMAT, id);
+	else
+		snprintf(buf, sizeof(buf), INT64_FORMAT ":" INT64_FORMAT, id, session);
 
 	principal_assignment_allowed = true;
 	PG_TRY();
@@ -146,16 +156,27 @@ wfauth_current_principal(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: wfauth._set_principal(bigint) — internal, not granted to
- * PUBLIC; called by wfauth's SECURITY DEFINER functions once they have
- * authenticated the caller.
+ * SQL function: wfauth._set_principal(principal bigint, session bigint) —
+ * internal, not granted to PUBLIC; called by wfauth's SECURITY DEFINER
+ * functions once they have authenticated the caller.
  */
 PG_FUNCTION_INFO_V1(wfauth_set_principal_internal);
 Datum
 wfauth_set_principal_internal(PG_FUNCTION_ARGS)
 {
-	wfauth_set_principal_id(PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0));
+	wfauth_set_principal_id(PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0),
+							PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1));
 	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth._current_session() → bigint, the session acted through */
+PG_FUNCTION_INFO_V1(wfauth_current_session);
+Datum
+wfauth_current_session(PG_FUNCTION_ARGS)
+{
+	if (current_session == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(current_session);
 }
 
 /* SQL function: wfauth.reset_principal() — DBA only */
@@ -164,7 +185,7 @@ Datum
 wfauth_reset_principal(PG_FUNCTION_ARGS)
 {
 	require_dba("reset the principal");
-	wfauth_set_principal_id(0);
+	wfauth_set_principal_id(0, 0);
 	PG_RETURN_VOID();
 }
 

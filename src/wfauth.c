@@ -8,6 +8,8 @@
  *   accounts.c   identifier rules (e-mails, service accounts, groups)
  *   triggers.c   model invariants enforced on every write
  *   passwords.c  argon2id password hashing
+ *   tokens.c     API, session and activation tokens; authentication failures
+ *   logins.c     durable counting of failed logins
  *   acl.c        the wfauth.acl type
  *   access.c     the access decision: can_access
  *   protect.c    row triggers on protected tables
@@ -29,5 +31,6 @@ _PG_init(void)
 	WfauthPrincipalInit();
 	WfauthContextInit();
 	WfauthPasswordsInit();
+	WfauthTokensInit();
 	MarkGUCPrefixReserved("wfauth");
 }

@@ -20,7 +20,7 @@
 /* --- principal.c: who is acting in this transaction ---------------------- */
 extern void WfauthPrincipalInit(void);
 extern int64 wfauth_current_principal_id(void);	/* 0 when none */
-extern void wfauth_set_principal_id(int64 id);
+extern void wfauth_set_principal_id(int64 id, int64 session);
 extern bool wfauth_actor_is_dba(void);
 
 /* --- catalog.c: direct reads of wfauth's tables (no SPI) ----------------- */
@@ -162,6 +162,10 @@ extern bool wfauth_mode_is_modify(Oid mode);
 
 /* --- passwords.c: argon2id hashing --------------------------------------- */
 extern void WfauthPasswordsInit(void);
+
+/* --- tokens.c: token format and authentication failures ------------------ */
+extern void WfauthTokensInit(void);
+extern void wfauth_auth_failed(const char *kind) pg_attribute_noreturn();
 
 /* --- accounts.c: identifier rules ----------------------------------------- */
 extern char *wfauth_normalize_name(char kind, const char *name);

@@ -1,0 +1,117 @@
+/*
+ * logins.c — counting failed logins, which must outlive the failure.
+ *
+ * A failed login ends in ERROR, and an ERROR rolls back everything its
+ * transaction wrote, the failure count included.  PostgreSQL 15 has no
+ * autonomous transactions, and without shared_preload_libraries there is no
+ * shared memory to keep counters in; so each failure is recorded by a
+ * short-lived dynamic background worker in a transaction of its own.  The
+ * backend waits for it (at most a few seconds, so a lock held by the
+ * caller's own transaction can never hang the login) and then raises the
+ * error.  The worker costs a fork: small next to the argon2id verification
+ * every failed attempt already pays.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "wfauth.h"
+
+#define RECORDER_WAIT_MS 10000
+
+PGDLLEXPORT void wfauth_login_failure_main(Datum arg);
+
+/* Background worker: add one failure to an account's count, and commit. */
+void
+wfauth_login_failure_main(Datum arg)
+{
+	int64		account = DatumGetInt64(arg);
+	Oid			dboid;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(account)};
+
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "wfauth: recording a failed login");
+	SPI_execute("SET LOCAL lock_timeout = '5s'", false, 0);
+	SPI_execute_with_args("UPDATE wfauth.passwords"
+						  "   SET failed_attempts = failed_attempts + 1,"
+						  "       last_failed_at = pg_catalog.now()"
+						  " WHERE account_id = $1",
+						  1, argtypes, args, NULL, false, 0);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
+}
+
+/*
+ * SQL function: wfauth._record_login_failure(account bigint)
+ * Counts one failed login for account, durably, whatever happens next.
+ */
+PG_FUNCTION_INFO_V1(wfauth_record_login_failure);
+Datum
+wfauth_record_login_failure(PG_FUNCTION_ARGS)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	TimestampTz deadline;
+	pid_t		pid;
+
+	if (RecoveryInProgress())
+		PG_RETURN_VOID();		/* a standby cannot write: nothing to count in */
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "wfauth");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "wfauth_login_failure_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "wfauth login failure recorder");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "wfauth login failure recorder");
+	worker.bgw_main_arg = Int64GetDatum(PG_GETARG_INT64(0));
+	memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not record a failed login: no background worker slot is free"),
+				 errhint("Raise max_worker_processes.")));
+		PG_RETURN_VOID();
+	}
+
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), RECORDER_WAIT_MS);
+	while (GetBackgroundWorkerPid(handle, &pid) != BGWH_STOPPED)
+	{
+		if (GetCurrentTimestamp() >= deadline)
+		{
+			ereport(WARNING,
+					(errmsg("a failed login is still being recorded after %d ms", RECORDER_WAIT_MS)));
+			break;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 100, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_VOID();
+}
