@@ -23,7 +23,7 @@ SELECT bool_and(e.result = wfauth.can_access(p, :'acl', m)) AS agrees
   FROM unnest(ARRAY[:wes, :xia, :yan, :boss, :pager]::bigint[]) p,
        unnest(ARRAY['view', 'modify']::wfauth.access_mode[]) m,
        LATERAL (SELECT result FROM wfauth.explain_access(p, :'acl', m) ORDER BY step DESC LIMIT 1) e;
-SELECT * FROM wfauth.who_can_access(:'acl', 'modify');
+SELECT identifier, via FROM wfauth.who_can_access(:'acl', 'modify');
 SELECT identifier, via FROM wfauth.who_can_access(:'acl', 'view') WHERE identifier NOT LIKE '%@example.com'
    OR identifier IN ('wes@example.com', 'xia@example.com', 'yan@example.com', 'boss@example.com');
 -- who may ask

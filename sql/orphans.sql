@@ -33,4 +33,5 @@ ROLLBACK;
 UPDATE appdata.orphan_boards SET acl = wfauth.acl_grant(acl, 'val@example.com', 'modify')
  WHERE ctid IN (SELECT ctid FROM wfauth.orphaned_objects() WHERE tbl = 'appdata.orphan_boards'::regclass);
 SELECT count(*) FROM wfauth.orphaned_objects();
-SELECT id, e.* FROM appdata.orphan_boards, wfauth.acl_entries(acl) e ORDER BY id, e.grantee;
+SELECT id, CASE WHEN e.grantee LIKE '#%' THEN '#(deleted principal)' ELSE e.grantee END AS grantee, e.mode
+  FROM appdata.orphan_boards, wfauth.acl_entries(acl) e ORDER BY id, e.grantee;
