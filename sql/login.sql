@@ -1,5 +1,17 @@
 -- Passwords and login sessions.
 \set VERBOSITY terse
+-- failures are counted by a background worker, a few milliseconds later
+CREATE FUNCTION failures_of(account bigint, expected int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+BEGIN
+    FOR i IN 1..500 LOOP
+        SELECT failed_attempts INTO n FROM wfauth.passwords WHERE account_id = account;
+        EXIT WHEN n >= expected;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    RETURN n;
+END $$;
 SELECT wfauth.create_user('lou@example.com', 'lou''s long passphrase') AS lou \gset
 SELECT wfauth.create_user('off@example.com', 'off''s long passphrase') AS off \gset
 SELECT wfauth.set_active('off@example.com', false);
@@ -23,13 +35,13 @@ SELECT who, try(format('SELECT wfauth.login(%L, %L)', who, pw)) AS result
                ('sa::robot', 'any long passphrase here'),
                ('', ''), (NULL, NULL)) t(who, pw);
 -- a failure is counted even though the login's own transaction is rolled back
-SELECT failed_attempts FROM wfauth.passwords WHERE account_id = :lou;
+SELECT failures_of(:lou, 1);
 SELECT failed_attempts FROM wfauth.passwords WHERE account_id = :off;   -- inactive: not counted
 
 -- throttling: past wfauth.max_failed_logins, refused for 2^(failures - limit) s
 SET wfauth.max_failed_logins = 2;
 SELECT try($$SELECT wfauth.login('lou@example.com', 'still not the passphrase')$$);
-SELECT failed_attempts FROM wfauth.passwords WHERE account_id = :lou;
+SELECT failures_of(:lou, 2);
 SELECT try($$SELECT wfauth.login('lou@example.com', 'lou''s long passphrase')$$) AS right_password_while_locked;
 UPDATE wfauth.passwords SET last_failed_at = now() - interval '2 seconds' WHERE account_id = :lou;
 SELECT wfauth.login('lou@example.com', 'lou''s long passphrase') IS NOT NULL AS after_the_delay;

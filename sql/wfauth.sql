@@ -222,6 +222,8 @@ CREATE FUNCTION wfauth._token_display(token text) RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_token_display' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._digest_equal(bytea, bytea) RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_digest_equal' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._setting(name text) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_setting' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._auth_failed(kind text) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_auth_failed_sql' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 CREATE FUNCTION wfauth._record_login_failure(account bigint) RETURNS void
@@ -970,7 +972,7 @@ BEGIN
     END IF;
     SELECT count(*) INTO v_live FROM wfauth.tokens t
      WHERE t.account_id = v_id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now());
-    IF v_live >= current_setting('wfauth.max_tokens_per_account')::int THEN
+    IF v_live >= wfauth._setting('wfauth.max_tokens_per_account')::int THEN
         RAISE EXCEPTION 'account "%" has % live tokens already', wfauth._label(v_id), v_live
             USING ERRCODE = 'program_limit_exceeded',
                   HINT = 'Revoke one first, or raise wfauth.max_tokens_per_account.';
@@ -1077,7 +1079,7 @@ CREATE FUNCTION wfauth.login(identifier text, password text) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
-    v_limit int := current_setting('wfauth.max_failed_logins')::int;
+    v_limit int := wfauth._setting('wfauth.max_failed_logins')::int;
     v_locked boolean;
     v_verdict int;
     v_token text;
@@ -1106,7 +1108,7 @@ BEGIN
     v_token := wfauth._token_new('wfas_');
     INSERT INTO wfauth.sessions (account_id, digest, expires_at)
     VALUES (r.id, wfauth._token_digest(v_token, 'wfas_', 'session'),
-            now() + current_setting('wfauth.session_lifetime')::interval)
+            now() + wfauth._setting('wfauth.session_lifetime')::interval)
     RETURNING id INTO v_session;
     PERFORM wfauth._set_principal(r.id, v_session);
     PERFORM wfauth._audit('login', wfauth._label(r.id), jsonb_build_object('session', v_session));
@@ -1125,7 +1127,7 @@ BEGIN
     SELECT s.id, s.account_id, s.digest, s.last_seen_at INTO r
       FROM wfauth.sessions s JOIN wfauth.principals p ON p.id = s.account_id
      WHERE s.digest = v_digest AND s.ended_at IS NULL AND s.expires_at > now()
-       AND s.last_seen_at + current_setting('wfauth.session_idle_timeout')::interval > now()
+       AND s.last_seen_at + wfauth._setting('wfauth.session_idle_timeout')::interval > now()
        AND p.active;
     IF r.id IS NULL OR NOT wfauth._digest_equal(r.digest, v_digest) THEN
         PERFORM wfauth._auth_failed('session');

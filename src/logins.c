@@ -5,11 +5,13 @@
  * transaction wrote, the failure count included.  PostgreSQL 15 has no
  * autonomous transactions, and without shared_preload_libraries there is no
  * shared memory to keep counters in; so each failure is recorded by a
- * short-lived dynamic background worker in a transaction of its own.  The
- * backend waits for it (at most a few seconds, so a lock held by the
- * caller's own transaction can never hang the login) and then raises the
- * error.  The worker costs a fork: small next to the argon2id verification
- * every failed attempt already pays.
+ * short-lived dynamic background worker in a transaction of its own.
+ *
+ * The backend registers the worker and does not wait for it: registering
+ * costs microseconds (the postmaster forks), so a wrong password takes as
+ * long to refuse as an unknown account, which starts no worker.  The count
+ * lags the refusal by the few milliseconds the worker takes; the throttle
+ * reads it at the next attempt.
  */
 #include "postgres.h"
 
@@ -22,13 +24,9 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
-#include "storage/latch.h"
 #include "utils/snapmgr.h"
-#include "utils/timestamp.h"
 
 #include "wfauth.h"
-
-#define RECORDER_WAIT_MS 10000
 
 PGDLLEXPORT void wfauth_login_failure_main(Datum arg);
 
@@ -49,7 +47,7 @@ wfauth_login_failure_main(Datum arg)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "wfauth: recording a failed login");
-	SPI_execute("SET LOCAL lock_timeout = '5s'", false, 0);
+	SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0);
 	SPI_execute_with_args("UPDATE wfauth.passwords"
 						  "   SET failed_attempts = failed_attempts + 1,"
 						  "       last_failed_at = pg_catalog.now()"
@@ -71,9 +69,6 @@ Datum
 wfauth_record_login_failure(PG_FUNCTION_ARGS)
 {
 	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
-	TimestampTz deadline;
-	pid_t		pid;
 
 	if (RecoveryInProgress())
 		PG_RETURN_VOID();		/* a standby cannot write: nothing to count in */
@@ -88,30 +83,11 @@ wfauth_record_login_failure(PG_FUNCTION_ARGS)
 	snprintf(worker.bgw_type, BGW_MAXLEN, "wfauth login failure recorder");
 	worker.bgw_main_arg = Int64GetDatum(PG_GETARG_INT64(0));
 	memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
-	worker.bgw_notify_pid = MyProcPid;
 
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
-	{
+	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
 		ereport(WARNING,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("could not record a failed login: no background worker slot is free"),
 				 errhint("Raise max_worker_processes.")));
-		PG_RETURN_VOID();
-	}
-
-	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), RECORDER_WAIT_MS);
-	while (GetBackgroundWorkerPid(handle, &pid) != BGWH_STOPPED)
-	{
-		if (GetCurrentTimestamp() >= deadline)
-		{
-			ereport(WARNING,
-					(errmsg("a failed login is still being recorded after %d ms", RECORDER_WAIT_MS)));
-			break;
-		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 100, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
 	PG_RETURN_VOID();
 }

@@ -91,41 +91,53 @@ wfauth_hash_password(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A hash to verify against when there is no real one, so that "no such
+ * account" costs what "wrong password" costs.  One of the default cost is
+ * built in (computing it would make the first such login of every backend
+ * cost double); for any other cost it is computed once per backend.
+ */
+#define DEFAULT_COST_DUMMY_HASH \
+	"$argon2id$v=19$m=19456,t=2,p=1$R5CO+RKyHn0PpDmDH+pkZQ$wJ7GgwoP/PxblfHzLW7PEDlbfjZ+fUQ9yiFWiK+4mhQ"
+
+static const char *
+dummy_hash(void)
+{
+	static char *computed = NULL;
+	static int	computed_memory = 0,
+				computed_iterations = 0;
+
+	if (hash_memory_kb == 19 * 1024 && hash_iterations == 2)
+		return DEFAULT_COST_DUMMY_HASH;
+	if (computed == NULL || computed_memory != hash_memory_kb || computed_iterations != hash_iterations)
+	{
+		char	   *fresh = hash_password("wfauth dummy password", 21);
+
+		if (computed)
+			pfree(computed);
+		computed = MemoryContextStrdup(TopMemoryContext, fresh);
+		computed_memory = hash_memory_kb;
+		computed_iterations = hash_iterations;
+	}
+	return computed;
+}
+
+/*
  * SQL function: wfauth._verify_password(hash text, password text) → integer
  * 0 wrong, 1 right, 2 right but hashed at another cost (re-hash it).
- * With a NULL hash it verifies against a dummy hash of the current cost, so
- * "no such account" takes as long as "wrong password", and returns 0.
+ * With a NULL hash it verifies against the dummy hash, and returns 0.
  */
 PG_FUNCTION_INFO_V1(wfauth_verify_password);
 Datum
 wfauth_verify_password(PG_FUNCTION_ARGS)
 {
-	static char *dummy = NULL;
-	static int	dummy_memory = 0,
-				dummy_iterations = 0;
 	text	   *pw;
-	char	   *hash;
+	const char *hash;
 	bool		real = !PG_ARGISNULL(0);
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_INT32(0);
 	pw = PG_GETARG_TEXT_PP(1);
-	if (real)
-		hash = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	else
-	{
-		if (dummy == NULL || dummy_memory != hash_memory_kb || dummy_iterations != hash_iterations)
-		{
-			char	   *fresh = hash_password("wfauth dummy password", 21);
-
-			if (dummy)
-				pfree(dummy);
-			dummy = MemoryContextStrdup(TopMemoryContext, fresh);
-			dummy_memory = hash_memory_kb;
-			dummy_iterations = hash_iterations;
-		}
-		hash = dummy;
-	}
+	hash = real ? text_to_cstring(PG_GETARG_TEXT_PP(0)) : dummy_hash();
 
 	if (crypto_pwhash_str_verify(hash, VARDATA_ANY(pw), VARSIZE_ANY_EXHDR(pw)) != 0 || !real)
 		PG_RETURN_INT32(0);

@@ -28,7 +28,7 @@ static int	session_idle_timeout = 60 * 60;
 static int	session_lifetime = 24 * 60 * 60;
 static int	max_failed_logins = 10;
 
-/* The settings of credentials; the SQL functions read them with current_setting(). */
+/* The settings of credentials; the SQL functions read them with wfauth._setting(). */
 void
 WfauthTokensInit(void)
 {
@@ -193,6 +193,20 @@ wfauth_digest_equal(PG_FUNCTION_ARGS)
 	if (VARSIZE_ANY_EXHDR(a) != VARSIZE_ANY_EXHDR(b))
 		PG_RETURN_BOOL(false);
 	PG_RETURN_BOOL(sodium_memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0);
+}
+
+/*
+ * SQL function: wfauth._setting(name text) → text
+ * current_setting() through this library, so wfauth's own settings exist
+ * even in a session that has not called any other wfauth C function yet.
+ */
+PG_FUNCTION_INFO_V1(wfauth_setting);
+Datum
+wfauth_setting(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(GetConfigOptionByName(name, NULL, false)));
 }
 
 /* SQL function: wfauth._auth_failed(kind text) — raises, never returns */
