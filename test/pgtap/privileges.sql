@@ -3,7 +3,7 @@
 BEGIN;
 CREATE ROLE wfauth_tap_app;
 GRANT USAGE ON SCHEMA wfauth TO wfauth_tap_app;
-SELECT plan(9);
+SELECT plan(13);
 
 SELECT is(array_agg(c.relname ORDER BY c.relname), NULL,
           'no wfauth table is readable or writable by an application role')
@@ -48,9 +48,20 @@ SELECT ok((SELECT proparallel = 's' FROM pg_proc WHERE oid = 'wfauth.has_permiss
           AND (SELECT proparallel = 's' FROM pg_proc WHERE oid = 'wfauth.current_principal()'::regprocedure),
           'the checks used in policies are PARALLEL SAFE');
 
+SELECT ok(has_table_privilege('wfauth_tap_app', 'wfauth.token_list', 'SELECT')
+          AND NOT has_table_privilege('wfauth_tap_app', 'wfauth.tokens', 'SELECT'),
+          'the token list is readable, the digests are not');
+
 SET LOCAL ROLE wfauth_tap_app;
 SELECT throws_ok($$SELECT wfauth.create_user('app@example.com')$$, '42501', NULL,
                  'an application role with no principal cannot manage');
+-- but it can always try to authenticate: refused as a failed authentication, not a privilege
+SELECT throws_ok($$SELECT wfauth.authenticate_token('wfat_nope')$$, '28000', NULL,
+                 'authenticate_token is open to the application role');
+SELECT throws_ok($$SELECT wfauth.login('nobody@example.com', 'not a real password')$$, '28P01', NULL,
+                 'login is open to the application role');
+SELECT throws_ok($$SELECT wfauth.activate_user('wfai_nope', 'not a real password')$$, '28000', NULL,
+                 'activate_user is open to the application role');
 RESET ROLE;
 
 SELECT * FROM finish();
