@@ -18,7 +18,7 @@ ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 
 SHLIB_LINK += -lsodium
-PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare $(WFAUTH_WERROR)
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(WFAUTH_WERROR)
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -31,6 +31,9 @@ endif
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 	cp $< $@
+
+# every C file includes the shared header (PGXS tracks no header dependencies)
+$(OBJS): src/wfauth.h
 
 # The two commands of the README: both install what is missing, build,
 # install, and run a throwaway cluster as an unprivileged user.

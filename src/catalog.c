@@ -50,8 +50,8 @@ static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
 
 static Oid	checked_relid[WFAUTH_TABLE_COUNT];
 
-Oid
-wfauth_schema_oid(bool missing_ok)
+static Oid
+schema_oid(bool missing_ok)
 {
 	Oid			nsp = get_namespace_oid("wfauth", true);
 
@@ -66,7 +66,7 @@ wfauth_schema_oid(bool missing_ok)
 static Oid
 relation_oid(const char *name)
 {
-	Oid			relid = get_relname_relid(name, wfauth_schema_oid(false));
+	Oid			relid = get_relname_relid(name, schema_oid(false));
 
 	if (!OidIsValid(relid))
 		elog(ERROR, "wfauth relation \"%s\" is missing", name);
@@ -83,18 +83,40 @@ static void
 check_columns(WfauthTable table, Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	int			i;
+	size_t		i;
 
 	if (checked_relid[table] == RelationGetRelid(rel))
 		return;
 	for (i = 0; i < lengthof(tables[table].columns) && tables[table].columns[i]; i++)
 	{
-		if (i >= desc->natts ||
+		if (i >= (size_t) desc->natts ||
 			strcmp(NameStr(TupleDescAttr(desc, i)->attname), tables[table].columns[i]) != 0)
 			elog(ERROR, "wfauth table \"%s\" does not have the expected column \"%s\" at position %d",
-				 tables[table].table, tables[table].columns[i], i + 1);
+				 tables[table].table, tables[table].columns[i], (int) i + 1);
 	}
 	checked_relid[table] = RelationGetRelid(rel);
+}
+
+static int
+scan(WfauthTable table, int nkeys, ScanKey keys, WfauthRowCallback callback, void *arg)
+{
+	Relation	rel;
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	int			n = 0;
+
+	rel = table_open(wfauth_table_oid(table), AccessShareLock);
+	check_columns(table, rel);
+	sd = systable_beginscan(rel, nkeys > 0 ? relation_oid(tables[table].index) : InvalidOid,
+							nkeys > 0, NULL, nkeys, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		callback(tuple, RelationGetDescr(rel), arg);
+		n++;
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return n;
 }
 
 /*
@@ -102,61 +124,40 @@ check_columns(WfauthTable table, Relation rel)
  * the number of rows seen.
  */
 int
-wfauth_scan_by_id(WfauthTable table, int64 key,
-				  WfauthRowCallback callback, void *arg)
+wfauth_scan_by_id(WfauthTable table, int64 key, WfauthRowCallback callback, void *arg)
 {
-	Relation	rel;
-	SysScanDesc scan;
 	ScanKeyData skey;
-	HeapTuple	tuple;
-	int			n = 0;
 
-	rel = table_open(wfauth_table_oid(table), AccessShareLock);
-	check_columns(table, rel);
 	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
-	scan = systable_beginscan(rel, relation_oid(tables[table].index), true,
-							  NULL, 1, &skey);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		callback(tuple, RelationGetDescr(rel), arg);
-		n++;
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return n;
+	return scan(table, 1, &skey, callback, arg);
 }
 
 /* Call callback for every row of table (small tables only). */
 int
 wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg)
 {
-	Relation	rel;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	int			n = 0;
+	return scan(table, 0, NULL, callback, arg);
+}
 
-	rel = table_open(wfauth_table_oid(table), AccessShareLock);
-	check_columns(table, rel);
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		callback(tuple, RelationGetDescr(rel), arg);
-		n++;
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return n;
+/* 'u', 's', 'g' for the kinds user, service, group; 0 for NULL or anything else */
+char
+wfauth_kind_code(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, Anum_principals_kind, desc, &isnull);
+	char	   *kind;
+
+	if (isnull)
+		return 0;
+	kind = TextDatumGetCString(d);
+	return strcmp(kind, "user") == 0 ? 'u' : strcmp(kind, "service") == 0 ? 's' :
+		strcmp(kind, "group") == 0 ? 'g' : 0;
 }
 
 static void
 read_kind(HeapTuple tuple, TupleDesc desc, void *arg)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, Anum_principals_kind, desc, &isnull);
-	char	   *kind = TextDatumGetCString(d);
-
-	*(char *) arg = (strcmp(kind, "user") == 0) ? 'u' :
-		(strcmp(kind, "service") == 0) ? 's' : 'g';
+	*(char *) arg = wfauth_kind_code(tuple, desc);
 }
 
 char

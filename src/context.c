@@ -59,12 +59,6 @@ relcache_callback(Datum arg, Oid relid)
 }
 
 void
-wfauth_invalidate_contexts(void)
-{
-	generation++;
-}
-
-void
 WfauthContextInit(void)
 {
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
@@ -109,11 +103,9 @@ read_principal(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	LoadState  *st = arg;
 	bool		isnull;
-	char	   *kind;
 
-	kind = TextDatumGetCString(heap_getattr(tuple, Anum_principals_kind, desc, &isnull));
 	st->ctx->exists = true;
-	st->ctx->kind = kind[0] == 'u' ? 'u' : kind[0] == 's' ? 's' : 'g';
+	st->ctx->kind = wfauth_kind_code(tuple, desc);
 	st->ctx->active = DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
 	st->ctx->super_admin = DatumGetBool(heap_getattr(tuple, Anum_principals_super_admin, desc, &isnull));
 }
@@ -344,9 +336,6 @@ load_context(int64 id)
 	ctx = palloc0(sizeof(WfauthContext));
 	*ctx = *st.ctx;
 	ctx->id = id;
-	ctx->ngroups = ngroups;
-	ctx->groups = palloc((ngroups + 1) * sizeof(int64));
-	memcpy(ctx->groups, st.ids, ngroups * sizeof(int64));
 	qsort(st.perms, st.nperms, sizeof(char *), cmp_cstring);
 	ctx->permissions = palloc((st.nperms + 1) * sizeof(char *));
 	for (i = 0, k = 0; i < st.nperms; i++)
@@ -438,12 +427,6 @@ wfauth_context(int64 principal_id)
 		MemoryContextDelete(slot->mcxt);
 	*slot = fresh;
 	return remember(slot);
-}
-
-bool
-wfauth_context_in_group(const WfauthContext *ctx, int64 group_id)
-{
-	return bsearch(&group_id, ctx->groups, ctx->ngroups, sizeof(int64), cmp_int64) != NULL;
 }
 
 /* Active and holding permission (a Super Admin holds every permission). */

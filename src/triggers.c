@@ -31,21 +31,6 @@ column(HeapTuple tuple, TupleDesc desc, const char *name, bool *isnull)
 	return heap_getattr(tuple, attno, desc, isnull);
 }
 
-/* 'u', 's', 'g', or 0 for a NULL or unknown kind (the CHECK rejects those) */
-static char
-kind_code(HeapTuple tuple, TupleDesc desc)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, Anum_principals_kind, desc, &isnull);
-	char	   *kind;
-
-	if (isnull)
-		return 0;
-	kind = TextDatumGetCString(d);
-	return strcmp(kind, "user") == 0 ? 'u' : strcmp(kind, "service") == 0 ? 's' :
-		strcmp(kind, "group") == 0 ? 'g' : 0;
-}
-
 static bool
 is_active_super_admin(HeapTuple tuple, TupleDesc desc)
 {
@@ -123,14 +108,14 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 
 	if (newtup)
 	{
-		char		kind = kind_code(newtup, desc);
+		char		kind = wfauth_kind_code(newtup, desc);
 		int			attno = Anum_principals_name;
 		Datum		value;
 		bool		null;
 
 		if (oldtup)
 		{
-			if (kind != kind_code(oldtup, desc))
+			if (kind != wfauth_kind_code(oldtup, desc))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("the kind of a principal cannot change")));

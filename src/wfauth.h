@@ -63,12 +63,12 @@ typedef enum WfauthTable
 
 typedef void (*WfauthRowCallback) (HeapTuple tuple, TupleDesc desc, void *arg);
 
-extern Oid	wfauth_schema_oid(bool missing_ok);
 extern Oid	wfauth_table_oid(WfauthTable table);
 extern int	wfauth_scan_by_id(WfauthTable table, int64 key,
 							  WfauthRowCallback callback, void *arg);
 extern int	wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg);
 extern char wfauth_principal_kind(int64 id);	/* 'u', 's', 'g' or 0 */
+extern char wfauth_kind_code(HeapTuple principal, TupleDesc desc);
 
 /* --- context.c: cached context of a principal, and shared settings ------ */
 typedef struct WfauthContext
@@ -78,10 +78,9 @@ typedef struct WfauthContext
 	bool		active;
 	bool		super_admin;
 	char		kind;			/* 'u' user, 's' service, 'g' group */
-	int			ngroups;
-	int64	   *groups;			/* sorted; Everyone included for accounts */
 	int			nmatch;
-	int64	   *match;			/* sorted: the principal itself and its groups */
+	int64	   *match;			/* sorted: the principal itself and its groups
+								 * (Everyone included for accounts) */
 	int			npermissions;
 	char	  **permissions;	/* sorted, distinct */
 	int			nkinds;
@@ -124,8 +123,6 @@ extern const WfauthShared *wfauth_shared(void);
 extern const WfauthKind *wfauth_kind_by_name(const char *name);
 extern const WfauthKind *wfauth_kind_by_id(int16 id);
 extern bool wfauth_context_has_permission(const WfauthContext *ctx, const char *permission);
-extern bool wfauth_context_in_group(const WfauthContext *ctx, int64 group_id);
-extern void wfauth_invalidate_contexts(void);
 
 /* --- acl.c: the wfauth.acl type --------------------------------------------- */
 /*
