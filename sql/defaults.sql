@@ -22,9 +22,9 @@ SELECT try($$SELECT wfauth.set_new_user_defaults('{nope}', '{}')$$);
 SELECT try($$SELECT wfauth.set_new_user_defaults('{}', '{Nope}')$$);
 
 -- the security preference for new objects
-SELECT new_object_access FROM wfauth.settings;
+SELECT coalesce((SELECT new_object_access FROM wfauth.settings), 'everyone') AS new_object_access;
 SELECT wfauth.set_new_object_access('Creator');
-SELECT new_object_access FROM wfauth.settings;
+SELECT coalesce((SELECT new_object_access FROM wfauth.settings), 'everyone') AS new_object_access;
 SELECT try($$SELECT wfauth.set_new_object_access('nobody')$$);
 SELECT try($$SELECT wfauth.set_new_object_access(NULL)$$);
 SELECT wfauth.set_new_object_access('everyone');

@@ -112,8 +112,8 @@ CREATE TABLE wfauth.settings (
     new_object_access text NOT NULL DEFAULT 'everyone'
                       CHECK (new_object_access IN ('everyone', 'creator'))
 );
-INSERT INTO wfauth.settings DEFAULT VALUES;
-COMMENT ON TABLE wfauth.settings IS 'Security preferences (one row)';
+COMMENT ON TABLE wfauth.settings IS
+    'Security preferences: at most one row; none means the defaults (new_object_access = everyone)';
 
 CREATE TABLE wfauth.new_user_permissions (
     permission text COLLATE "C" PRIMARY KEY
@@ -834,7 +834,9 @@ BEGIN
         RAISE EXCEPTION 'invalid new object access preference "%"', preference
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''everyone'' or ''creator''.';
     END IF;
-    UPDATE wfauth.settings SET new_object_access = v_pref WHERE new_object_access <> v_pref;
+    INSERT INTO wfauth.settings (new_object_access) VALUES (v_pref)
+    ON CONFLICT (singleton) DO UPDATE SET new_object_access = excluded.new_object_access
+     WHERE settings.new_object_access <> excluded.new_object_access;
     IF FOUND THEN
         PERFORM wfauth._audit('set_new_object_access', v_pref);
     END IF;
@@ -1698,6 +1700,37 @@ BEGIN
         RAISE NOTICE '% protected objects had no other grantee than %: only Super Admins can reach them now',
             n, label USING HINT = 'List them with wfauth.orphaned_objects() and give them entries again.';
     END IF;
+END
+$$;
+
+-------------------------------------------------------------------------------
+-- pg_dump carries wfauth's data (not the rows this script creates)
+-------------------------------------------------------------------------------
+
+SELECT pg_catalog.pg_extension_config_dump('wfauth.principals', 'WHERE id >= 100');
+SELECT pg_catalog.pg_extension_config_dump('wfauth.principal_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('wfauth.permissions', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('wfauth.kinds', 'WHERE NOT builtin');
+DO $$
+DECLARE
+    t text;
+    seq text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['group_members', 'permission_grants', 'roles', 'role_permissions',
+                             'role_grants', 'settings', 'new_user_permissions', 'new_user_groups',
+                             'passwords', 'tokens', 'sessions', 'activations', 'audit_log',
+                             'protected_tables']
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(('wfauth.' || t)::regclass, '');
+        SELECT pg_catalog.pg_get_serial_sequence('wfauth.' || t, 'id') INTO seq
+          FROM pg_catalog.pg_attribute
+         WHERE attrelid = ('wfauth.' || t)::regclass AND attname = 'id';
+        IF seq IS NOT NULL THEN
+            PERFORM pg_catalog.pg_extension_config_dump(seq::regclass, '');
+        END IF;
+    END LOOP;
+    SELECT pg_catalog.pg_get_serial_sequence('wfauth.kinds', 'id') INTO seq;
+    PERFORM pg_catalog.pg_extension_config_dump(seq::regclass, '');
 END
 $$;
 

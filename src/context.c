@@ -229,7 +229,7 @@ wfauth_shared(void)
 									 ALLOCSET_SMALL_SIZES);
 		oldcxt = MemoryContextSwitchTo(mcxt);
 		result = palloc0(sizeof(WfauthShared));
-		result->creator_only = true;	/* fail closed if the row is missing */
+		result->creator_only = false;	/* no row: the default, everyone */
 		wfauth_scan_all(WFAUTH_SETTINGS, read_settings_row, result);
 		list.n = 0;
 		list.max = 8;

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# pg_dump / pg_restore keep every account, credential, grant and ACL, and
+# duplicate no built-in row.  Prints TAP; runs against the harness's cluster.
+set -uo pipefail
+BIN=/usr/lib/postgresql/15/bin
+src=wfauth_dump_src dst=wfauth_dump_dst
+q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+n=0
+fails=0
+check() {   # check "description" expected actual
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else fails=$((fails + 1)); echo "not ok $n - $1"; echo "#   want: $2"; echo "#   have: $3"; fi
+}
+
+for db in $src $dst; do psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
+psql -qX -c "CREATE DATABASE $src" >/dev/null
+psql -qX -v ON_ERROR_STOP=1 -d $src >/dev/null 2>&1 <<'SQL' || { echo "not ok 1 - set up the source database"; exit 1; }
+SET client_min_messages = warning;
+CREATE EXTENSION wfauth;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wfauth_dump_app') THEN CREATE ROLE wfauth_dump_app; END IF;
+END $$;
+GRANT USAGE ON SCHEMA wfauth TO wfauth_dump_app;
+CREATE SCHEMA app AUTHORIZATION wfauth_dump_app;
+SELECT wfauth.register_permission('reports', 'scheduled reports');
+SELECT wfauth.register_kind('report', 'reports');
+SELECT wfauth.create_user('dana@example.com', 'dana''s long passphrase', permissions => '{dashboards, api_tokens}');
+SELECT wfauth.create_user('lee@example.com', permissions => '{reports}');
+SELECT wfauth.create_service_account('exporter', permissions => '{metrics}');
+SELECT wfauth.create_group('Engineering');
+SELECT wfauth.add_members('Engineering', '{lee@example.com}');
+SELECT wfauth.create_role('Editor', '{dashboards}');
+SELECT wfauth.grant_role('Editor', '{group:Engineering}');
+SELECT wfauth.set_new_object_access('creator');
+SELECT wfauth.set_new_user_defaults('{logs}', '{Engineering}');
+CREATE TABLE keep (name text, token text);
+INSERT INTO keep SELECT 'dana', wfauth.generate_token('dana@example.com', 'laptop');
+INSERT INTO keep SELECT 'exporter', wfauth.generate_token('sa::exporter', 'cron');
+SET ROLE wfauth_dump_app;
+CREATE TABLE app.dashboards (id int PRIMARY KEY, title text);
+SELECT wfauth.protect('app.dashboards', 'dashboard');
+CREATE TABLE app.alerts (id int PRIMARY KEY);
+SELECT wfauth.protect('app.alerts', 'alert');
+RESET ROLE;
+INSERT INTO app.dashboards VALUES (1, 'X'), (2, 'Y');
+UPDATE app.dashboards SET acl = wfauth.acl_grant(wfauth.acl_grant(acl, 'group:Engineering', 'view'),
+                                                 'dana@example.com', 'modify') WHERE id = 1;
+INSERT INTO app.alerts VALUES (1);
+UPDATE app.alerts SET acl = wfauth.acl_grant(acl, 'lee@example.com', 'modify');
+SQL
+
+decisions="SELECT string_agg(format('%s/%s/%s/%s', p.name, t.tbl, t.id, m.mode) || '=' ||
+                   wfauth.can_access(p.id, t.acl, m.mode), ','
+                              ORDER BY p.name, t.tbl, t.id, m.mode)
+             FROM wfauth.principals p,
+                  (SELECT 'd' AS tbl, id, acl FROM app.dashboards UNION ALL SELECT 'a', id, acl FROM app.alerts) t,
+                  unnest('{view,modify}'::wfauth.access_mode[]) m(mode)
+            WHERE p.kind <> 'group'"
+before=$(q $src "$decisions")
+dump=$(mktemp)
+$BIN/pg_dump -Fc -d $src -f "$dump" 2>/tmp/wfauth_dump.err
+check "pg_dump succeeds" "0" "$?"
+psql -qX -c "CREATE DATABASE $dst" >/dev/null
+$BIN/pg_restore -d $dst "$dump" 2>/tmp/wfauth_restore.err
+check "pg_restore succeeds without errors" "0" "$?"
+rm -f "$dump"
+
+check "every access decision is the same after restore" "$before" "$(q $dst "$decisions")"
+check "Everyone is there once" "1" "$(q $dst "SELECT count(*) FROM wfauth.principals WHERE name = 'Everyone'")"
+# (objects of a custom kind do not restore yet: see "Known limitations" in the README)
+check "built-in permissions and kinds are there once, with the custom ones" "19 3" \
+      "$(q $dst "SELECT (SELECT count(*) FROM wfauth.permissions) || ' ' || (SELECT count(*) FROM wfauth.kinds)")"
+for who in dana exporter; do
+    tok=$(q $src "SELECT token FROM keep WHERE name = '$who'")
+    check "the $who token still authenticates" "$(q $src "SELECT wfauth.authenticate_token('$tok')")" \
+          "$(q $dst "SELECT wfauth.authenticate_token('$tok')")"
+done
+check "the password still logs in" "t" \
+      "$(q $dst "SELECT wfauth.login('dana@example.com', 'dana''s long passphrase') IS NOT NULL")"
+check "effective permissions are the same" \
+      "$(q $src "SELECT string_agg(permission || ':' || via, ',') FROM wfauth.effective_permissions(wfauth.account_id('lee@example.com'))")" \
+      "$(q $dst "SELECT string_agg(permission || ':' || via, ',') FROM wfauth.effective_permissions(wfauth.account_id('lee@example.com'))")"
+check "the security preference and new-user defaults are kept" "creator 1 1" \
+      "$(q $dst "SELECT (SELECT new_object_access FROM wfauth.settings) || ' ' || (SELECT count(*) FROM wfauth.new_user_permissions) || ' ' || (SELECT count(*) FROM wfauth.new_user_groups)")"
+check "new ids continue after the restored ones" "t" \
+      "$(q $dst "SELECT wfauth.create_user('new@example.com') > (SELECT max(id) FROM wfauth.principals WHERE name <> 'new@example.com')")"
+check "protected tables are still protected" "2 2" \
+      "$(q $dst "SELECT count(*) || ' ' || count(*) FILTER (WHERE c.relforcerowsecurity) FROM wfauth.protected_tables p JOIN pg_class c ON c.oid = p.tbl")"
+check "the audit log is kept" "$(q $src "SELECT count(*) FROM wfauth.audit_log")" \
+      "$(q $dst "SELECT count(*) FROM wfauth.audit_log WHERE action <> 'login' AND (action <> 'create_user' OR target <> 'new@example.com')")"
+for db in $src $dst; do psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
+echo "1..$n"
+[ "$fails" -eq 0 ]
