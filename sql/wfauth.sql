@@ -966,7 +966,11 @@ BEGIN
         RAISE EXCEPTION 'a token must expire in the future' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- one account's tokens are generated one at a time, so the limit holds
+    -- (an account deleted meanwhile is gone once the lock is ours)
     PERFORM 1 FROM wfauth.principals WHERE id = v_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'account "%" does not exist', identifier USING ERRCODE = 'no_data_found';
+    END IF;
     IF EXISTS (SELECT 1 FROM wfauth.tokens t
                 WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(v_name)) THEN
         RAISE EXCEPTION 'account "%" already has a token named "%"', wfauth._label(v_id), v_name
