@@ -919,7 +919,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.effective_permissions(bigint) IS
-    'Each permission of a principal with its source: direct, role:R, group:G, group:G/role:R, super admin';
+    'Each permission of a principal with its source: direct, role:R, group:G, group:G/role:R, super admin; own principal, or accounts';
 
 -------------------------------------------------------------------------------
 -- Credentials: API tokens, passwords, login sessions, invitations.
@@ -1581,7 +1581,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) IS
-    'Every active account with that access to the object, one row per way it has it';
+    'Every active account with that access to the object, one row per way it has it; view access to the object, or accounts';
 
 CREATE FUNCTION wfauth.explain_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (step int, rule text, result boolean)
@@ -1655,7 +1655,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode) IS
-    'Why a principal has or lacks access: Super Admin, kind permission (modify), group-level entries, user-level entries, decision';
+    'Why a principal has or lacks access: Super Admin, kind permission (modify), group-level entries, user-level entries, decision; own principal, or accounts';
 
 CREATE FUNCTION wfauth._acl_has_live_entry(object wfauth.acl) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
