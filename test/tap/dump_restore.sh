@@ -2,15 +2,8 @@
 # pg_dump / pg_restore keep every account, credential, grant and ACL, and
 # duplicate no built-in row.  Prints TAP; runs against the harness's cluster.
 set -uo pipefail
-BIN=/usr/lib/postgresql/15/bin
+. "$(dirname "$0")/lib.bash"
 src=wfauth_dump_src dst=wfauth_dump_dst
-q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
-n=0
-fails=0
-check() {   # check "description" expected actual
-    n=$((n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else fails=$((fails + 1)); echo "not ok $n - $1"; echo "#   want: $2"; echo "#   have: $3"; fi
-}
 
 for db in $src $dst; do psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
 psql -qX -c "CREATE DATABASE $src" >/dev/null
@@ -89,5 +82,4 @@ check "protected tables are still protected" "2 2" \
 check "the audit log is kept" "$(q $src "SELECT count(*) FROM wfauth.audit_log")" \
       "$(q $dst "SELECT count(*) FROM wfauth.audit_log WHERE action <> 'login' AND (action <> 'create_user' OR target <> 'new@example.com')")"
 for db in $src $dst; do psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
-echo "1..$n"
-[ "$fails" -eq 0 ]
+done_testing

@@ -1,0 +1,78 @@
+# Shared by the TAP shell tests (test/tap/*.sh): TAP output, and clusters of
+# their own beside the harness's one, run as an unprivileged user.
+BIN=/usr/lib/postgresql/15/bin
+RUN_AS=()
+[ "$(id -u)" = 0 ] && RUN_AS=(runuser -u postgres --)
+n=0
+fails=0
+CLUSTERS=()
+WORK=$(mktemp -d /tmp/wfauth-tap.XXXXXX)     # scratch space, removed on exit
+chmod 755 "$WORK"
+
+check() {   # check "description" expected actual
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then
+        echo "ok $n - $1"
+    else
+        fails=$((fails + 1))
+        echo "not ok $n - $1"
+        echo "#   want: $2"
+        echo "#   have: $3"
+    fi
+}
+
+bail() {    # bail "why" [LOGFILE]: stop here; the harness counts it as a failure
+    echo "not ok $((n + 1)) - $1"
+    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | tail -20
+    echo "Bail out! $1"
+    exit 1
+}
+
+done_testing() {
+    echo "1..$n"
+    [ "$fails" -eq 0 ]
+}
+
+# q DATABASE SQL [PORT [HOST]]: one value, unaligned
+q() { psql -qXAt -v ON_ERROR_STOP=1 -h "${4:-$PGHOST}" -p "${3:-$PGPORT}" -d "$1" -c "$2"; }
+
+# own_dir DIR: a directory the server's user can write
+own_dir() {
+    mkdir -p "$1"
+    chmod 755 "$1"
+    [ "$(id -u)" = 0 ] && chown postgres: "$1"
+    return 0
+}
+
+# new_cluster DIR PORT: an initialised, stopped cluster with its socket in DIR
+new_cluster() {
+    local dir=$1 port=$2
+    own_dir "$dir"
+    "${RUN_AS[@]}" $BIN/initdb -D "$dir/data" -U wfauth_dba -A trust -E UTF8 --locale=C.UTF-8 \
+        >"$dir/initdb.log" 2>&1 || bail "initdb $dir" "$dir/initdb.log"
+    set_port "$dir" "$port"
+    CLUSTERS+=("$dir")
+}
+
+set_port() {    # set_port DIR PORT: listen on PORT, socket in DIR only
+    cat >>"$1/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$1'
+port = $2
+shared_buffers = '128MB'
+log_min_messages = warning
+CONF
+}
+
+pg_ctl_as() { "${RUN_AS[@]}" $BIN/pg_ctl "$@"; }
+start() { pg_ctl_as -D "$1/data" -l "$1/server.log" -w -t 120 start >/dev/null || bail "start the cluster in $1" "$1/server.log"; }
+
+# every cluster this test made is stopped and removed, whatever happens
+remove_clusters() {
+    local dir
+    for dir in "${CLUSTERS[@]}"; do
+        pg_ctl_as -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    done
+    rm -rf "$WORK"
+}
+trap remove_clusters EXIT
