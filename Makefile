@@ -17,6 +17,8 @@ REGRESS = setup principal accounts service_accounts groups roles permissions def
 ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 
+EXTRA_CLEAN = test/fuzz/build test/out
+
 SHLIB_LINK += -lsodium
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(WFAUTH_WERROR)
 
@@ -37,7 +39,10 @@ $(OBJS): src/wfauth.h
 
 # The two commands of the README: both install what is missing, build,
 # install, and run a throwaway cluster as an unprivileged user.
-.PHONY: test demo bench
+# Fuzz the parsers for FUZZ_SECONDS each (default 60); see test/fuzz/Makefile.
+.PHONY: test demo bench fuzz
+fuzz:
+	@$(MAKE) -s -C test/fuzz run
 test:
 	@test/harness test
 demo:

@@ -121,6 +121,8 @@ kind_id_or_error(const char *name, int errcode_value)
 
 /* --- text I/O -------------------------------------------------------------- */
 
+static void syntax_error(const char *input, const char *detail) pg_attribute_noreturn();
+
 static void
 syntax_error(const char *input, const char *detail)
 {
