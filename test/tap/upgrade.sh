@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Upgrades: install every released version, fill it with accounts,
+# credentials and protected rows, ALTER EXTENSION wfauth UPDATE, and show the
+# data and every decision intact and the schema identical to a fresh install
+# of the current version (pg_dump --binary-upgrade lists every member object
+# with its definition).  Prints TAP; runs on the harness's cluster.
+set -uo pipefail
+. "$(dirname "$0")/lib.bash"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+current=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$top/wfauth.control")
+fresh=wfauth_upgrade_fresh
+
+# schema: every member object and its definition, without OIDs and xids
+schema() {
+    $BIN/pg_dump --binary-upgrade --schema-only -N app -T public.keep -d "$1" |
+        grep -v "binary_upgrade_set_next\|^--\|^$\|wfauth_upgrade_app\|^\\\\\(un\)\?restrict\|relfrozenxid\|setval(\|^WHERE oid = '" |
+        sed "s/'{[0-9,]*}'/'{oids}'/"
+}
+builtins="SELECT string_agg(x, ',' ORDER BY x) FROM (
+            SELECT format('%s:%s:%s', name, api_name, description) FROM wfauth.permissions WHERE builtin
+            UNION ALL SELECT format('kind %s:%s:%s', id, name, permission) FROM wfauth.kinds WHERE builtin
+            UNION ALL SELECT format('principal %s:%s:%s', id, kind, name) FROM wfauth.principals WHERE id < 100) b(x)"
+
+psql -qX -c "DROP DATABASE IF EXISTS $fresh" -c "CREATE DATABASE $fresh" >/dev/null 2>&1
+q $fresh "CREATE EXTENSION wfauth" >/dev/null
+
+installed=$(q postgres "SELECT string_agg(version, ' ' ORDER BY version) FROM pg_available_extension_versions WHERE name = 'wfauth'")
+shipped=$(ls "$top"/sql/wfauth--*.sql | sed -n 's/.*wfauth--\([0-9.]*\)\.sql$/\1/p'; echo "$current")
+check "every version's install script is installed" "$(echo "$shipped" | sort -u | xargs)" "$installed"
+check "every version has an update path to $current" "" \
+      "$(q postgres "SELECT string_agg(source, ' ') FROM pg_extension_update_paths('wfauth')
+                      WHERE target = '$current' AND source <> target AND path IS NULL")"
+
+for from in $installed; do
+    [ "$from" = "$current" ] && continue
+    db=wfauth_upgrade_${from//./_}
+    psql -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
+    psql -qX -v ON_ERROR_STOP=1 -d $db >$WORK/setup.log 2>&1 <<SQL || bail "fill $from" $WORK/setup.log
+SET client_min_messages = warning;
+CREATE EXTENSION wfauth VERSION '$from';
+DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wfauth_upgrade_app') THEN CREATE ROLE wfauth_upgrade_app; END IF;
+END \$\$;
+GRANT USAGE ON SCHEMA wfauth TO wfauth_upgrade_app;
+CREATE SCHEMA app AUTHORIZATION wfauth_upgrade_app;
+SELECT wfauth.create_user('dana@example.com', 'dana''s long passphrase', permissions => '{dashboards, api_tokens}');
+SELECT wfauth.create_user('lee@example.com');
+SELECT wfauth.create_service_account('exporter', permissions => '{metrics}');
+SELECT wfauth.create_group('Engineering');
+SELECT wfauth.add_members('Engineering', '{lee@example.com}');
+SELECT wfauth.create_role('Editor', '{dashboards}');
+SELECT wfauth.grant_role('Editor', '{group:Engineering}');
+SELECT wfauth.set_new_object_access('creator');
+CREATE TABLE keep (name text, token text);
+INSERT INTO keep SELECT 'dana', wfauth.generate_token('dana@example.com', 'laptop');
+INSERT INTO keep SELECT 'exporter', wfauth.generate_token('sa::exporter', 'cron');
+SET ROLE wfauth_upgrade_app;
+CREATE TABLE app.dashboards (id int PRIMARY KEY);
+SELECT wfauth.protect('app.dashboards', 'dashboard');
+RESET ROLE;
+INSERT INTO app.dashboards SELECT g FROM generate_series(1, 20) g;
+UPDATE app.dashboards SET acl = wfauth.acl_grant(acl, 'group:Engineering', 'view') WHERE id % 2 = 0;
+UPDATE app.dashboards SET acl = wfauth.acl_grant(acl, 'dana@example.com', 'modify') WHERE id % 3 = 0;
+SQL
+    decisions="SELECT string_agg(format('%s/%s/%s=%s', p.name, d.id, m.mode, wfauth.can_access(p.id, d.acl, m.mode)), ','
+                                 ORDER BY p.name, d.id, m.mode)
+                 FROM wfauth.principals p, app.dashboards d, unnest('{view,modify}'::wfauth.access_mode[]) m(mode)
+                WHERE p.kind <> 'group'"
+    before=$(q $db "$decisions")
+    q $db "ALTER EXTENSION wfauth UPDATE" >$WORK/update.log 2>&1
+    check "$from: ALTER EXTENSION wfauth UPDATE succeeds" "0" "$?"
+    check "$from: the extension is now $current" "$current" "$(q $db "SELECT extversion FROM pg_extension WHERE extname = 'wfauth'")"
+    check "$from: every access decision is the same" "$before" "$(q $db "$decisions")"
+    for who in dana exporter; do
+        check "$from: the $who token still authenticates" "t" \
+              "$(q $db "SELECT wfauth.authenticate_token(token) = wfauth.account_id(CASE name WHEN 'dana' THEN 'dana@example.com' ELSE 'sa::exporter' END)
+                         FROM keep WHERE name = '$who'")"
+    done
+    check "$from: the password still logs in" "t" \
+          "$(q $db "SELECT wfauth.login('dana@example.com', 'dana''s long passphrase') IS NOT NULL")"
+    check "$from: the built-in rows are those of a fresh install" "$(q $fresh "$builtins")" "$(q $db "$builtins")"
+    schema $db >$WORK/updated.sql
+    schema $fresh >$WORK/fresh.sql
+    check "$from: the schema is identical to a fresh install of $current" "" \
+          "$(diff $WORK/fresh.sql $WORK/updated.sql | head -40)"
+    psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+done
+psql -qX -c "DROP DATABASE IF EXISTS $fresh" >/dev/null 2>&1
+done_testing
