@@ -17,7 +17,7 @@ REGRESS = setup principal accounts service_accounts groups roles permissions def
 ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 
-EXTRA_CLEAN = test/fuzz/build test/out
+EXTRA_CLEAN = test/fuzz/build test/out META.json $(EXTENSION)-*.zip
 
 SHLIB_LINK += -lsodium
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(WFAUTH_WERROR)
@@ -34,13 +34,22 @@ endif
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 	cp $< $@
 
+# PGXN: META.json and the release archive take the version from wfauth.control
+# too (as semver: 1.1 -> 1.1.0).
+PGXN_VERSION = $(shell echo $(EXTVERSION) | sed 's/^\([0-9]*\.[0-9]*\)$$/\1.0/')
+META.json: META.json.in $(EXTENSION).control
+	sed 's/@PGXN_VERSION@/$(PGXN_VERSION)/g' $< > $@
+dist: META.json
+	git archive --format zip --prefix=$(EXTENSION)-$(PGXN_VERSION)/ \
+		--add-file=META.json -o $(EXTENSION)-$(PGXN_VERSION).zip HEAD
+
 # every C file includes the shared header (PGXS tracks no header dependencies)
 $(OBJS): src/wfauth.h
 
 # The two commands of the README: both install what is missing, build,
 # install, and run a throwaway cluster as an unprivileged user.
 # Fuzz the parsers for FUZZ_SECONDS each (default 60); see test/fuzz/Makefile.
-.PHONY: test demo bench fuzz
+.PHONY: test demo bench fuzz dist
 fuzz:
 	@$(MAKE) -s -C test/fuzz run
 test:
