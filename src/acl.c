@@ -158,6 +158,44 @@ skip_spaces(const char **p)
 		(*p)++;
 }
 
+/*
+ * The kind of text input: "name", "name#id" or "#id".  A known name wins
+ * (values move between databases by name).  An unknown name is accepted
+ * only with an id no other kind holds: that is how pg_restore loads the
+ * rows of a custom kind before wfauth's own kinds table is restored.
+ */
+static int16
+parse_kind(const char *input, const char *end)
+{
+	const char *hash = memchr(input, '#', end - input);
+	char	   *name = pnstrdup(input, (hash ? hash : end) - input);
+	const WfauthKind *kind = wfauth_kind_by_name(name);
+	int64		id = -1;
+
+	if (hash)
+	{
+		const char *p = hash + 1;
+
+		id = parse_id(input, &p, "kind id");
+		if (p != end || id < 1 || id > PG_INT16_MAX)
+			syntax_error(input, "A kind id is a number from 1 to 32767.");
+	}
+	if (kind)
+		return kind->id;
+	if (id < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unknown object kind \"%s\"", name),
+				 errhint("Kinds are registered with wfauth.register_kind().")));
+	kind = wfauth_kind_by_id((int16) id);
+	if (kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("object kind id %d belongs to kind \"%s\", not \"%s\"",
+						(int) id, kind->name, name)));
+	return (int16) id;
+}
+
 /* SQL function: wfauth.acl_in(cstring) → wfauth.acl */
 PG_FUNCTION_INFO_V1(wfauth_acl_in);
 Datum
@@ -166,7 +204,7 @@ wfauth_acl_in(PG_FUNCTION_ARGS)
 	const char *input = PG_GETARG_CSTRING(0);
 	const char *p = input;
 	const char *slash = strchr(input, '/');
-	char	   *kindname;
+	int16		kind;
 	int64		creator;
 	int			n = 0,
 				max = 8;
@@ -174,7 +212,7 @@ wfauth_acl_in(PG_FUNCTION_ARGS)
 
 	if (slash == NULL || slash == input)
 		syntax_error(input, "It must start with the object kind and \"/\".");
-	kindname = pnstrdup(input, slash - input);
+	kind = parse_kind(input, slash);
 	p = slash + 1;
 	creator = parse_id(input, &p, "creator id");
 	if (*p++ != ':' || *p++ != '{')
@@ -213,8 +251,8 @@ wfauth_acl_in(PG_FUNCTION_ARGS)
 	if (p[1] != '\0')
 		syntax_error(input, "Unexpected text after \"}\".");
 
-	PG_RETURN_POINTER(wfauth_acl_build_checked(kind_id_or_error(kindname, ERRCODE_INVALID_TEXT_REPRESENTATION),
-											   creator, n, entries, ERRCODE_INVALID_TEXT_REPRESENTATION));
+	PG_RETURN_POINTER(wfauth_acl_build_checked(kind, creator, n, entries,
+											   ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
 /* SQL function: wfauth.acl_out(wfauth.acl) → cstring */
@@ -231,10 +269,11 @@ wfauth_acl_out(PG_FUNCTION_ARGS)
 	wfauth_acl_header(acl, &hdr);
 	kind = wfauth_kind_by_id(hdr.kind);
 	initStringInfo(&buf);
+	/* a custom kind's id travels with its name: see parse_kind() */
 	if (kind)
 		appendStringInfoString(&buf, kind->name);
-	else
-		appendStringInfo(&buf, "%d", hdr.kind);
+	if (kind == NULL || hdr.kind >= WFAUTH_FIRST_CUSTOM_KIND)
+		appendStringInfo(&buf, "#%d", hdr.kind);
 	appendStringInfo(&buf, "/" INT64_FORMAT ":{", hdr.creator);
 	for (i = 0; i < hdr.nentries; i++)
 	{
