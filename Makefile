@@ -49,7 +49,7 @@ $(OBJS): src/wfauth.h
 # The two commands of the README: both install what is missing, build,
 # install, and run a throwaway cluster as an unprivileged user.
 # Fuzz the parsers for FUZZ_SECONDS each (default 60); see test/fuzz/Makefile.
-.PHONY: test demo bench fuzz dist
+.PHONY: test demo bench fuzz dist valgrind
 fuzz:
 	@$(MAKE) -s -C test/fuzz run
 test:
@@ -58,3 +58,5 @@ demo:
 	@test/harness demo
 bench:
 	@test/harness bench
+valgrind:
+	@test/harness valgrind
