@@ -75,7 +75,7 @@ SELECT team, seq, acl FROM ops.runbooks;
 -- a custom kind is written with its id; on input a known name wins, and an
 -- unknown name needs an id no kind holds (pg_restore loads rows before kinds)
 SELECT 'runbook/0:{1=view}'::wfauth.acl AS by_name, 'runbook#99/0:{1=view}'::wfauth.acl AS name_wins;
-SELECT 'playbook#77/0:{1=view}'::wfauth.acl AS kind_not_yet_restored;
+SELECT 'playbook#77/0:{1=view}'::wfauth.acl AS kind_not_yet_restored, '#10/0:{}'::wfauth.acl AS by_id;
 SELECT try($$SELECT 'playbook/0:{}'::wfauth.acl$$) AS unknown_without_id;
 SELECT try($$SELECT 'playbook#1/0:{}'::wfauth.acl$$) AS id_of_another_kind;
 SELECT try($$SELECT 'runbook#0/0:{}'::wfauth.acl$$) AS id_out_of_range;

@@ -144,6 +144,10 @@ DROP ROLE wfauth_regress_user;
 --    everything it reports is searched for it.
 SELECT wfauth.generate_token('target@example.com', 'leak') AS tok \gset
 SELECT wfauth.login('target@example.com', 'target''s long passphrase') AS sess \gset
+-- the secret with its 20th character changed (to one it did not have)
+CREATE FUNCTION public.one_changed(secret text) RETURNS text LANGUAGE sql AS $$
+    SELECT overlay(secret PLACING CASE substr(secret, 20, 1) WHEN 'Q' THEN 'R' ELSE 'Q' END FROM 20)
+$$;
 CREATE FUNCTION public.leaks(sql text, secret text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     m text; d text; h text; c text;
@@ -160,15 +164,15 @@ END
 $$;
 SELECT call, leaks(sql, secret)
   FROM (VALUES
-    ('authenticate_token', 'SELECT wfauth.authenticate_token($1)', overlay(:'tok' placing 'Q' from 20)),
-    ('authenticate_session', 'SELECT wfauth.authenticate_session($1)', overlay(:'sess' placing 'Q' from 20)),
-    ('end_session', 'SELECT wfauth.end_session($1)', overlay(:'sess' placing 'Q' from 20)),
+    ('authenticate_token', 'SELECT wfauth.authenticate_token($1)', public.one_changed(:'tok')),
+    ('authenticate_session', 'SELECT wfauth.authenticate_session($1)', public.one_changed(:'sess')),
+    ('end_session', 'SELECT wfauth.end_session($1)', public.one_changed(:'sess')),
     ('activate_user', 'SELECT wfauth.activate_user($1, ''a long enough password'')', 'wfai_' || repeat('Q', 49)),
     ('login', 'SELECT wfauth.login(''target@example.com'', $1)', 'the wrong passphrase'),
     ('login unknown', 'SELECT wfauth.login(''nobody@example.com'', $1)', 'the wrong passphrase'),
     ('short password', 'SELECT wfauth.create_user(''short@example.com'', $1)', 'short secret')
     ) v(call, sql, secret);
-DROP FUNCTION public.leaks(text, text), public.probe_claimed(bigint, regprocedure, text),
+DROP FUNCTION public.leaks(text, text), public.one_changed(text), public.probe_claimed(bigint, regprocedure, text),
     public.probe_as(bigint, regprocedure), public.probe(regprocedure);
 DROP VIEW public.probe_functions;
 DROP TABLE public.probe_args, public.probe_table;

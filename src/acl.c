@@ -6,10 +6,11 @@
  * Layout (see wfauth.h): a 16-byte header then sorted int64 entries
  * (principal << 1 | modify).  Text form:
  *
- *     dashboard/100:{1=modify,205=view}
+ *     dashboard/100:{1=modify,205=view}     report#10/100:{205=view}
  *
- * kind name, "/", creator id (0 when unknown), ":", and the entries by
- * principal id.  Input sorts the entries and refuses duplicates.
+ * kind name (with "#id" for a custom kind), "/", creator id (0 when
+ * unknown), ":", and the entries by principal id.  Input sorts the entries
+ * and refuses duplicates.
  */
 #include "postgres.h"
 
@@ -162,7 +163,8 @@ skip_spaces(const char **p)
  * The kind of text input: "name", "name#id" or "#id".  A known name wins
  * (values move between databases by name).  An unknown name is accepted
  * only with an id no other kind holds: that is how pg_restore loads the
- * rows of a custom kind before wfauth's own kinds table is restored.
+ * rows of a custom kind before wfauth's own kinds table is restored.  A
+ * bare "#id" is taken as it is.
  */
 static int16
 parse_kind(const char *input, const char *end)
@@ -188,7 +190,7 @@ parse_kind(const char *input, const char *end)
 				 errmsg("unknown object kind \"%s\"", name),
 				 errhint("Kinds are registered with wfauth.register_kind().")));
 	kind = wfauth_kind_by_id((int16) id);
-	if (kind)
+	if (kind && name[0] != '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("object kind id %d belongs to kind \"%s\", not \"%s\"",
