@@ -50,7 +50,7 @@ SQL
 ghost=$!
 psql -qXAt -v ON_ERROR_STOP=1 -h $dir -p $port -d wfauth -f $WORK/load.sql >$WORK/acked.log 2>&1 &
 load=$!
-for i in $(seq 1 100); do
+for i in $(seq 1 600); do
     [ "$(grep -c committed $WORK/acked.log)" -ge 100 ] && break
     sleep 0.1
 done
