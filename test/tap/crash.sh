@@ -22,18 +22,32 @@ SELECT wfauth.protect('boards', 'dashboard');
 INSERT INTO boards SELECT g FROM generate_series(1, 5000) g;
 UPDATE boards SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'group:Others', 'view'), 'everyone');
 -- what the load committed, written in the same transactions as the changes
-CREATE TABLE ledger (n int PRIMARY KEY, token text NOT NULL);
+CREATE TABLE ledger (n int PRIMARY KEY, token text NOT NULL, dropped text NOT NULL);
+CREATE FUNCTION authenticates(token text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM wfauth.authenticate_token(token);
+    RETURN true;
+EXCEPTION WHEN invalid_authorization_specification THEN
+    RETURN false;
+END
+$$;
 SQL
 
-# Transaction N creates account uN, grants it a permission, puts it in Crew
-# and takes u(N-1) out, gives it a token and an entry on board N.
+# Transaction N creates account uN with two permissions and two tokens, puts
+# it in Crew and gives it an entry on board N; and it takes u(N-1) out of
+# Crew, revokes one of its permissions and one of its tokens.
 awk 'BEGIN { for (i = 1; i <= 5000; i++) {
-    u = "u" i "@example.com"
+    u = "u" i "@example.com"; prev = "u" i - 1 "@example.com"
     print "BEGIN;"
-    print "SELECT wfauth.create_user(\047" u "\047, permissions => \047{dashboards}\047);"
+    print "SELECT wfauth.create_user(\047" u "\047, permissions => \047{dashboards, alerts}\047);"
     print "SELECT wfauth.add_members(\047Crew\047, \047{" u "}\047);"
-    if (i > 1) print "SELECT wfauth.remove_members(\047Crew\047, \047{u" i - 1 "@example.com}\047);"
-    print "INSERT INTO ledger SELECT " i ", wfauth.generate_token(\047" u "\047, \047load\047);"
+    if (i > 1) {
+        print "SELECT wfauth.remove_members(\047Crew\047, \047{" prev "}\047);"
+        print "SELECT wfauth.revoke_permission(\047alerts\047, \047{" prev "}\047);"
+        print "SELECT wfauth.revoke_token(\047" prev "\047, \047drop\047);"
+    }
+    print "INSERT INTO ledger SELECT " i ", wfauth.generate_token(\047" u "\047, \047keep\047),"
+    print "                           wfauth.generate_token(\047" u "\047, \047drop\047);"
     print "UPDATE boards SET acl = wfauth.acl_grant(acl, \047" u "\047, \047modify\047) WHERE id = " i ";"
     print "COMMIT;"
     print "\\echo committed " i
@@ -71,6 +85,11 @@ check "every acknowledged account exists with its permission" "$last" \
 check "every committed token authenticates its account" "$(C 'SELECT count(*) FROM ledger')" \
       "$(C "SELECT count(*) FROM ledger
              WHERE wfauth.authenticate_token(token) = wfauth.account_id('u' || n || '@example.com')")"
+check "every committed token revoke holds: one 'drop' token still works, the newest" "t" \
+      "$(C "SELECT array_agg(n) <@ ARRAY[$last, $upto] AND count(*) = 1 FROM ledger WHERE authenticates(dropped)")"
+check "every committed permission revoke holds: one account still has alerts, the newest" "t" \
+      "$(C "SELECT array_agg(substring(name FROM '^u([0-9]+)@')::int) <@ ARRAY[$last, $upto] AND count(*) = 1
+              FROM wfauth.principals WHERE name LIKE 'u%@example.com' AND wfauth.has_permission(id, 'alerts')")"
 check "memberships: just the last committed add is left, every committed remove holds" "t" \
       "$(C "SELECT array_agg(p.name) <@ ARRAY['u$last@example.com', 'u$upto@example.com'] AND count(*) = 1
               FROM wfauth.group_members m JOIN wfauth.principals g ON g.id = m.group_id
