@@ -79,6 +79,7 @@ SELECT 'playbook#77/0:{1=view}'::wfauth.acl AS kind_not_yet_restored, '#10/0:{}'
 SELECT try($$SELECT 'playbook/0:{}'::wfauth.acl$$) AS unknown_without_id;
 SELECT try($$SELECT 'playbook#1/0:{}'::wfauth.acl$$) AS id_of_another_kind;
 SELECT try($$SELECT 'runbook#0/0:{}'::wfauth.acl$$) AS id_out_of_range;
+SELECT try($$SELECT wfauth.acl_send('#77/0:{}')$$) AS send_unregistered_kind;
 SELECT p.tbl, k.name AS kind FROM wfauth.protected_tables p JOIN wfauth.kinds k ON k.id = p.kind ORDER BY 1;
 -- a dropped table is forgotten
 DROP TABLE ops.runbooks;

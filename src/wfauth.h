@@ -141,7 +141,7 @@ typedef struct WfauthAclHeader
 } WfauthAclHeader;
 
 #define WFAUTH_ACL_VERSION 1
-#define WFAUTH_FIRST_CUSTOM_KIND 10	/* wfauth.kinds ids below are built in */
+#define WFAUTH_FIRST_CUSTOM_KIND 10	/* wfauth.kinds' identity starts here */
 #define WFAUTH_ACL_MAX_ENTRIES (1 << 20)
 #define WfauthAclEntryPrincipal(e)	((e) >> 1)
 #define WfauthAclEntryModify(e)		(((e) & 1) != 0)
