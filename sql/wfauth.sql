@@ -1354,7 +1354,8 @@ CREATE TABLE wfauth.protected_tables (
     kind         smallint NOT NULL REFERENCES wfauth.kinds,
     protected_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE wfauth.protected_tables IS 'Tables made protected object tables by wfauth.protect()';
+COMMENT ON TABLE wfauth.protected_tables IS
+    'Tables made protected object tables by wfauth.protect(), each partition of one included';
 
 -- A dropped table is no longer protected.
 CREATE FUNCTION wfauth._forget_dropped() RETURNS event_trigger
@@ -1393,6 +1394,106 @@ $$;
 COMMENT ON FUNCTION wfauth.register_kind(text, text) IS
     'Add a kind of protected object and the permission that modifying it needs; Super Admin or DBA only';
 
+-- Work on an application table: as its owner, in a security-restricted
+-- operation, with search_path pinned (src/owner.c); rows processed.
+CREATE FUNCTION wfauth._as_owner(tbl regclass, commands text[]) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_as_owner' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+-- Rows of a protected table whose ACL names no living principal (and names
+-- principal, when given): a heap scan that runs none of the owner's code.
+CREATE FUNCTION wfauth._orphans(tbl regclass, principal bigint) RETURNS SETOF tid
+    AS 'MODULE_PATHNAME', 'wfauth_orphans' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+-- The lockdown of protected tables (src/lockdown.c).
+CREATE FUNCTION wfauth._guard_ddl() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'wfauth_guard_ddl' LANGUAGE C;
+CREATE FUNCTION wfauth._refuse_truncate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'wfauth_refuse_truncate' LANGUAGE C;
+CREATE EVENT TRIGGER wfauth_guard_ddl ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE', 'ALTER FOREIGN TABLE', 'CREATE TABLE', 'CREATE FOREIGN TABLE',
+                 'CREATE POLICY', 'ALTER POLICY', 'DROP POLICY',
+                 'CREATE TRIGGER', 'ALTER TRIGGER', 'DROP TRIGGER')
+    EXECUTE FUNCTION wfauth._guard_ddl();
+
+-- A table and every partition under it, parents first.
+CREATE FUNCTION wfauth._family(tbl regclass) RETURNS SETOF regclass
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT t.tbl FROM (SELECT tbl, 0 AS level
+                       UNION ALL
+                       SELECT p.relid, p.level FROM pg_partition_tree(tbl) p WHERE p.level > 0) t
+     ORDER BY t.level
+$$;
+
+-- The table's owner may have it protected: owns it (as the caller), and can
+-- name wfauth's objects in the policies and triggers it gets.
+CREATE FUNCTION wfauth._check_protectable(tbl regclass) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c pg_class;
+BEGIN
+    SELECT * INTO c FROM pg_class WHERE oid = tbl;
+    IF NOT pg_has_role(wfauth._acting_role(), c.relowner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', tbl USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF c.relkind = 'f' THEN
+        RAISE EXCEPTION '"%" is a foreign table', tbl USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'Foreign tables cannot be protected: row-level security does not apply to them.';
+    ELSIF c.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', tbl USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF NOT has_schema_privilege(c.relowner, 'wfauth', 'USAGE') THEN
+        RAISE EXCEPTION 'the owner of table % has no USAGE on schema wfauth', tbl
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'wfauth creates the table''s triggers and policies as its owner.',
+                  HINT = format('GRANT USAGE ON SCHEMA wfauth TO %I;', c.relowner::regrole);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = tbl AND polpermissive) THEN
+        RAISE EXCEPTION 'table % has permissive row-level security policies of its own', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'They would be OR-ed with wfauth''s and could widen access.',
+                  HINT = 'Drop them, or make them AS RESTRICTIVE, before wfauth.protect().';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = tbl AND t.tgparentid = 0 AND NOT t.tgisinternal
+                  AND t.tgtype::int & 3 = 3    -- BEFORE ROW
+                  AND (t.tgtype::int & 4 = 4 AND t.tgname COLLATE "C" > 'wfauth_acl_insert'
+                       OR t.tgtype::int & 16 = 16 AND t.tgname COLLATE "C" > 'wfauth_acl_update')) THEN
+        RAISE EXCEPTION 'table % has a BEFORE ROW trigger that would fire after wfauth''s', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Triggers fire in name order; a later one could change an access list wfauth has checked.',
+                  HINT = 'Rename it so that it sorts before "wfauth_acl_insert".';
+    END IF;
+END
+$$;
+
+-- What every protected relation (a table, a partitioned table, each
+-- partition) gets of its own: the TRUNCATE guard, the policies, forced RLS.
+CREATE FUNCTION wfauth._protection_ddl(tbl regclass, kind smallint) RETURNS text[]
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_permission text := (SELECT k.permission FROM wfauth.kinds k WHERE k.id = _protection_ddl.kind);
+    v_view text := 'wfauth.can_access((SELECT wfauth.current_principal()), acl, %L)';
+    v_dba text := '(SELECT wfauth.acting_as_dba()) OR ';
+BEGIN
+    RETURN ARRAY[
+        format('CREATE TRIGGER wfauth_truncate BEFORE TRUNCATE ON %s'
+               ' FOR EACH STATEMENT EXECUTE FUNCTION wfauth._refuse_truncate()', tbl),
+        format('CREATE POLICY wfauth_select ON %s FOR SELECT USING (' || v_dba || v_view || ')', tbl, 'view'),
+        format('CREATE POLICY wfauth_insert ON %s FOR INSERT WITH CHECK (' || v_dba ||
+               'wfauth.has_permission((SELECT wfauth.current_principal()), %L))', tbl, v_permission),
+        format('CREATE POLICY wfauth_update ON %s FOR UPDATE USING (' || v_dba || v_view || ') WITH CHECK (true)',
+               tbl, 'modify'),
+        format('CREATE POLICY wfauth_delete ON %s FOR DELETE USING (' || v_dba || v_view || ')', tbl, 'modify'),
+        format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl),
+        format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl)];
+END
+$$;
+
+-- Protect one relation (checked by the caller): as its owner; then register it.
+CREATE FUNCTION wfauth._protect_relation(tbl regclass, kind smallint) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT wfauth._as_owner(tbl, wfauth._protection_ddl(tbl, kind));
+    INSERT INTO wfauth.protected_tables (tbl, kind) VALUES (tbl, kind);
+$$;
+
 CREATE FUNCTION wfauth.protect(tbl regclass, kind text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1400,17 +1501,12 @@ DECLARE
     v_existing smallint;
     v_type oid;
     v_rows bigint;
-    v_view text := 'wfauth.can_access((SELECT wfauth.current_principal()), acl, %L)';
-    v_dba text := '(SELECT wfauth.acting_as_dba()) OR ';
 BEGIN
     IF tbl IS NULL OR kind IS NULL THEN
         RAISE EXCEPTION 'protect needs a table and a kind' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF NOT pg_has_role(wfauth._acting_role(), (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
         RAISE EXCEPTION 'must be owner of table %', tbl USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', tbl USING ERRCODE = 'wrong_object_type';
     END IF;
     SELECT * INTO v_kind FROM wfauth.kinds k WHERE k.name = lower(btrim(protect.kind));
     IF v_kind.id IS NULL THEN
@@ -1425,53 +1521,117 @@ BEGIN
         RAISE EXCEPTION 'table % is already protected with another kind', tbl
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = tbl AND polpermissive) THEN
-        RAISE EXCEPTION 'table % has permissive row-level security policies of its own', tbl
+    -- Rows must not escape through the hierarchy: an unprotected parent
+    -- would show this table's rows, and so would this table its children's.
+    IF EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = tbl) THEN
+        RAISE EXCEPTION 'table % is a partition or an inheritance child of an unprotected table', tbl
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'They would be OR-ed with wfauth''s and could widen access.',
-                  HINT = 'Drop them, or make them AS RESTRICTIVE, before wfauth.protect().';
+                  DETAIL = 'Its rows would be reached through the parent, unchecked.',
+                  HINT = 'Protect the parent (partitioned) table: its partitions are protected with it.';
     END IF;
+    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = tbl AND NOT c.relispartition) THEN
+        RAISE EXCEPTION 'table % has inheritance children', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Their rows would be reached through it, unchecked.',
+                  HINT = 'Detach them (ALTER TABLE ... NO INHERIT), protect each table with the same kind, then ALTER TABLE ... INHERIT again.';
+    END IF;
+    PERFORM wfauth._check_protectable(f) FROM wfauth._family(tbl) f;
 
     SELECT atttypid INTO v_type FROM pg_attribute
      WHERE attrelid = tbl AND attname = 'acl' AND attnum > 0 AND NOT attisdropped;
-    IF v_type IS NULL THEN
-        EXECUTE format('ALTER TABLE %s ADD COLUMN acl wfauth.acl', tbl);
-    ELSIF v_type <> 'wfauth.acl'::regtype THEN
+    IF v_type IS NOT NULL AND v_type <> 'wfauth.acl'::regtype THEN
         RAISE EXCEPTION 'column "acl" of table % has type %, not wfauth.acl', tbl, v_type::regtype
             USING ERRCODE = 'datatype_mismatch';
     END IF;
     -- Rows that exist already fail closed: no entry, so only Super Admins
     -- reach them until one gives them entries (see orphaned_objects()).
-    EXECUTE format('UPDATE %s SET acl = wfauth._acl_new(%L, 0, NULL) WHERE acl IS NULL', tbl, v_kind.name);
-    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    -- The UPDATE runs the owner's triggers, constraints and index
+    -- expressions: as the owner, never as wfauth.
+    v_rows := wfauth._as_owner(tbl, ARRAY[
+        CASE WHEN v_type IS NULL THEN format('ALTER TABLE %s ADD COLUMN acl wfauth.acl', tbl) END,
+        format('UPDATE %s SET acl = %L::wfauth.acl WHERE acl IS NULL', tbl,
+               wfauth._acl_new(v_kind.name, 0, NULL)),
+        format('ALTER TABLE %s ALTER COLUMN acl SET NOT NULL', tbl),
+        format('CREATE TRIGGER wfauth_acl_insert BEFORE INSERT ON %s'
+               ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_insert(%L)', tbl, v_kind.name),
+        format('CREATE TRIGGER wfauth_acl_update BEFORE UPDATE ON %s'
+               ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_update()', tbl)]);
     IF v_rows > 0 THEN
         RAISE NOTICE '% existing rows of % have no access entries yet; only Super Admins can reach them',
             v_rows, tbl
             USING HINT = 'List them with wfauth.orphaned_objects() and grant access with wfauth.acl_grant().';
     END IF;
-    EXECUTE format('ALTER TABLE %s ALTER COLUMN acl SET NOT NULL', tbl);
-
-    EXECUTE format('CREATE TRIGGER wfauth_acl_insert BEFORE INSERT ON %s'
-                   ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_insert(%L)', tbl, v_kind.name);
-    EXECUTE format('CREATE TRIGGER wfauth_acl_update BEFORE UPDATE ON %s'
-                   ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_update()', tbl);
-    EXECUTE format('CREATE POLICY wfauth_select ON %s FOR SELECT USING (' || v_dba || v_view || ')',
-                   tbl, 'view');
-    EXECUTE format('CREATE POLICY wfauth_insert ON %s FOR INSERT WITH CHECK (' || v_dba ||
-                   'wfauth.has_permission((SELECT wfauth.current_principal()), %L))', tbl, v_kind.permission);
-    EXECUTE format('CREATE POLICY wfauth_update ON %s FOR UPDATE USING (' || v_dba || v_view || ') WITH CHECK (true)',
-                   tbl, 'modify');
-    EXECUTE format('CREATE POLICY wfauth_delete ON %s FOR DELETE USING (' || v_dba || v_view || ')',
-                   tbl, 'modify');
-    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
-    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
-
-    INSERT INTO wfauth.protected_tables (tbl, kind) VALUES (tbl, v_kind.id);
+    PERFORM wfauth._protect_relation(f, v_kind.id) FROM wfauth._family(tbl) f;
     PERFORM wfauth._audit('protect', tbl::text, jsonb_build_object('kind', v_kind.name));
 END
 $$;
 COMMENT ON FUNCTION wfauth.protect(regclass, text) IS
-    'Make a table a protected object table: acl column, ACL triggers, forced RLS policies; table owner only';
+    'Make a table (and each of its partitions) a protected object table: acl column, ACL triggers, forced RLS policies; table owner only';
+
+-- A partition created later is protected when it is created.
+CREATE FUNCTION wfauth._protect_new_partitions() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT c.objid::regclass AS tbl, p.kind
+               FROM pg_event_trigger_ddl_commands() c
+               JOIN pg_inherits i ON i.inhrelid = c.objid
+               JOIN wfauth.protected_tables p ON p.tbl = i.inhparent
+              WHERE c.classid = 'pg_class'::regclass AND c.objsubid = 0
+                AND NOT EXISTS (SELECT 1 FROM wfauth.protected_tables q WHERE q.tbl = c.objid)
+    LOOP
+        PERFORM wfauth._check_protectable(r.tbl);
+        PERFORM wfauth._protect_relation(r.tbl, r.kind);
+    END LOOP;
+END
+$$;
+CREATE EVENT TRIGGER wfauth_protect_new_partitions ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION wfauth._protect_new_partitions();
+
+CREATE FUNCTION wfauth.unprotect(tbl regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_kind text;
+    v_part regclass;
+BEGIN
+    PERFORM wfauth._require_dba('unprotect a table');
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION 'unprotect needs a table' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT k.name INTO v_kind FROM wfauth.protected_tables p JOIN wfauth.kinds k ON k.id = p.kind
+     WHERE p.tbl = unprotect.tbl FOR UPDATE OF p;
+    IF v_kind IS NULL THEN
+        RETURN;                 -- not protected: nothing to do
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN wfauth.protected_tables p ON p.tbl = i.inhparent
+                WHERE i.inhrelid = unprotect.tbl) THEN
+        RAISE EXCEPTION 'table % is part of a protected table', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Unprotect the parent table, or detach this one first.';
+    END IF;
+    DELETE FROM wfauth.protected_tables p USING wfauth._family(unprotect.tbl) f WHERE p.tbl = f;
+    PERFORM wfauth._as_owner(unprotect.tbl, ARRAY[
+        format('DROP TRIGGER IF EXISTS wfauth_acl_insert ON %s', tbl),
+        format('DROP TRIGGER IF EXISTS wfauth_acl_update ON %s', tbl)]);
+    FOR v_part IN SELECT f FROM wfauth._family(unprotect.tbl) f LOOP
+        PERFORM wfauth._as_owner(v_part, ARRAY[
+            format('DROP TRIGGER IF EXISTS wfauth_truncate ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_select ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_insert ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_update ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_delete ON %s', v_part),
+            -- row-level security stays on where the owner has policies of its own
+            CASE WHEN NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_part
+                                   AND polname NOT IN ('wfauth_select', 'wfauth_insert', 'wfauth_update', 'wfauth_delete'))
+                 THEN format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', v_part) END]);
+    END LOOP;
+    PERFORM wfauth._audit('unprotect', tbl::text, jsonb_build_object('kind', v_kind));
+END
+$$;
+COMMENT ON FUNCTION wfauth.unprotect(regclass) IS
+    'Remove wfauth''s protection from a table and its partitions (the acl column and its values stay); DBA only';
 
 -- everyone | group:NAME | account identifier | #id (an entry whose principal is gone)
 CREATE FUNCTION wfauth._entry_principal(object wfauth.acl, grantee text) RETURNS bigint
@@ -1657,21 +1817,13 @@ $$;
 COMMENT ON FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode) IS
     'Why a principal has or lacks access: Super Admin, kind permission (modify), group-level entries, user-level entries, decision; own principal, or accounts';
 
-CREATE FUNCTION wfauth._acl_has_live_entry(object wfauth.acl) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (SELECT 1 FROM wfauth._acl_items(object) i JOIN wfauth.principals p ON p.id = i.principal)
-$$;
-
 CREATE FUNCTION wfauth.orphaned_objects() RETURNS TABLE (tbl regclass, ctid tid)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t regclass;
 BEGIN
     PERFORM wfauth._require_super_admin();
-    FOR t IN SELECT p.tbl FROM wfauth.protected_tables p ORDER BY p.tbl::text LOOP
-        RETURN QUERY EXECUTE format('SELECT %L::regclass, ctid FROM %s'
-                                    ' WHERE NOT wfauth._acl_has_live_entry(acl) ORDER BY ctid', t, t);
-    END LOOP;
+    RETURN QUERY
+    SELECT p.tbl, o.ctid FROM wfauth.protected_tables p, wfauth._orphans(p.tbl, NULL) o(ctid)
+     ORDER BY p.tbl::text, o.ctid;
 END
 $$;
 COMMENT ON FUNCTION wfauth.orphaned_objects() IS
@@ -1679,20 +1831,8 @@ COMMENT ON FUNCTION wfauth.orphaned_objects() IS
 
 -- How many objects a principal's deletion leaves with no living grantee.
 CREATE FUNCTION wfauth._orphaned_by(principal bigint) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t regclass;
-    n bigint;
-    total bigint := 0;
-BEGIN
-    FOR t IN SELECT p.tbl FROM wfauth.protected_tables p LOOP
-        EXECUTE format('SELECT count(*) FROM %s WHERE EXISTS (SELECT 1 FROM wfauth._acl_items(acl) i'
-                       ' WHERE i.principal = $1) AND NOT wfauth._acl_has_live_entry(acl)', t)
-           INTO n USING principal;
-        total := total + n;
-    END LOOP;
-    RETURN total;
-END
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT count(*) FROM wfauth.protected_tables p, wfauth._orphans(p.tbl, principal)
 $$;
 
 CREATE FUNCTION wfauth._notice_orphans(principal bigint, label text) RETURNS void
@@ -1754,3 +1894,7 @@ BEGIN
     END LOOP;
 END
 $$;
+-- Trigger functions run only as triggers; a table's owner needs EXECUTE on
+-- them to get them (protect() creates them as the owner, and a new
+-- partition gets its parent's).
+GRANT EXECUTE ON FUNCTION wfauth._acl_on_insert(), wfauth._acl_on_update(), wfauth._refuse_truncate() TO PUBLIC;

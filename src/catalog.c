@@ -1,8 +1,8 @@
 /*
  * catalog.c — direct reads of wfauth's own tables, without SPI.
  *
- * The principal context (context.c) and the model triggers read a handful of
- * rows by a bigint key.  Going through the heap and a btree index directly
+ * The principal context (context.c), the model triggers and the guards of
+ * protected tables (lockdown.c) read a handful of rows by a bigint or oid key.  Going through the heap and a btree index directly
  * costs a few microseconds, works in parallel workers, needs no privileges
  * on the tables, and sees the latest committed state plus the transaction's
  * own changes (systable scans use a catalog snapshot).  Tables and indexes
@@ -16,17 +16,19 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "wfauth.h"
 
 typedef struct TableInfo
 {
 	const char *table;
-	const char *index;			/* btree whose first column is a bigint key */
+	const char *index;			/* btree whose first column is the key */
 	AttrNumber	key;			/* that column's number in the table */
 	const char *columns[8];		/* expected names of attnums 1.. */
 } TableInfo;
@@ -46,6 +48,8 @@ static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
 	{"id", "name", "permission"}},
 	[WFAUTH_SETTINGS] = {"settings", "settings_pkey", 1,
 	{"singleton", "new_object_access"}},
+	[WFAUTH_PROTECTED_TABLES] = {"protected_tables", "protected_tables_pkey", Anum_protected_tables_tbl,
+	{"tbl", "kind"}},
 };
 
 static Oid	checked_relid[WFAUTH_TABLE_COUNT];
@@ -61,6 +65,17 @@ schema_oid(bool missing_ok)
 				 errmsg("extension \"wfauth\" is not installed in this database"),
 				 errhint("Run CREATE EXTENSION wfauth.")));
 	return nsp;
+}
+
+/* The type wfauth.acl (InvalidOid when the extension is not installed). */
+Oid
+wfauth_acl_type_oid(void)
+{
+	Oid			nsp = schema_oid(true);
+
+	return OidIsValid(nsp) ?
+		GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("acl"), ObjectIdGetDatum(nsp)) :
+		InvalidOid;
 }
 
 static Oid
@@ -130,6 +145,32 @@ wfauth_scan_by_id(WfauthTable table, int64 key, WfauthRowCallback callback, void
 
 	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
 	return scan(table, 1, &skey, callback, arg);
+}
+
+static void
+read_protected_kind(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	*(int16 *) arg = DatumGetInt16(heap_getattr(tuple, Anum_protected_tables_kind, desc, &isnull));
+}
+
+/*
+ * The kind a table is protected with, or 0 when it is not protected (or the
+ * extension is not installed in this database).
+ */
+int16
+wfauth_protected_kind(Oid relid)
+{
+	ScanKeyData skey;
+	int16		kind = 0;
+
+	if (!OidIsValid(schema_oid(true)))
+		return 0;
+	ScanKeyInit(&skey, Anum_protected_tables_tbl, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan(WFAUTH_PROTECTED_TABLES, 1, &skey, read_protected_kind, &kind);
+	return kind;
 }
 
 /* Call callback for every row of table (small tables only). */

@@ -24,11 +24,28 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 
 #include "wfauth.h"
 
 PGDLLEXPORT void wfauth_login_failure_main(Datum arg);
+
+/*
+ * The worker connects as the bootstrap superuser, and the database's (and
+ * that role's) settings apply to it: a database owner may have set
+ * search_path, role, default_transaction_read_only, statement_timeout and
+ * more.  Its one transaction therefore pins every setting it depends on,
+ * and its statement qualifies every operator and function.
+ */
+static const char *const worker_settings[][2] = {
+	{"role", "none"},
+	{"search_path", "pg_catalog, pg_temp"},
+	{"transaction_isolation", "read committed"},
+	{"transaction_read_only", "off"},
+	{"statement_timeout", "0"},
+	{"lock_timeout", "1s"},
+};
 
 /* Background worker: add one failure to an account's count, and commit. */
 void
@@ -38,20 +55,23 @@ wfauth_login_failure_main(Datum arg)
 	Oid			dboid;
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(account)};
+	size_t		i;
 
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 
 	StartTransactionCommand();
+	for (i = 0; i < lengthof(worker_settings); i++)
+		(void) set_config_option(worker_settings[i][0], worker_settings[i][1],
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "wfauth: recording a failed login");
-	SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0);
 	SPI_execute_with_args("UPDATE wfauth.passwords"
-						  "   SET failed_attempts = failed_attempts + 1,"
+						  "   SET failed_attempts = failed_attempts OPERATOR(pg_catalog.+) 1,"
 						  "       last_failed_at = pg_catalog.now()"
-						  " WHERE account_id = $1",
+						  " WHERE account_id OPERATOR(pg_catalog.=) $1",
 						  1, argtypes, args, NULL, false, 0);
 	SPI_finish();
 	PopActiveSnapshot();

@@ -14,7 +14,10 @@
  * "DBA" means a superuser or a member of the role named by wfauth.admin_role.
  * It is judged on the role the session acts as (PostgreSQL's outer user: the
  * login role or SET ROLE), which wfauth's own SECURITY DEFINER functions do
- * not change.
+ * not change.  Inside a security-restricted operation (REFRESH MATERIALIZED
+ * VIEW, index builds, VACUUM, ANALYZE, and wfauth's own work as a table's
+ * owner) the code that runs is a table owner's, acting as that owner: there
+ * nobody is a DBA, whoever started the operation.
  */
 #include "postgres.h"
 
@@ -121,10 +124,10 @@ wfauth_set_principal_id(int64 id, int64 session)
 	PG_END_TRY();
 }
 
+/* Is role a superuser or a member of wfauth.admin_role? */
 bool
-wfauth_actor_is_dba(void)
+wfauth_role_is_dba(Oid role)
 {
-	Oid			role = GetOuterUserId();
 	Oid			admin;
 
 	if (superuser_arg(role))
@@ -133,6 +136,12 @@ wfauth_actor_is_dba(void)
 		return false;
 	admin = get_role_oid(admin_role_setting, true);
 	return OidIsValid(admin) && is_member_of_role(role, admin);
+}
+
+bool
+wfauth_actor_is_dba(void)
+{
+	return !InSecurityRestrictedOperation() && wfauth_role_is_dba(GetOuterUserId());
 }
 
 static void

@@ -87,6 +87,8 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
  * Record an ACL change.  wfauth._audit_acl_change is SECURITY DEFINER and not
  * executable by PUBLIC; calling it through fmgr skips the EXECUTE check (the
  * caller is this trigger, not the client) but keeps the definer's rights.
+ * Any table owner can put this trigger on a table (its owner needs EXECUTE
+ * on it), so only a protected table's changes reach the audit log.
  */
 static void
 audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
@@ -102,6 +104,11 @@ audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
 	LOCAL_FCINFO(fcinfo, 3);
 	FmgrInfo	flinfo;
 
+	if (wfauth_protected_kind(RelationGetRelid(rel)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" is not protected by wfauth", RelationGetRelationName(rel)),
+				 errhint("Protect it with wfauth.protect().")));
 	fmgr_info(fn, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 3, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = ObjectIdGetDatum(RelationGetRelid(rel));

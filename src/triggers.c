@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
 
@@ -50,11 +51,12 @@ keep_a_super_admin(int64 id)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(id)};
+	int			level = wfauth_pin_search_path();
 	int			ret;
 
 	SPI_connect();
 	ret = SPI_execute_with_args("SELECT 1 FROM wfauth.principals"
-								" WHERE super_admin AND active AND id <> $1"
+								" WHERE super_admin AND active AND id OPERATOR(pg_catalog.<>) $1"
 								" LIMIT 1 FOR UPDATE",
 								1, argtypes, args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT)
@@ -66,6 +68,7 @@ keep_a_super_admin(int64 id)
 				 errdetail("Account " INT64_FORMAT " is the only active Super Admin.", id),
 				 errhint("Grant Super Admin to another active user first.")));
 	SPI_finish();
+	AtEOXact_GUC(true, level);
 }
 
 /* Trigger function: wfauth._principals_guard(), BEFORE INSERT/UPDATE/DELETE, row */

@@ -22,6 +22,7 @@ extern void WfauthPrincipalInit(void);
 extern int64 wfauth_current_principal_id(void);	/* 0 when none */
 extern void wfauth_set_principal_id(int64 id, int64 session);
 extern bool wfauth_actor_is_dba(void);
+extern bool wfauth_role_is_dba(Oid role);
 
 /* --- catalog.c: direct reads of wfauth's tables (no SPI) ----------------- */
 typedef enum WfauthTable
@@ -33,6 +34,7 @@ typedef enum WfauthTable
 	WFAUTH_ROLE_PERMISSIONS,
 	WFAUTH_KINDS,
 	WFAUTH_SETTINGS,
+	WFAUTH_PROTECTED_TABLES,
 	WFAUTH_TABLE_COUNT
 } WfauthTable;
 
@@ -60,6 +62,9 @@ typedef enum WfauthTable
 #define Anum_kinds_permission	3
 /* settings(singleton, new_object_access) */
 #define Anum_settings_new_object_access	2
+/* protected_tables(tbl regclass, kind smallint) */
+#define Anum_protected_tables_tbl	1
+#define Anum_protected_tables_kind	2
 
 typedef void (*WfauthRowCallback) (HeapTuple tuple, TupleDesc desc, void *arg);
 
@@ -68,6 +73,8 @@ extern int	wfauth_scan_by_id(WfauthTable table, int64 key,
 							  WfauthRowCallback callback, void *arg);
 extern int	wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg);
 extern char wfauth_principal_kind(int64 id);	/* 'u', 's', 'g' or 0 */
+extern int16 wfauth_protected_kind(Oid relid);	/* its kind id, 0: not protected */
+extern Oid	wfauth_acl_type_oid(void);
 extern char wfauth_kind_code(HeapTuple principal, TupleDesc desc);
 
 /* --- context.c: cached context of a principal, and shared settings ------ */
@@ -164,6 +171,12 @@ extern void WfauthPasswordsInit(void);
 /* --- tokens.c: token format and authentication failures ------------------ */
 extern void WfauthTokensInit(void);
 extern void wfauth_auth_failed(const char *kind) pg_attribute_noreturn();
+
+/* --- owner.c: work on application tables; wfauth's own SQL settings ----- */
+extern int	wfauth_pin_search_path(void);
+
+/* --- lockdown.c: what a protected table's owner may no longer do --------- */
+extern bool wfauth_ddl_allowed(void);
 
 /* --- accounts.c: identifier rules ----------------------------------------- */
 extern char *wfauth_normalize_name(char kind, const char *name);

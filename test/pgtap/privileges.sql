@@ -3,7 +3,7 @@
 BEGIN;
 CREATE ROLE wfauth_tap_app;
 GRANT USAGE ON SCHEMA wfauth TO wfauth_tap_app;
-SELECT plan(13);
+SELECT plan(15);
 
 SELECT is(array_agg(c.relname ORDER BY c.relname), NULL,
           'no wfauth table is readable or writable by an application role')
@@ -13,9 +13,18 @@ SELECT is(array_agg(c.relname ORDER BY c.relname), NULL,
         OR (c.relkind = 'S' AND has_sequence_privilege('wfauth_tap_app', c.oid, 'USAGE,UPDATE')));
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
-          'no internal function (_name) is executable by PUBLIC')
+          'no internal function (_name) is executable by PUBLIC, trigger functions aside')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname LIKE '\_%'
+   AND p.prorettype <> 'trigger'::regtype
+   AND has_function_privilege('wfauth_tap_app', p.oid, 'EXECUTE');
+
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1),
+          ARRAY['wfauth._acl_on_insert()', 'wfauth._acl_on_update()', 'wfauth._refuse_truncate()'],
+          'PUBLIC may execute only the trigger functions a table owner attaches (they run only as triggers)')
+  FROM pg_proc p
+ WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname LIKE '\_%'
+   AND p.prorettype = 'trigger'::regtype
    AND has_function_privilege('wfauth_tap_app', p.oid, 'EXECUTE');
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
@@ -28,6 +37,13 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SECURITY DEFINER function pins search_path to pg_catalog, pg_temp')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.prosecdef
+   AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
+
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+          'every SQL and PL/pgSQL function, definer or not, pins search_path to pg_catalog, pg_temp')
+  FROM pg_proc p
+ WHERE p.pronamespace = 'wfauth'::regnamespace
+   AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
    AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,

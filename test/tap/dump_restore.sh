@@ -36,7 +36,13 @@ CREATE TABLE app.alerts (id int PRIMARY KEY);
 SELECT wfauth.protect('app.alerts', 'alert');
 CREATE TABLE app.reports (id int PRIMARY KEY);
 SELECT wfauth.protect('app.reports', 'report');
+CREATE TABLE app.pdash (id int, created date NOT NULL) PARTITION BY RANGE (created);
+CREATE TABLE app.pdash_2020 PARTITION OF app.pdash FOR VALUES FROM ('2020-01-01') TO ('2030-01-01');
+SELECT wfauth.protect('app.pdash', 'dashboard');
+CREATE TABLE app.pdash_2030 PARTITION OF app.pdash FOR VALUES FROM ('2030-01-01') TO ('2040-01-01');
 RESET ROLE;
+INSERT INTO app.pdash VALUES (1, '2021-01-01'), (2, '2031-01-01');
+UPDATE app.pdash SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'lee@example.com', 'view'), 'everyone') WHERE id = 2;
 INSERT INTO app.dashboards VALUES (1, 'X'), (2, 'Y');
 UPDATE app.dashboards SET acl = wfauth.acl_grant(wfauth.acl_grant(acl, 'group:Engineering', 'view'),
                                                  'dana@example.com', 'modify') WHERE id = 1;
@@ -47,13 +53,16 @@ INSERT INTO app.reports VALUES (1), (2);
 UPDATE app.reports SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'lee@example.com', 'view'), 'everyone')
  WHERE id = 2;
 SQL
+# try_sqlstate(sql): the SQLSTATE a statement fails with, or ok
+try_sqlstate="CREATE FUNCTION public.try_sqlstate(sql text) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN EXECUTE sql; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END \$\$"
 
 decisions="SELECT string_agg(format('%s/%s/%s/%s', p.name, t.tbl, t.id, m.mode) || '=' ||
                    wfauth.can_access(p.id, t.acl, m.mode), ','
                               ORDER BY p.name, t.tbl, t.id, m.mode)
              FROM wfauth.principals p,
                   (SELECT 'd' AS tbl, id, acl FROM app.dashboards UNION ALL SELECT 'a', id, acl FROM app.alerts
-                   UNION ALL SELECT 'r', id, acl FROM app.reports) t,
+                   UNION ALL SELECT 'r', id, acl FROM app.reports UNION ALL SELECT 'p', id, acl FROM app.pdash) t,
                   unnest('{view,modify}'::wfauth.access_mode[]) m(mode)
             WHERE p.kind <> 'group'"
 before=$(q $src "$decisions")
@@ -64,6 +73,7 @@ psql -qX -c "CREATE DATABASE $dst" >/dev/null
 $BIN/pg_restore -d $dst "$dump" 2>/tmp/wfauth_restore.err
 check "pg_restore succeeds without errors" "0" "$?"
 rm -f "$dump"
+q $dst "$try_sqlstate" >/dev/null
 
 check "every access decision is the same after restore" "$before" "$(q $dst "$decisions")"
 check "Everyone is there once" "1" "$(q $dst "SELECT count(*) FROM wfauth.principals WHERE name = 'Everyone'")"
@@ -83,8 +93,24 @@ check "the security preference and new-user defaults are kept" "creator 1 1" \
       "$(q $dst "SELECT (SELECT new_object_access FROM wfauth.settings) || ' ' || (SELECT count(*) FROM wfauth.new_user_permissions) || ' ' || (SELECT count(*) FROM wfauth.new_user_groups)")"
 check "new ids continue after the restored ones" "t" \
       "$(q $dst "SELECT wfauth.create_user('new@example.com') > (SELECT max(id) FROM wfauth.principals WHERE name <> 'new@example.com')")"
-check "protected tables are still protected" "3 3" \
-      "$(q $dst "SELECT count(*) || ' ' || count(*) FILTER (WHERE c.relforcerowsecurity) FROM wfauth.protected_tables p JOIN pg_class c ON c.oid = p.tbl")"
+protection="SELECT string_agg(format('%s:%s:%s:%s', p.tbl, c.relforcerowsecurity,
+                                   (SELECT count(*) FROM pg_policy WHERE polrelid = p.tbl),
+                                   (SELECT string_agg(tgname, '+' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = p.tbl)),
+                            ' ' ORDER BY p.tbl::text)
+              FROM wfauth.protected_tables p JOIN pg_class c ON c.oid = p.tbl"
+check "protected tables, partitions included, are protected as before" "$(q $src "$protection")" "$(q $dst "$protection")"
+check "... and that is all six, each with its policies and TRUNCATE guard" "6" \
+      "$(q $dst "SELECT count(*) FROM wfauth.protected_tables p JOIN pg_class c ON c.oid = p.tbl
+                  WHERE c.relforcerowsecurity AND (SELECT count(*) FROM pg_policy WHERE polrelid = p.tbl) = 4
+                    AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p.tbl AND tgname = 'wfauth_truncate')")"
+check "the owner still cannot switch a restored table's protection off" "42501" \
+      "$(q $dst "SET ROLE wfauth_dump_app; SELECT try_sqlstate('ALTER TABLE app.pdash_2030 NO FORCE ROW LEVEL SECURITY')" 2>&1 | tail -1)"
+check "a partition created after the restore is protected" "t" \
+      "$(q $dst "SET ROLE wfauth_dump_app;
+                 CREATE TABLE app.pdash_2040 PARTITION OF app.pdash FOR VALUES FROM ('2040-01-01') TO ('2050-01-01');
+                 SELECT relforcerowsecurity FROM pg_class WHERE oid = 'app.pdash_2040'::regclass")"
+check "DROP TABLE of a restored partitioned table works and forgets its partitions" "3" \
+      "$(q $dst "SET ROLE wfauth_dump_app; DROP TABLE app.pdash; RESET ROLE; SELECT count(*) FROM wfauth.protected_tables")"
 check "the audit log is kept" "$(q $src "SELECT count(*) FROM wfauth.audit_log")" \
       "$(q $dst "SELECT count(*) FROM wfauth.audit_log WHERE action <> 'login' AND (action <> 'create_user' OR target <> 'new@example.com')")"
 for db in $src $dst; do psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done

@@ -57,7 +57,11 @@ INSERT INTO keep SELECT 'exporter', wfauth.generate_token('sa::exporter', 'cron'
 SET ROLE wfauth_upgrade_app;
 CREATE TABLE app.dashboards (id int PRIMARY KEY);
 SELECT wfauth.protect('app.dashboards', 'dashboard');
+CREATE TABLE app.pboards (id int, created date NOT NULL) PARTITION BY RANGE (created);
+CREATE TABLE app.pboards_2020 PARTITION OF app.pboards FOR VALUES FROM ('2020-01-01') TO ('2030-01-01');
+SELECT wfauth.protect('app.pboards', 'dashboard');
 RESET ROLE;
+INSERT INTO app.pboards VALUES (1, '2021-01-01');
 INSERT INTO app.dashboards SELECT g FROM generate_series(1, 20) g;
 UPDATE app.dashboards SET acl = wfauth.acl_grant(acl, 'group:Engineering', 'view') WHERE id % 2 = 0;
 UPDATE app.dashboards SET acl = wfauth.acl_grant(acl, 'dana@example.com', 'modify') WHERE id % 3 = 0;
@@ -78,6 +82,20 @@ SQL
     done
     check "$from: the password still logs in" "t" \
           "$(q $db "SELECT wfauth.login('dana@example.com', 'dana''s long passphrase') IS NOT NULL")"
+    check "$from: a protected table's partitions are protected now, each with the TRUNCATE guard" \
+          "app.dashboards:t:4:t app.pboards:t:4:t app.pboards_2020:t:4:t" \
+          "$(q $db "SELECT string_agg(format('%s:%s:%s:%s', p.tbl, c.relforcerowsecurity,
+                                             (SELECT count(*) FROM pg_policy WHERE polrelid = p.tbl),
+                                             EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p.tbl AND tgname = 'wfauth_truncate')),
+                                      ' ' ORDER BY p.tbl::text)
+                      FROM wfauth.protected_tables p JOIN pg_class c ON c.oid = p.tbl")"
+    check "$from: a new partition of it is protected, and the owner cannot unforce it" "t 42501" \
+          "$(q $db "SET ROLE wfauth_upgrade_app;
+                     CREATE TABLE app.pboards_2030 PARTITION OF app.pboards FOR VALUES FROM ('2030-01-01') TO ('2040-01-01');
+                     DO \$\$ BEGIN ALTER TABLE app.pboards_2020 NO FORCE ROW LEVEL SECURITY;
+                                  EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$;
+                     SELECT relforcerowsecurity FROM pg_class WHERE oid = 'app.pboards_2030'::regclass" 2>&1 |
+             sed 's/^NOTICE: *//' | sort -r | xargs)"
     check "$from: the built-in rows are those of a fresh install" "$(q $fresh "$builtins")" "$(q $db "$builtins")"
     schema $db >$WORK/updated.sql
     schema $fresh >$WORK/fresh.sql

@@ -1,0 +1,406 @@
+/*
+ * lockdown.c — a protected table stays protected against its owner.
+ *
+ * Once protect() has run, only a DBA (a superuser or a member of
+ * wfauth.admin_role, acting as itself and not inside a security-restricted
+ * operation) may switch the protection off: disable or unforce row-level
+ * security, add, alter or drop policies, disable, drop or replace wfauth's
+ * triggers, drop, rename or retype the acl column, or TRUNCATE the table.
+ * PostgreSQL gives a table's owner all of these; an event trigger on
+ * ddl_command_start (wfauth._guard_ddl) looks at each such command before it
+ * runs and refuses it, and a BEFORE TRUNCATE trigger on every protected table
+ * (wfauth._refuse_truncate) does the same for TRUNCATE.
+ *
+ * Rows must not escape through the table hierarchy either, for anyone:
+ *   - a partition created with CREATE TABLE ... PARTITION OF a protected
+ *     table is protected at ddl_command_end (wfauth._protect_new_partitions);
+ *   - ATTACH PARTITION and INHERIT join a protected table only to a table
+ *     protected with the same kind, in either direction (RLS applies the
+ *     policies of the table a query names, not of its children);
+ *   - CREATE TABLE ... INHERITS a protected table, and a foreign partition of
+ *     one, are refused: neither could be protected before it holds rows.
+ * A BEFORE ROW trigger of the owner that fires after wfauth's (triggers fire
+ * in name order) could rewrite an ACL wfauth has just checked, so one is
+ * refused too.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
+#include "commands/event_trigger.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+#include "wfauth.h"
+
+#define ACL_INSERT_TRIGGER "wfauth_acl_insert"
+#define ACL_UPDATE_TRIGGER "wfauth_acl_update"
+
+/* set while wfauth itself changes a protected table's triggers */
+static bool internal_ddl = false;
+
+bool
+wfauth_ddl_allowed(void)
+{
+	return internal_ddl ||
+		(!InSecurityRestrictedOperation() && wfauth_role_is_dba(GetUserId()));
+}
+
+static Oid
+relation_of(RangeVar *rv)
+{
+	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+}
+
+/* the table of a policy or trigger named [schema.]table.name */
+static Oid
+relation_of_member(List *names)
+{
+	if (list_length(names) < 2)
+		return InvalidOid;
+	return relation_of(makeRangeVarFromNameList(list_truncate(list_copy(names),
+															  list_length(names) - 1)));
+}
+
+static void
+refuse(Oid relid, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s of protected table \"%s\"", what, get_rel_name(relid)),
+			 errdetail("Only a DBA may change how wfauth protects a table."),
+			 errhint("A superuser or a member of the role named by wfauth.admin_role can do this, "
+					 "or remove the protection first with wfauth.unprotect().")));
+}
+
+static bool
+is_wfauth_trigger(const char *name)
+{
+	return name != NULL && strncmp(name, "wfauth_", 7) == 0;
+}
+
+/*
+ * Would a BEFORE ROW trigger of these events, with this name, fire after
+ * wfauth's ACL trigger for the same event?
+ */
+static bool
+fires_after_acl_check(const char *name, int16 type)
+{
+	if (!TRIGGER_FOR_ROW(type) || !TRIGGER_FOR_BEFORE(type))
+		return false;
+	return (TRIGGER_FOR_INSERT(type) && strcmp(name, ACL_INSERT_TRIGGER) > 0) ||
+		(TRIGGER_FOR_UPDATE(type) && strcmp(name, ACL_UPDATE_TRIGGER) > 0);
+}
+
+static void
+refuse_late_trigger(Oid relid, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("a BEFORE ROW trigger named \"%s\" on protected table \"%s\" would fire after wfauth's",
+					name, get_rel_name(relid)),
+			 errdetail("Triggers fire in name order; one firing after \"%s\" or \"%s\" could change an access list wfauth has checked.",
+					   ACL_INSERT_TRIGGER, ACL_UPDATE_TRIGGER),
+			 errhint("Give the trigger a name that sorts before \"%s\".", ACL_INSERT_TRIGGER)));
+}
+
+/* tgtype of an existing trigger, or -1 */
+static int
+trigger_type(Oid relid, const char *name)
+{
+	Relation	rel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	int			type = -1;
+
+	ScanKeyInit(&keys[0], Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_trigger_tgname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(name));
+	sd = systable_beginscan(rel, TriggerRelidNameIndexId, true, NULL, 2, keys);
+	if (HeapTupleIsValid(tuple = systable_getnext(sd)))
+		type = ((Form_pg_trigger) GETSTRUCT(tuple))->tgtype;
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return type;
+}
+
+static void
+refuse_join(Oid parent, Oid child, const char *how)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot %s \"%s\" to \"%s\": only tables protected with the same kind can be joined",
+					how, get_rel_name(child), get_rel_name(parent)),
+			 errdetail("Row-level security applies the policies of the table a query names, "
+					   "so rows of a child are reached through its parent."),
+			 errhint("Protect both tables with wfauth.protect() and the same kind first.")));
+}
+
+/*
+ * Joining child to parent (ATTACH PARTITION, INHERIT): both or neither
+ * protected, with the same kind.
+ */
+static void
+check_join(Oid parent, Oid child, const char *how)
+{
+	if (!OidIsValid(parent) || !OidIsValid(child))
+		return;
+	if (wfauth_protected_kind(parent) != wfauth_protected_kind(child))
+		refuse_join(parent, child, how);
+}
+
+/*
+ * A protected table attached as a partition of a protected parent gets the
+ * parent's ACL triggers (same function, same kind); its own would clash by
+ * name, so they go first.  The command holds on to the table, so no row gets
+ * in between, and an error undoes both.
+ */
+static void
+hand_over_acl_triggers(Oid child)
+{
+	const char *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
+												  get_rel_name(child));
+	int			level = wfauth_pin_search_path();
+
+	SPI_connect();
+	internal_ddl = true;
+	PG_TRY();
+	{
+		SPI_execute(psprintf("DROP TRIGGER " ACL_INSERT_TRIGGER " ON %s", name), false, 0);
+		SPI_execute(psprintf("DROP TRIGGER " ACL_UPDATE_TRIGGER " ON %s", name), false, 0);
+	}
+	PG_FINALLY();
+	{
+		internal_ddl = false;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	AtEOXact_GUC(true, level);
+}
+
+static void
+guard_alter_table(AlterTableStmt *stmt)
+{
+	Oid			relid = relation_of(stmt->relation);
+	bool		locked;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || stmt->objtype == OBJECT_INDEX)
+		return;
+	locked = wfauth_protected_kind(relid) != 0 && !wfauth_ddl_allowed();
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		bool		on_acl = cmd->name != NULL && strcmp(cmd->name, "acl") == 0;
+
+		switch (cmd->subtype)
+		{
+			case AT_AttachPartition:
+				{
+					Oid			child = relation_of(((PartitionCmd *) cmd->def)->name);
+
+					check_join(relid, child, "attach partition");
+					if (OidIsValid(child) && wfauth_protected_kind(child) != 0)
+						hand_over_acl_triggers(child);
+					break;
+				}
+			case AT_AddInherit:
+				check_join(relation_of((RangeVar *) cmd->def), relid, "make inherit from");
+				break;
+			case AT_DropColumn:
+			case AT_AlterColumnType:
+			case AT_DropNotNull:
+				if (locked && on_acl)
+					refuse(relid, "change column \"acl\"");
+				break;
+			case AT_DisableRowSecurity:
+			case AT_NoForceRowSecurity:
+				if (locked)
+					refuse(relid, "switch off row-level security");
+				break;
+			case AT_DisableTrigAll:
+			case AT_DisableTrigUser:
+				if (locked)
+					refuse(relid, "disable the triggers");
+				break;
+			case AT_EnableTrig:
+			case AT_EnableAlwaysTrig:
+			case AT_EnableReplicaTrig:
+			case AT_DisableTrig:
+				if (locked && is_wfauth_trigger(cmd->name))
+					refuse(relid, "change wfauth's triggers");
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+guard_rename(RenameStmt *stmt)
+{
+	Oid			relid = relation_of(stmt->relation);
+	int			type;
+
+	if (!OidIsValid(relid) || wfauth_protected_kind(relid) == 0 || wfauth_ddl_allowed())
+		return;
+	switch (stmt->renameType)
+	{
+		case OBJECT_COLUMN:
+			if (strcmp(stmt->subname, "acl") == 0)
+				refuse(relid, "rename column \"acl\"");
+			break;
+		case OBJECT_POLICY:
+			refuse(relid, "rename a policy");
+			break;
+		case OBJECT_TRIGGER:
+			if (is_wfauth_trigger(stmt->subname))
+				refuse(relid, "rename wfauth's triggers");
+			type = trigger_type(relid, stmt->subname);
+			if (type >= 0 && fires_after_acl_check(stmt->newname, (int16) type))
+				refuse_late_trigger(relid, stmt->newname);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+guard_create_table(CreateStmt *stmt, bool foreign)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->inhRelations)
+	{
+		Oid			parent = relation_of(lfirst_node(RangeVar, lc));
+
+		if (!OidIsValid(parent) || wfauth_protected_kind(parent) == 0)
+			continue;
+		if (stmt->partbound == NULL || foreign)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot create %s \"%s\" of protected table \"%s\"",
+							foreign ? "a foreign partition" : "an inheritance child",
+							stmt->relation->relname, get_rel_name(parent)),
+					 errdetail("Its rows would be reached through \"%s\" before wfauth could protect it.",
+							   get_rel_name(parent)),
+					 foreign ? 0 :
+					 errhint("Create the table, protect it with wfauth.protect() and the same kind, "
+							 "then ALTER TABLE ... INHERIT; or make \"%s\" a partitioned table.",
+							 get_rel_name(parent))));
+	}
+}
+
+/*
+ * Event trigger function: wfauth._guard_ddl(), on ddl_command_start for the
+ * commands that can change a table's protection or its place in a hierarchy.
+ */
+PG_FUNCTION_INFO_V1(wfauth_guard_ddl);
+Datum
+wfauth_guard_ddl(PG_FUNCTION_ARGS)
+{
+	Node	   *parsetree;
+	ListCell   *lc;
+	Oid			relid;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		elog(ERROR, "wfauth._guard_ddl must be called as an event trigger");
+	parsetree = ((EventTriggerData *) fcinfo->context)->parsetree;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterTableStmt:
+			guard_alter_table((AlterTableStmt *) parsetree);
+			break;
+		case T_RenameStmt:
+			guard_rename((RenameStmt *) parsetree);
+			break;
+		case T_CreateStmt:
+			guard_create_table((CreateStmt *) parsetree, false);
+			break;
+		case T_CreateForeignTableStmt:
+			guard_create_table(&((CreateForeignTableStmt *) parsetree)->base, true);
+			break;
+		case T_CreatePolicyStmt:
+			relid = relation_of(((CreatePolicyStmt *) parsetree)->table);
+			if (OidIsValid(relid) && wfauth_protected_kind(relid) != 0 && !wfauth_ddl_allowed())
+				refuse(relid, "create a policy");
+			break;
+		case T_AlterPolicyStmt:
+			relid = relation_of(((AlterPolicyStmt *) parsetree)->table);
+			if (OidIsValid(relid) && wfauth_protected_kind(relid) != 0 && !wfauth_ddl_allowed())
+				refuse(relid, "alter a policy");
+			break;
+		case T_CreateTrigStmt:
+			{
+				CreateTrigStmt *stmt = (CreateTrigStmt *) parsetree;
+				int16		type = (stmt->row ? TRIGGER_TYPE_ROW : 0) | stmt->timing | stmt->events;
+
+				relid = relation_of(stmt->relation);
+				if (!OidIsValid(relid) || wfauth_protected_kind(relid) == 0 || wfauth_ddl_allowed())
+					break;
+				if (is_wfauth_trigger(stmt->trigname))
+					refuse(relid, "create or replace wfauth's triggers");
+				if (fires_after_acl_check(stmt->trigname, type))
+					refuse_late_trigger(relid, stmt->trigname);
+				break;
+			}
+		case T_DropStmt:
+			{
+				DropStmt   *stmt = (DropStmt *) parsetree;
+
+				if (stmt->removeType != OBJECT_POLICY && stmt->removeType != OBJECT_TRIGGER)
+					break;
+				foreach(lc, stmt->objects)
+				{
+					List	   *names = lfirst_node(List, lc);
+
+					relid = relation_of_member(names);
+					if (!OidIsValid(relid) || wfauth_protected_kind(relid) == 0 || wfauth_ddl_allowed())
+						continue;
+					if (stmt->removeType == OBJECT_POLICY)
+						refuse(relid, "drop a policy");
+					if (is_wfauth_trigger(strVal(llast(names))))
+						refuse(relid, "drop wfauth's triggers");
+				}
+				break;
+			}
+		default:
+			break;
+	}
+	PG_RETURN_VOID();
+}
+
+/* Trigger function: wfauth._refuse_truncate(), BEFORE TRUNCATE, per statement */
+PG_FUNCTION_INFO_V1(wfauth_refuse_truncate);
+Datum
+wfauth_refuse_truncate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))
+		elog(ERROR, "wfauth._refuse_truncate must be a TRUNCATE trigger");
+	if (wfauth_protected_kind(RelationGetRelid(trig->tg_relation)) != 0 && !wfauth_ddl_allowed())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to truncate protected table \"%s\"",
+						RelationGetRelationName(trig->tg_relation)),
+				 errdetail("TRUNCATE would delete every object without asking who may modify each."),
+				 errhint("Delete the rows with DELETE (each needs modify access); "
+						 "a superuser or a member of the role named by wfauth.admin_role can TRUNCATE.")));
+	return PointerGetDatum(NULL);
+}

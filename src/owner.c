@@ -1,0 +1,227 @@
+/*
+ * owner.c — what wfauth does on and over application tables, and the
+ * settings every SQL statement of wfauth's own runs under.
+ *
+ * Every role below superuser is assumed hostile, and so is every setting it
+ * can make (DESIGN §8).  Two rules follow:
+ *
+ *   - Work on a table (protect()'s column, UPDATE, triggers and policies)
+ *     runs as the table's owner inside a security-restricted operation, the
+ *     way PostgreSQL itself runs REFRESH MATERIALIZED VIEW, VACUUM and index
+ *     builds: the owner's triggers, constraints and index expressions then
+ *     run with the owner's privileges and no more.  Reading ACLs across
+ *     tables (the orphan scans) runs no SQL at all: a heap scan that looks at
+ *     the acl column only, so none of the owner's code is ever evaluated.
+ *
+ *   - SQL that wfauth sends through SPI runs in a GUC nest level with
+ *     search_path = pg_catalog, pg_temp (and its statements schema-qualify
+ *     every operator and function), so neither a database's nor a role's
+ *     search_path can put an operator of theirs in front of pg_catalog's.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "wfauth.h"
+
+/*
+ * Open a GUC nest level with wfauth's search_path; the caller ends it with
+ * AtEOXact_GUC(true, level) (an error ends it with the (sub)transaction).
+ */
+int
+wfauth_pin_search_path(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/*
+ * SQL function: wfauth._as_owner(tbl regclass, commands text[]) → bigint
+ *
+ * Runs each command as tbl's owner, inside a security-restricted operation,
+ * with search_path pinned; returns the number of rows they processed.
+ * Internal (not executable by PUBLIC): wfauth's SECURITY DEFINER functions
+ * build the commands and have already checked that their caller may have
+ * them run.
+ */
+PG_FUNCTION_INFO_V1(wfauth_as_owner);
+Datum
+wfauth_as_owner(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	ArrayType  *commands = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *texts;
+	bool	   *nulls;
+	int			n,
+				i;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			level;
+	int64		processed = 0;
+
+	owner = relation_owner(relid);
+	deconstruct_array(commands, TEXTOID, -1, false, TYPALIGN_INT, &texts, &nulls, &n);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	level = wfauth_pin_search_path();
+
+	SPI_connect();
+	for (i = 0; i < n; i++)
+	{
+		int			ret;
+
+		if (nulls[i])
+			continue;
+		ret = SPI_execute(TextDatumGetCString(texts[i]), false, 0);
+		if (ret < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+		processed += SPI_processed;
+	}
+	SPI_finish();
+
+	AtEOXact_GUC(true, level);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	PG_RETURN_INT64(processed);
+}
+
+/* --- orphan scans ------------------------------------------------------------ */
+
+typedef struct LiveEntry
+{
+	int64		id;
+	bool		live;
+} LiveEntry;
+
+/* Does an entry's principal still exist?  Remembered for the scan. */
+static bool
+entry_is_live(HTAB *seen, int64 id)
+{
+	bool		found;
+	LiveEntry  *e = hash_search(seen, &id, HASH_ENTER, &found);
+
+	if (!found)
+		e->live = wfauth_principal_kind(id) != 0;
+	return e->live;
+}
+
+/*
+ * SQL function: wfauth._orphans(tbl regclass, principal bigint) → SETOF tid
+ *
+ * The rows of a protected table whose ACL names no living principal; with
+ * principal given, only those whose ACL names it.  A heap scan under the
+ * statement's snapshot that reads the acl column and nothing else: no
+ * trigger, policy, rule, cast or expression of the table's owner runs.
+ * A partitioned table has no rows of its own (its partitions are registered
+ * and scanned one by one).  Internal, not executable by PUBLIC.
+ */
+PG_FUNCTION_INFO_V1(wfauth_orphans);
+Datum
+wfauth_orphans(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			relid = PG_GETARG_OID(0);
+	bool		only_naming = !PG_ARGISNULL(1);
+	int64		naming = only_naming ? PG_GETARG_INT64(1) : 0;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	attno;
+	HASHCTL		ctl;
+	HTAB	   *seen;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rel = table_open(relid, AccessShareLock);
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+	{
+		table_close(rel, AccessShareLock);
+		return (Datum) 0;
+	}
+	attno = get_attnum(relid, "acl");
+	if (attno <= 0 || TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid != wfauth_acl_type_oid())
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("protected table \"%s\" has no column \"acl\" of type wfauth.acl",
+						RelationGetRelationName(rel))));
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(LiveEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("wfauth orphan scan", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		value = slot_getattr(slot, attno, &isnull);
+		struct varlena *acl;
+		WfauthAclHeader hdr;
+		bool		names = !only_naming;
+		bool		live = false;
+		int			i;
+
+		CHECK_FOR_INTERRUPTS();
+		if (isnull)
+			continue;
+		acl = PG_DETOAST_DATUM_PACKED(value);
+		wfauth_acl_header(acl, &hdr);
+		/* stops at the first living entry: such a row is no orphan */
+		for (i = 0; i < hdr.nentries && !live; i++)
+		{
+			int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
+
+			names |= (id == naming);
+			live = entry_is_live(seen, id);
+		}
+		if (!live && names)
+		{
+			Datum		tid = PointerGetDatum(&slot->tts_tid);
+			bool		null = false;
+
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &tid, &null);
+		}
+		if ((Pointer) acl != DatumGetPointer(value))
+			pfree(acl);
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
