@@ -13,6 +13,8 @@
  *   acl.c        the wfauth.acl type
  *   access.c     the access decision: can_access
  *   protect.c    row triggers on protected tables
+ *   owner.c      work on application tables as their owner; pinned search_path
+ *   lockdown.c   what a protected table's owner may no longer do
  */
 #include "postgres.h"
 
