@@ -173,13 +173,13 @@ SELECT call, leaks(sql, secret)
     ('short password', 'SELECT wfauth.create_user(''short@example.com'', $1)', 'short secret')
     ) v(call, sql, secret);
 -- 4. C code that runs SQL (owner.c: work as a table's owner and the orphan
---    scan; logins.c: the failed-login worker; lockdown.c, triggers.c): its
+--    scan; logins.c: the failed-login counter; lockdown.c, triggers.c): its
 --    entry points are not the application role's to call, and each runs
 --    under wfauth's own search_path (dbowner_attacks attacks every one).
 SET ROLE wfauth_regress_app;
 SELECT try('SELECT wfauth._as_owner(''wfauth.principals'', ''{"TRUNCATE wfauth.principals"}'')') AS as_owner;
 SELECT try('SELECT count(*) FROM wfauth._orphans(''wfauth.principals'', NULL)') AS orphans;
-SELECT try('SELECT wfauth._record_login_failure(' || :target || ')') AS record_login_failure;
+SELECT try('SELECT wfauth._arm_failed_login(' || :target || ')') AS arm_failed_login;
 SELECT try('SELECT wfauth._refuse_truncate()') AS truncate_guard_called_directly;
 RESET ROLE;
 DROP FUNCTION public.leaks(text, text), public.one_changed(text), public.probe_claimed(bigint, regprocedure, text),

@@ -310,3 +310,95 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-------------------------------------------------------------------------------
+-- Credentials against a hostile client: checked against the latest committed
+-- state and the statement's clock; every failed login counted, or the login
+-- refused.
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION wfauth._arm_failed_login(account bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_arm_failed_login' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._password_state(account bigint,
+    OUT active boolean, OUT hash text, OUT failed_attempts integer, OUT last_failed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'wfauth_password_state' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._activation(activation_token text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_activation' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION wfauth._arm_failed_login(bigint), wfauth._password_state(bigint),
+    wfauth._activation(text) FROM PUBLIC;
+DROP FUNCTION wfauth._record_login_failure(bigint);
+
+CREATE OR REPLACE FUNCTION wfauth.authenticate_token(token text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_authenticate_token' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE OR REPLACE FUNCTION wfauth.login(identifier text, password text) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    r record;
+    v_limit int := wfauth._setting('wfauth.max_failed_logins')::int;
+    v_locked boolean;
+    v_verdict int;
+    v_token text;
+    v_session bigint;
+BEGIN
+    -- only user accounts have passwords; anything that is no e-mail matches nobody
+    SELECT p.id INTO v_id FROM wfauth.principals p
+     WHERE p.kind = 'user' AND p.name_key = lower(identifier) AND strpos(identifier, '@') > 0;
+    -- the password, the failures and whether the account is active, as last
+    -- committed, whatever this transaction's snapshot; the throttle by the
+    -- statement's clock
+    SELECT * INTO r FROM wfauth._password_state(v_id);
+    v_locked := r.failed_attempts >= v_limit
+                AND r.last_failed_at + least(power(2, r.failed_attempts - v_limit), 3600) * interval '1 second'
+                    > statement_timestamp();
+    -- this attempt counts as a failure unless the login commits (refused if it cannot be counted)
+    IF r.hash IS NOT NULL AND NOT v_locked AND r.active THEN
+        PERFORM wfauth._arm_failed_login(v_id);
+    END IF;
+    -- the same work whatever the case: a locked or unknown account is checked
+    -- against a dummy hash of the current cost
+    v_verdict := wfauth._verify_password(CASE WHEN v_locked THEN NULL ELSE r.hash END, password);
+    IF v_verdict = 0 OR NOT r.active THEN
+        PERFORM wfauth._auth_failed('password');
+    END IF;
+
+    UPDATE wfauth.passwords
+       SET failed_attempts = 0,
+           hash = CASE WHEN v_verdict = 2 THEN wfauth._hash_password(password, false) ELSE hash END
+     WHERE account_id = v_id AND (failed_attempts <> 0 OR v_verdict = 2);
+    v_token := wfauth._token_new('wfas_');
+    INSERT INTO wfauth.sessions (account_id, digest, expires_at)
+    VALUES (v_id, wfauth._token_digest(v_token, 'wfas_', 'session'),
+            now() + wfauth._setting('wfauth.session_lifetime')::interval)
+    RETURNING id INTO v_session;
+    PERFORM wfauth._set_principal(v_id, v_session);
+    PERFORM wfauth._audit('login', wfauth._label(v_id), jsonb_build_object('session', v_session));
+    RETURN v_token;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.authenticate_session(session_token text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_authenticate_session' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE OR REPLACE FUNCTION wfauth.activate_user(activation_token text, password text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- checked against the latest committed state and the statement's clock
+    v_account bigint := wfauth._activation(activation_token);
+BEGIN
+    IF password IS NULL THEN
+        RAISE EXCEPTION 'the password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- single use: whoever marks it used first wins; a second use finds it used
+    UPDATE wfauth.activations SET used_at = now()
+     WHERE digest = wfauth._token_digest(activation_token, 'wfai_', 'activation token') AND used_at IS NULL;
+    IF NOT FOUND THEN
+        PERFORM wfauth._auth_failed('activation token');
+    END IF;
+    INSERT INTO wfauth.passwords (account_id, hash) VALUES (v_account, wfauth._hash_password(password))
+    ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, changed_at = now(), failed_attempts = 0;
+    -- and any other pending invitation of the account with it
+    UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_account AND used_at IS NULL;
+    PERFORM wfauth._audit('activate_user', wfauth._label(v_account));
+    RETURN v_account;
+END
+$$;
+DROP FUNCTION wfauth._digest_equal(bytea, bytea);

@@ -220,14 +220,17 @@ CREATE FUNCTION wfauth._token_digest(token text, prefix text, kind text) RETURNS
     AS 'MODULE_PATHNAME', 'wfauth_token_digest' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._token_display(token text) RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_token_display' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION wfauth._digest_equal(bytea, bytea) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'wfauth_digest_equal' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._setting(name text) RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_setting' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._auth_failed(kind text) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_auth_failed_sql' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
-CREATE FUNCTION wfauth._record_login_failure(account bigint) RETURNS void
-    AS 'MODULE_PATHNAME', 'wfauth_record_login_failure' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._arm_failed_login(account bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_arm_failed_login' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._password_state(account bigint,
+    OUT active boolean, OUT hash text, OUT failed_attempts integer, OUT last_failed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'wfauth_password_state' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._activation(activation_token text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_activation' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION wfauth._verify_password(hash text, password text) RETURNS integer
     AS 'MODULE_PATHNAME', 'wfauth_verify_password' LANGUAGE C VOLATILE PARALLEL SAFE;
 
@@ -1054,36 +1057,14 @@ COMMENT ON VIEW wfauth.token_list IS
     'API tokens without their secrets: one''s own, or everyone''s with accounts (or as a DBA)';
 
 CREATE FUNCTION wfauth.authenticate_token(token text) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_digest bytea := wfauth._token_digest(token, 'wfat_', 'token');
-    r record;
-BEGIN
-    SELECT t.id, t.account_id, t.digest, t.last_used_at INTO r
-      FROM wfauth.tokens t JOIN wfauth.principals p ON p.id = t.account_id
-     WHERE t.digest = v_digest AND t.revoked_at IS NULL
-       AND (t.expires_at IS NULL OR t.expires_at > now()) AND p.active;
-    IF r.id IS NULL OR NOT wfauth._digest_equal(r.digest, v_digest) THEN
-        PERFORM wfauth._auth_failed('token');
-    END IF;
-    -- last use, at most once a minute, never waiting, never on a read-only server
-    IF (r.last_used_at IS NULL OR r.last_used_at < now() - interval '1 minute')
-       AND NOT current_setting('transaction_read_only')::boolean THEN
-        PERFORM 1 FROM wfauth.tokens WHERE id = r.id FOR NO KEY UPDATE SKIP LOCKED;
-        IF FOUND THEN
-            UPDATE wfauth.tokens SET last_used_at = now() WHERE id = r.id;
-        END IF;
-    END IF;
-    PERFORM wfauth._set_principal(r.account_id);
-    RETURN r.account_id;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'wfauth_authenticate_token' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION wfauth.authenticate_token(text) IS
     'Authenticate with an API token: its account becomes the principal for the rest of the transaction';
 
 CREATE FUNCTION wfauth.login(identifier text, password text) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    v_id bigint;
     r record;
     v_limit int := wfauth._setting('wfauth.max_failed_logins')::int;
     v_locked boolean;
@@ -1092,32 +1073,37 @@ DECLARE
     v_session bigint;
 BEGIN
     -- only user accounts have passwords; anything that is no e-mail matches nobody
-    SELECT p.id, p.active, w.hash, w.failed_attempts, w.last_failed_at INTO r
-      FROM wfauth.principals p JOIN wfauth.passwords w ON w.account_id = p.id
+    SELECT p.id INTO v_id FROM wfauth.principals p
      WHERE p.kind = 'user' AND p.name_key = lower(identifier) AND strpos(identifier, '@') > 0;
+    -- the password, the failures and whether the account is active, as last
+    -- committed, whatever this transaction's snapshot; the throttle by the
+    -- statement's clock
+    SELECT * INTO r FROM wfauth._password_state(v_id);
     v_locked := r.failed_attempts >= v_limit
-                AND r.last_failed_at + least(power(2, r.failed_attempts - v_limit), 3600) * interval '1 second' > now();
+                AND r.last_failed_at + least(power(2, r.failed_attempts - v_limit), 3600) * interval '1 second'
+                    > statement_timestamp();
+    -- this attempt counts as a failure unless the login commits (refused if it cannot be counted)
+    IF r.hash IS NOT NULL AND NOT v_locked AND r.active THEN
+        PERFORM wfauth._arm_failed_login(v_id);
+    END IF;
     -- the same work whatever the case: a locked or unknown account is checked
     -- against a dummy hash of the current cost
-    v_verdict := wfauth._verify_password(CASE WHEN v_locked OR r.id IS NULL THEN NULL ELSE r.hash END, password);
+    v_verdict := wfauth._verify_password(CASE WHEN v_locked THEN NULL ELSE r.hash END, password);
     IF v_verdict = 0 OR NOT r.active THEN
-        IF r.id IS NOT NULL AND NOT v_locked AND r.active THEN
-            PERFORM wfauth._record_login_failure(r.id);
-        END IF;
         PERFORM wfauth._auth_failed('password');
     END IF;
 
     UPDATE wfauth.passwords
        SET failed_attempts = 0,
            hash = CASE WHEN v_verdict = 2 THEN wfauth._hash_password(password, false) ELSE hash END
-     WHERE account_id = r.id AND (failed_attempts <> 0 OR v_verdict = 2);
+     WHERE account_id = v_id AND (failed_attempts <> 0 OR v_verdict = 2);
     v_token := wfauth._token_new('wfas_');
     INSERT INTO wfauth.sessions (account_id, digest, expires_at)
-    VALUES (r.id, wfauth._token_digest(v_token, 'wfas_', 'session'),
+    VALUES (v_id, wfauth._token_digest(v_token, 'wfas_', 'session'),
             now() + wfauth._setting('wfauth.session_lifetime')::interval)
     RETURNING id INTO v_session;
-    PERFORM wfauth._set_principal(r.id, v_session);
-    PERFORM wfauth._audit('login', wfauth._label(r.id), jsonb_build_object('session', v_session));
+    PERFORM wfauth._set_principal(v_id, v_session);
+    PERFORM wfauth._audit('login', wfauth._label(v_id), jsonb_build_object('session', v_session));
     RETURN v_token;
 END
 $$;
@@ -1125,30 +1111,7 @@ COMMENT ON FUNCTION wfauth.login(text, text) IS
     'Check a user''s password; returns a new session token (shown once) and makes the user the principal';
 
 CREATE FUNCTION wfauth.authenticate_session(session_token text) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_digest bytea := wfauth._token_digest(session_token, 'wfas_', 'session');
-    r record;
-BEGIN
-    SELECT s.id, s.account_id, s.digest, s.last_seen_at INTO r
-      FROM wfauth.sessions s JOIN wfauth.principals p ON p.id = s.account_id
-     WHERE s.digest = v_digest AND s.ended_at IS NULL AND s.expires_at > now()
-       AND s.last_seen_at + wfauth._setting('wfauth.session_idle_timeout')::interval > now()
-       AND p.active;
-    IF r.id IS NULL OR NOT wfauth._digest_equal(r.digest, v_digest) THEN
-        PERFORM wfauth._auth_failed('session');
-    END IF;
-    IF r.last_seen_at < now() - interval '1 minute'
-       AND NOT current_setting('transaction_read_only')::boolean THEN
-        PERFORM 1 FROM wfauth.sessions WHERE id = r.id FOR NO KEY UPDATE SKIP LOCKED;
-        IF FOUND THEN
-            UPDATE wfauth.sessions SET last_seen_at = now() WHERE id = r.id;
-        END IF;
-    END IF;
-    PERFORM wfauth._set_principal(r.account_id, r.id);
-    RETURN r.account_id;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'wfauth_authenticate_session' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION wfauth.authenticate_session(text) IS
     'Authenticate with a login session token: its user becomes the principal for the rest of the transaction';
 
@@ -1245,25 +1208,24 @@ COMMENT ON FUNCTION wfauth.invite_users(text[], text[], text[], text[]) IS
 CREATE FUNCTION wfauth.activate_user(activation_token text, password text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_digest bytea := wfauth._token_digest(activation_token, 'wfai_', 'activation token');
-    r record;
+    -- checked against the latest committed state and the statement's clock
+    v_account bigint := wfauth._activation(activation_token);
 BEGIN
-    SELECT a.id, a.account_id, a.digest INTO r
-      FROM wfauth.activations a JOIN wfauth.principals p ON p.id = a.account_id
-     WHERE a.digest = v_digest AND a.used_at IS NULL AND a.expires_at > now() AND p.active
-       FOR UPDATE OF a;
-    IF r.id IS NULL OR NOT wfauth._digest_equal(r.digest, v_digest) THEN
-        PERFORM wfauth._auth_failed('activation token');
-    END IF;
     IF password IS NULL THEN
         RAISE EXCEPTION 'the password must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    INSERT INTO wfauth.passwords (account_id, hash) VALUES (r.account_id, wfauth._hash_password(password))
+    -- single use: whoever marks it used first wins; a second use finds it used
+    UPDATE wfauth.activations SET used_at = now()
+     WHERE digest = wfauth._token_digest(activation_token, 'wfai_', 'activation token') AND used_at IS NULL;
+    IF NOT FOUND THEN
+        PERFORM wfauth._auth_failed('activation token');
+    END IF;
+    INSERT INTO wfauth.passwords (account_id, hash) VALUES (v_account, wfauth._hash_password(password))
     ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, changed_at = now(), failed_attempts = 0;
-    -- single use: this token, and any other pending one of the account
-    UPDATE wfauth.activations SET used_at = now() WHERE account_id = r.account_id AND used_at IS NULL;
-    PERFORM wfauth._audit('activate_user', wfauth._label(r.account_id));
-    RETURN r.account_id;
+    -- and any other pending invitation of the account with it
+    UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_account AND used_at IS NULL;
+    PERFORM wfauth._audit('activate_user', wfauth._label(v_account));
+    RETURN v_account;
 END
 $$;
 COMMENT ON FUNCTION wfauth.activate_user(text, text) IS

@@ -16,11 +16,13 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "wfauth.h"
@@ -30,26 +32,36 @@ typedef struct TableInfo
 	const char *table;
 	const char *index;			/* btree whose first column is the key */
 	AttrNumber	key;			/* that column's number in the table */
-	const char *columns[8];		/* expected names of attnums 1.. */
+	RegProcedure keyeq;			/* equality of the key's type */
+	const char *columns[10];	/* expected names of attnums 1.. */
 } TableInfo;
 
 static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
-	[WFAUTH_PRINCIPALS] = {"principals", "principals_pkey", Anum_principals_id,
+	[WFAUTH_PRINCIPALS] = {"principals", "principals_pkey", Anum_principals_id, F_INT8EQ,
 	{"id", "kind", "name", "name_key", "description", "active", "super_admin"}},
-	[WFAUTH_GROUP_MEMBERS] = {"group_members", "group_members_member_idx", Anum_group_members_member_id,
+	[WFAUTH_GROUP_MEMBERS] = {"group_members", "group_members_member_idx", Anum_group_members_member_id, F_INT8EQ,
 	{"group_id", "member_id"}},
-	[WFAUTH_PERMISSION_GRANTS] = {"permission_grants", "permission_grants_pkey", Anum_permission_grants_principal_id,
+	[WFAUTH_PERMISSION_GRANTS] = {"permission_grants", "permission_grants_pkey", Anum_permission_grants_principal_id, F_INT8EQ,
 	{"principal_id", "permission"}},
-	[WFAUTH_ROLE_GRANTS] = {"role_grants", "role_grants_pkey", Anum_role_grants_principal_id,
+	[WFAUTH_ROLE_GRANTS] = {"role_grants", "role_grants_pkey", Anum_role_grants_principal_id, F_INT8EQ,
 	{"principal_id", "role_id"}},
-	[WFAUTH_ROLE_PERMISSIONS] = {"role_permissions", "role_permissions_pkey", Anum_role_permissions_role_id,
+	[WFAUTH_ROLE_PERMISSIONS] = {"role_permissions", "role_permissions_pkey", Anum_role_permissions_role_id, F_INT8EQ,
 	{"role_id", "permission"}},
-	[WFAUTH_KINDS] = {"kinds", "kinds_pkey", Anum_kinds_id,
+	[WFAUTH_KINDS] = {"kinds", "kinds_pkey", Anum_kinds_id, F_INT2EQ,
 	{"id", "name", "permission"}},
-	[WFAUTH_SETTINGS] = {"settings", "settings_pkey", 1,
+	[WFAUTH_SETTINGS] = {"settings", "settings_pkey", 1, F_BOOLEQ,
 	{"singleton", "new_object_access"}},
-	[WFAUTH_PROTECTED_TABLES] = {"protected_tables", "protected_tables_pkey", Anum_protected_tables_tbl,
+	[WFAUTH_PROTECTED_TABLES] = {"protected_tables", "protected_tables_pkey", Anum_protected_tables_tbl, F_OIDEQ,
 	{"tbl", "kind"}},
+	[WFAUTH_TOKENS] = {"tokens", "tokens_digest_key", Anum_tokens_digest, F_BYTEAEQ,
+	{"id", "account_id", "name", "digest", "display_prefix", "created_at", "created_by",
+	"last_used_at", "expires_at", "revoked_at"}},
+	[WFAUTH_SESSIONS] = {"sessions", "sessions_digest_key", Anum_sessions_digest, F_BYTEAEQ,
+	{"id", "account_id", "digest", "created_at", "last_seen_at", "expires_at", "ended_at"}},
+	[WFAUTH_PASSWORDS] = {"passwords", "passwords_pkey", Anum_passwords_account_id, F_INT8EQ,
+	{"account_id", "hash", "changed_at", "failed_attempts", "last_failed_at"}},
+	[WFAUTH_ACTIVATIONS] = {"activations", "activations_digest_key", Anum_activations_digest, F_BYTEAEQ,
+	{"id", "account_id", "digest", "created_at", "expires_at", "used_at"}},
 };
 
 static Oid	checked_relid[WFAUTH_TABLE_COUNT];
@@ -113,7 +125,8 @@ check_columns(WfauthTable table, Relation rel)
 }
 
 static int
-scan(WfauthTable table, int nkeys, ScanKey keys, WfauthRowCallback callback, void *arg)
+scan(WfauthTable table, int nkeys, ScanKey keys, Snapshot snapshot,
+	 WfauthRowCallback callback, void *arg)
 {
 	Relation	rel;
 	SysScanDesc sd;
@@ -123,7 +136,7 @@ scan(WfauthTable table, int nkeys, ScanKey keys, WfauthRowCallback callback, voi
 	rel = table_open(wfauth_table_oid(table), AccessShareLock);
 	check_columns(table, rel);
 	sd = systable_beginscan(rel, nkeys > 0 ? relation_oid(tables[table].index) : InvalidOid,
-							nkeys > 0, NULL, nkeys, keys);
+							nkeys > 0, snapshot, nkeys, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{
 		callback(tuple, RelationGetDescr(rel), arg);
@@ -143,8 +156,43 @@ wfauth_scan_by_id(WfauthTable table, int64 key, WfauthRowCallback callback, void
 {
 	ScanKeyData skey;
 
-	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
-	return scan(table, 1, &skey, callback, arg);
+	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, tables[table].keyeq, Int64GetDatum(key));
+	return scan(table, 1, &skey, NULL, callback, arg);
+}
+
+/*
+ * Like wfauth_scan_by_id, for any key type, under a snapshot taken now: the
+ * latest committed state (and this transaction's own changes), whatever the
+ * transaction's snapshot -- an old REPEATABLE READ or imported one included.
+ * Credentials are read this way.
+ */
+int
+wfauth_scan_latest(WfauthTable table, Datum key, WfauthRowCallback callback, void *arg)
+{
+	ScanKeyData skey;
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	int			n;
+
+	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, tables[table].keyeq, key);
+	n = scan(table, 1, &skey, snapshot, callback, arg);
+	UnregisterSnapshot(snapshot);
+	return n;
+}
+
+/* The owner of a relation (of wfauth's own tables: the extension's owner). */
+Oid
+wfauth_relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
 }
 
 static void
@@ -169,7 +217,7 @@ wfauth_protected_kind(Oid relid)
 		return 0;
 	ScanKeyInit(&skey, Anum_protected_tables_tbl, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(relid));
-	scan(WFAUTH_PROTECTED_TABLES, 1, &skey, read_protected_kind, &kind);
+	scan(WFAUTH_PROTECTED_TABLES, 1, &skey, NULL, read_protected_kind, &kind);
 	return kind;
 }
 
@@ -177,7 +225,7 @@ wfauth_protected_kind(Oid relid)
 int
 wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg)
 {
-	return scan(table, 0, NULL, callback, arg);
+	return scan(table, 0, NULL, NULL, callback, arg);
 }
 
 /* 'u', 's', 'g' for the kinds user, service, group; 0 for NULL or anything else */

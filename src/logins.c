@@ -4,17 +4,27 @@
  * A failed login ends in ERROR, and an ERROR rolls back everything its
  * transaction wrote, the failure count included.  PostgreSQL 15 has no
  * autonomous transactions, and without shared_preload_libraries there is no
- * shared memory to keep counters in; so each failure is recorded by a
- * short-lived dynamic background worker in a transaction of its own.
+ * shared memory to keep counters in; so each attempt is watched by a
+ * short-lived dynamic background worker with a transaction of its own.
  *
- * The backend registers the worker and does not wait for it: registering
- * costs microseconds (the postmaster forks), so a wrong password takes as
- * long to refuse as an unknown account, which starts no worker.  The count
+ * Before the password is checked, login arms the count: it gives its
+ * (sub)transaction an xid and registers a worker that waits for that xid to
+ * end.  If it committed, the login succeeded and nothing is counted; if it
+ * aborted -- a wrong password, or anything else that undid the login,
+ * inside a savepoint or not -- the worker adds one failure and commits.
+ * When no worker slot is free the failure could not be counted, so the login
+ * is refused whatever the password (fail closed): filling every slot with
+ * parallel queries must not buy unlimited guesses.  The client sees only the
+ * usual 28P01; the server log gets one line for the DBA.
+ *
+ * Registering costs microseconds (the postmaster forks), so a known account
+ * takes as long to refuse as an unknown one, which arms nothing.  The count
  * lags the refusal by the few milliseconds the worker takes; the throttle
  * reads it at the next attempt.
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
@@ -24,6 +34,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/lmgr.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 
@@ -44,33 +55,57 @@ static const char *const worker_settings[][2] = {
 	{"transaction_isolation", "read committed"},
 	{"transaction_read_only", "off"},
 	{"statement_timeout", "0"},
-	{"lock_timeout", "1s"},
+	{"lock_timeout", "0"},		/* the wait for the login lasts as long as the login */
 };
 
-/* Background worker: add one failure to an account's count, and commit. */
+static void
+set_local(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+}
+
+/* What the backend hands its worker. */
+typedef struct FailureWatch
+{
+	Oid			database;
+	TransactionId xid;			/* of the login's (sub)transaction; invalid: count at once */
+} FailureWatch;
+
+/* Background worker: when the login's transaction has ended, count it if it did not commit. */
 void
 wfauth_login_failure_main(Datum arg)
 {
 	int64		account = DatumGetInt64(arg);
-	Oid			dboid;
+	FailureWatch watch;
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(account)};
 	size_t		i;
 
-	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+	memcpy(&watch, MyBgworkerEntry->bgw_extra, sizeof(watch));
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	BackgroundWorkerInitializeConnectionByOid(watch.database, InvalidOid, 0);
 
 	StartTransactionCommand();
 	for (i = 0; i < lengthof(worker_settings); i++)
-		(void) set_config_option(worker_settings[i][0], worker_settings[i][1],
-								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+		set_local(worker_settings[i][0], worker_settings[i][1]);
+	if (TransactionIdIsValid(watch.xid))
+	{
+		pgstat_report_activity(STATE_RUNNING, "wfauth: waiting for a login to end");
+		XactLockTableWait(watch.xid, NULL, NULL, XLTW_None);
+		if (TransactionIdDidCommit(watch.xid))
+		{
+			CommitTransactionCommand();
+			proc_exit(0);
+		}
+	}
+
+	set_local("lock_timeout", "1s");
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "wfauth: recording a failed login");
 	SPI_execute_with_args("UPDATE wfauth.passwords"
 						  "   SET failed_attempts = failed_attempts OPERATOR(pg_catalog.+) 1,"
-						  "       last_failed_at = pg_catalog.now()"
+						  "       last_failed_at = pg_catalog.clock_timestamp()"
 						  " WHERE account_id OPERATOR(pg_catalog.=) $1",
 						  1, argtypes, args, NULL, false, 0);
 	SPI_finish();
@@ -80,19 +115,15 @@ wfauth_login_failure_main(Datum arg)
 	proc_exit(0);
 }
 
-/*
- * SQL function: wfauth._record_login_failure(account bigint)
- * Counts one failed login for account, durably, whatever happens next.
- */
-PG_FUNCTION_INFO_V1(wfauth_record_login_failure);
-Datum
-wfauth_record_login_failure(PG_FUNCTION_ARGS)
+/* Start a worker that watches xid and counts a failure of account. */
+static bool
+start_watch(int64 account, TransactionId xid)
 {
 	BackgroundWorker worker;
+	FailureWatch watch;
 
-	if (RecoveryInProgress())
-		PG_RETURN_VOID();		/* a standby cannot write: nothing to count in */
-
+	watch.database = MyDatabaseId;
+	watch.xid = xid;
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
@@ -101,13 +132,47 @@ wfauth_record_login_failure(PG_FUNCTION_ARGS)
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "wfauth_login_failure_main");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "wfauth login failure recorder");
 	snprintf(worker.bgw_type, BGW_MAXLEN, "wfauth login failure recorder");
-	worker.bgw_main_arg = Int64GetDatum(PG_GETARG_INT64(0));
-	memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
+	worker.bgw_main_arg = Int64GetDatum(account);
+	StaticAssertStmt(sizeof(FailureWatch) <= BGW_EXTRALEN, "FailureWatch must fit in bgw_extra");
+	memcpy(worker.bgw_extra, &watch, sizeof(watch));
+	return RegisterDynamicBackgroundWorker(&worker, NULL);
+}
 
-	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
+/*
+ * SQL function: wfauth._arm_failed_login(account bigint)
+ * Counts this login attempt as a failure of account, durably, unless the
+ * current (sub)transaction commits; refuses the login when it cannot.
+ */
+PG_FUNCTION_INFO_V1(wfauth_arm_failed_login);
+Datum
+wfauth_arm_failed_login(PG_FUNCTION_ARGS)
+{
+	if (RecoveryInProgress())
+		PG_RETURN_VOID();		/* a standby can neither log in nor count */
+	if (!start_watch(PG_GETARG_INT64(0), GetCurrentTransactionId()))
+	{
+		ereport(LOG_SERVER_ONLY,
+				(errmsg("wfauth: login refused because a failure could not be counted: no background worker slot is free"),
+				 errhint("Raise max_worker_processes (and keep max_parallel_workers below it)."),
+				 errhidestmt(true)));
+		wfauth_auth_failed("password");
+	}
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL function: wfauth._record_login_failure(account bigint), of the 1.0 and
+ * 1.1 install scripts (a database not updated yet still calls it): counts
+ * one failure at once.
+ */
+PG_FUNCTION_INFO_V1(wfauth_record_login_failure);
+Datum
+wfauth_record_login_failure(PG_FUNCTION_ARGS)
+{
+	if (!RecoveryInProgress() && !start_watch(PG_GETARG_INT64(0), InvalidTransactionId))
 		ereport(WARNING,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("could not record a failed login: no background worker slot is free"),
-				 errhint("Raise max_worker_processes.")));
+				 errhint("Raise max_worker_processes, or update the extension: wfauth 1.2 refuses such logins.")));
 	PG_RETURN_VOID();
 }

@@ -54,21 +54,6 @@ wfauth_pin_search_path(void)
 	return level;
 }
 
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
 /*
  * SQL function: wfauth._as_owner(tbl regclass, commands text[]) → bigint
  *
@@ -94,7 +79,7 @@ wfauth_as_owner(PG_FUNCTION_ARGS)
 	int			level;
 	int64		processed = 0;
 
-	owner = relation_owner(relid);
+	owner = wfauth_relation_owner(relid);
 	deconstruct_array(commands, TEXTOID, -1, false, TYPALIGN_INT, &texts, &nulls, &n);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);

@@ -24,7 +24,7 @@
 #include "wfauth.h"
 
 static int	max_tokens_per_account = 20;
-static int	session_idle_timeout = 60 * 60;
+int			wfauth_session_idle_timeout = 60 * 60;
 static int	session_lifetime = 24 * 60 * 60;
 static int	max_failed_logins = 10;
 
@@ -39,7 +39,7 @@ WfauthTokensInit(void)
 	DefineCustomIntVariable("wfauth.session_idle_timeout",
 							"A login session ends after this long without use.",
 							"It is checked with a precision of one minute.",
-							&session_idle_timeout, 60 * 60, 60, INT_MAX,
+							&wfauth_session_idle_timeout, 60 * 60, 60, INT_MAX,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("wfauth.session_lifetime",
 							"A login session ends this long after login, used or not.",
@@ -134,26 +134,21 @@ wfauth_token_new(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: wfauth._token_digest(token text, prefix text, kind text) → bytea
- * The SHA-256 digest of a well-formed token of that prefix; anything else
- * fails authentication (as kind) before any table is read.
+ * The SHA-256 digest of a well-formed token of that prefix (token may be
+ * NULL); anything else fails authentication (as kind) before any table is
+ * read.
  */
-PG_FUNCTION_INFO_V1(wfauth_token_digest);
-Datum
-wfauth_token_digest(PG_FUNCTION_ARGS)
+bytea *
+wfauth_token_digest_of(text *token, const char *prefix, const char *kind)
 {
-	char	   *prefix = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	text	   *token;
 	const char *s;
 	char		check[TOKEN_CHECK_LEN];
 	bytea	   *digest;
 	int			i;
 
 	check_prefix(prefix);
-	if (PG_ARGISNULL(0))
+	if (token == NULL)
 		wfauth_auth_failed(kind);
-	token = PG_GETARG_TEXT_PP(0);
 	s = VARDATA_ANY(token);
 	if (VARSIZE_ANY_EXHDR(token) != TOKEN_LEN || memcmp(s, prefix, TOKEN_PREFIX_LEN) != 0)
 		wfauth_auth_failed(kind);
@@ -168,7 +163,25 @@ wfauth_token_digest(PG_FUNCTION_ARGS)
 	digest = palloc(VARHDRSZ + crypto_hash_sha256_BYTES);
 	SET_VARSIZE(digest, VARHDRSZ + crypto_hash_sha256_BYTES);
 	crypto_hash_sha256((unsigned char *) VARDATA(digest), (const unsigned char *) s, TOKEN_LEN);
-	PG_RETURN_BYTEA_P(digest);
+	return digest;
+}
+
+/* Are two digests equal?  In constant time. */
+bool
+wfauth_digests_equal(bytea *a, bytea *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		sodium_memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
+/* SQL function: wfauth._token_digest(token text, prefix text, kind text) → bytea */
+PG_FUNCTION_INFO_V1(wfauth_token_digest);
+Datum
+wfauth_token_digest(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
+											 text_to_cstring(PG_GETARG_TEXT_PP(1)),
+											 text_to_cstring(PG_GETARG_TEXT_PP(2))));
 }
 
 /* SQL function: wfauth._token_display(token text) → text, e.g. wfat_Ab3x */
@@ -182,17 +195,12 @@ wfauth_token_display(PG_FUNCTION_ARGS)
 											  Min(TOKEN_DISPLAY_LEN, VARSIZE_ANY_EXHDR(token))));
 }
 
-/* SQL function: wfauth._digest_equal(bytea, bytea) → boolean, in constant time */
+/* SQL function: wfauth._digest_equal(bytea, bytea) → boolean, in constant time (1.0 and 1.1 scripts) */
 PG_FUNCTION_INFO_V1(wfauth_digest_equal);
 Datum
 wfauth_digest_equal(PG_FUNCTION_ARGS)
 {
-	bytea	   *a = PG_GETARG_BYTEA_PP(0);
-	bytea	   *b = PG_GETARG_BYTEA_PP(1);
-
-	if (VARSIZE_ANY_EXHDR(a) != VARSIZE_ANY_EXHDR(b))
-		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(sodium_memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0);
+	PG_RETURN_BOOL(wfauth_digests_equal(PG_GETARG_BYTEA_PP(0), PG_GETARG_BYTEA_PP(1)));
 }
 
 /*

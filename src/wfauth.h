@@ -35,6 +35,10 @@ typedef enum WfauthTable
 	WFAUTH_KINDS,
 	WFAUTH_SETTINGS,
 	WFAUTH_PROTECTED_TABLES,
+	WFAUTH_TOKENS,
+	WFAUTH_SESSIONS,
+	WFAUTH_PASSWORDS,
+	WFAUTH_ACTIVATIONS,
 	WFAUTH_TABLE_COUNT
 } WfauthTable;
 
@@ -62,6 +66,31 @@ typedef enum WfauthTable
 #define Anum_kinds_permission	3
 /* settings(singleton, new_object_access) */
 #define Anum_settings_new_object_access	2
+/* tokens: looked up by digest */
+#define Anum_tokens_id				1
+#define Anum_tokens_account_id		2
+#define Anum_tokens_digest			4
+#define Anum_tokens_last_used_at	8
+#define Anum_tokens_expires_at		9
+#define Anum_tokens_revoked_at		10
+/* sessions: looked up by digest */
+#define Anum_sessions_id			1
+#define Anum_sessions_account_id	2
+#define Anum_sessions_digest		3
+#define Anum_sessions_last_seen_at	5
+#define Anum_sessions_expires_at	6
+#define Anum_sessions_ended_at		7
+/* passwords: looked up by account_id */
+#define Anum_passwords_account_id		1
+#define Anum_passwords_hash				2
+#define Anum_passwords_failed_attempts	4
+#define Anum_passwords_last_failed_at	5
+/* activations: looked up by digest */
+#define Anum_activations_id			1
+#define Anum_activations_account_id	2
+#define Anum_activations_digest		3
+#define Anum_activations_expires_at	5
+#define Anum_activations_used_at	6
 /* protected_tables(tbl regclass, kind smallint) */
 #define Anum_protected_tables_tbl	1
 #define Anum_protected_tables_kind	2
@@ -72,9 +101,12 @@ extern Oid	wfauth_table_oid(WfauthTable table);
 extern int	wfauth_scan_by_id(WfauthTable table, int64 key,
 							  WfauthRowCallback callback, void *arg);
 extern int	wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg);
+extern int	wfauth_scan_latest(WfauthTable table, Datum key,
+							   WfauthRowCallback callback, void *arg);
 extern char wfauth_principal_kind(int64 id);	/* 'u', 's', 'g' or 0 */
 extern int16 wfauth_protected_kind(Oid relid);	/* its kind id, 0: not protected */
 extern Oid	wfauth_acl_type_oid(void);
+extern Oid	wfauth_relation_owner(Oid relid);
 extern char wfauth_kind_code(HeapTuple principal, TupleDesc desc);
 
 /* --- context.c: cached context of a principal, and shared settings ------ */
@@ -171,6 +203,9 @@ extern void WfauthPasswordsInit(void);
 /* --- tokens.c: token format and authentication failures ------------------ */
 extern void WfauthTokensInit(void);
 extern void wfauth_auth_failed(const char *kind) pg_attribute_noreturn();
+extern bytea *wfauth_token_digest_of(text *token, const char *prefix, const char *kind);
+extern bool wfauth_digests_equal(bytea *a, bytea *b);
+extern int	wfauth_session_idle_timeout;	/* seconds */
 
 /* --- owner.c: work on application tables; wfauth's own SQL settings ----- */
 extern int	wfauth_pin_search_path(void);

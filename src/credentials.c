@@ -1,0 +1,302 @@
+/*
+ * credentials.c — checking a credential: API tokens and login sessions on the
+ * hot path, and the fresh reads behind login and activation.
+ *
+ * A credential is checked against the latest committed state and the
+ * statement's clock, whatever the transaction's snapshot: an old REPEATABLE
+ * READ transaction, or one that imported an old snapshot, must not revive a
+ * token revoked, a session ended or a password changed since (DESIGN §8).
+ * So every read here is an index scan under a snapshot taken now
+ * (catalog.c's wfauth_scan_latest), and expiry and idle limits are compared
+ * with the statement's start, not the transaction's.
+ *
+ * authenticate_token and authenticate_session run no SQL at all on the way
+ * to yes or no: the checksum is checked before any lookup, the digest is
+ * looked up through its unique index and compared again in constant time.
+ * The one write -- the last use, at most once a minute -- happens in a
+ * subtransaction, as the extension's owner, never waits for a lock, is
+ * skipped on a standby or in a read-only transaction, and never makes an
+ * authentication fail.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "wfauth.h"
+
+#define LAST_USE_PRECISION	(60 * USECS_PER_SEC)
+
+/* What a token, session or activation row says, read under the latest snapshot. */
+typedef struct Credential
+{
+	bool		found;
+	int64		id;
+	int64		account;
+	bytea	   *digest;
+	TimestampTz last_use;		/* tokens: last_used_at, sessions: last_seen_at */
+	bool		last_use_null;
+	TimestampTz expires;
+	bool		expires_null;
+	bool		ended;			/* revoked, ended or used */
+} Credential;
+
+typedef struct CredentialColumns
+{
+	AttrNumber	id,
+				account,
+				digest,
+				last_use,
+				expires,
+				ended;
+} CredentialColumns;
+
+static const CredentialColumns token_columns = {
+	Anum_tokens_id, Anum_tokens_account_id, Anum_tokens_digest,
+	Anum_tokens_last_used_at, Anum_tokens_expires_at, Anum_tokens_revoked_at
+};
+static const CredentialColumns session_columns = {
+	Anum_sessions_id, Anum_sessions_account_id, Anum_sessions_digest,
+	Anum_sessions_last_seen_at, Anum_sessions_expires_at, Anum_sessions_ended_at
+};
+static const CredentialColumns activation_columns = {
+	Anum_activations_id, Anum_activations_account_id, Anum_activations_digest,
+	InvalidAttrNumber, Anum_activations_expires_at, Anum_activations_used_at
+};
+
+typedef struct CredentialScan
+{
+	const CredentialColumns *columns;
+	Credential *result;
+} CredentialScan;
+
+static void
+read_credential(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	CredentialScan *scan = arg;
+	const CredentialColumns *c = scan->columns;
+	Credential *cred = scan->result;
+	bool		isnull;
+
+	cred->found = true;
+	cred->id = DatumGetInt64(heap_getattr(tuple, c->id, desc, &isnull));
+	cred->account = DatumGetInt64(heap_getattr(tuple, c->account, desc, &isnull));
+	cred->digest = DatumGetByteaPCopy(heap_getattr(tuple, c->digest, desc, &isnull));
+	cred->last_use_null = true;
+	if (c->last_use != InvalidAttrNumber)
+		cred->last_use = DatumGetTimestampTz(heap_getattr(tuple, c->last_use, desc, &cred->last_use_null));
+	cred->expires = DatumGetTimestampTz(heap_getattr(tuple, c->expires, desc, &cred->expires_null));
+	(void) heap_getattr(tuple, c->ended, desc, &isnull);
+	cred->ended = !isnull;
+}
+
+static Credential
+fetch_credential(WfauthTable table, const CredentialColumns *columns, bytea *digest)
+{
+	Credential	cred = {0};
+	CredentialScan scan = {columns, &cred};
+
+	wfauth_scan_latest(table, PointerGetDatum(digest), read_credential, &scan);
+	return cred;
+}
+
+static void
+read_active(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	*(bool *) arg = DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
+}
+
+/* Does the account exist and is it active, in the latest committed state? */
+static bool
+account_is_active(int64 account)
+{
+	bool		active = false;
+
+	wfauth_scan_latest(WFAUTH_PRINCIPALS, Int64GetDatum(account), read_active, &active);
+	return active;
+}
+
+/*
+ * Note a credential's use, at most once a minute: in a subtransaction, as the
+ * owner of wfauth's tables, with wfauth's search_path, taking the row only if
+ * nobody holds it.  Whatever goes wrong (a lock held, a serialization failure
+ * under an old snapshot) only means the use is noted next time.
+ */
+static void
+note_use(const char *table, const char *column, int64 id, TimestampTz now)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (XactReadOnly || RecoveryInProgress())
+		return;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
+		Datum		args[2] = {Int64GetDatum(id), TimestampTzGetDatum(now)};
+		int			level;
+
+		SetUserIdAndSecContext(wfauth_relation_owner(wfauth_table_oid(WFAUTH_PRINCIPALS)),
+							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+		level = wfauth_pin_search_path();
+		SPI_connect();
+		if (SPI_execute_with_args(psprintf("SELECT 1 FROM wfauth.%s WHERE id OPERATOR(pg_catalog.=) $1"
+										   " FOR NO KEY UPDATE SKIP LOCKED", table),
+								  1, argtypes, args, NULL, false, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+			SPI_execute_with_args(psprintf("UPDATE wfauth.%s SET %s = $2 WHERE id OPERATOR(pg_catalog.=) $1",
+										   table, column),
+								  2, argtypes, args, NULL, false, 0);
+		SPI_finish();
+		AtEOXact_GUC(true, level);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		/* the subtransaction's end restores the user, the settings and SPI */
+		MemoryContextSwitchTo(oldcontext);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcontext);
+	CurrentResourceOwner = oldowner;
+}
+
+static bool
+due(const Credential *cred, TimestampTz now)
+{
+	return cred->last_use_null || cred->last_use < now - LAST_USE_PRECISION;
+}
+
+/* SQL function: wfauth.authenticate_token(token text) → bigint */
+PG_FUNCTION_INFO_V1(wfauth_authenticate_token);
+Datum
+wfauth_authenticate_token(PG_FUNCTION_ARGS)
+{
+	bytea	   *digest = wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
+												"wfat_", "token");
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	Credential	cred = fetch_credential(WFAUTH_TOKENS, &token_columns, digest);
+
+	if (!cred.found || cred.ended || (!cred.expires_null && cred.expires <= now) ||
+		!wfauth_digests_equal(cred.digest, digest) || !account_is_active(cred.account))
+		wfauth_auth_failed("token");
+	if (due(&cred, now))
+		note_use("tokens", "last_used_at", cred.id, now);
+	wfauth_set_principal_id(cred.account, 0);
+	PG_RETURN_INT64(cred.account);
+}
+
+/* SQL function: wfauth.authenticate_session(session_token text) → bigint */
+PG_FUNCTION_INFO_V1(wfauth_authenticate_session);
+Datum
+wfauth_authenticate_session(PG_FUNCTION_ARGS)
+{
+	bytea	   *digest = wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
+												"wfas_", "session");
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	Credential	cred = fetch_credential(WFAUTH_SESSIONS, &session_columns, digest);
+
+	if (!cred.found || cred.ended || cred.expires <= now ||
+		cred.last_use + (int64) wfauth_session_idle_timeout * USECS_PER_SEC <= now ||
+		!wfauth_digests_equal(cred.digest, digest) || !account_is_active(cred.account))
+		wfauth_auth_failed("session");
+	if (due(&cred, now))
+		note_use("sessions", "last_seen_at", cred.id, now);
+	wfauth_set_principal_id(cred.account, cred.id);
+	PG_RETURN_INT64(cred.account);
+}
+
+/*
+ * SQL function: wfauth._activation(activation_token text) → bigint
+ * The account an activation token may activate, or an authentication failure:
+ * unknown, used, expired (by the statement's clock) or inactive, judged on
+ * the latest committed state.  activate_user marks it used.
+ */
+PG_FUNCTION_INFO_V1(wfauth_activation);
+Datum
+wfauth_activation(PG_FUNCTION_ARGS)
+{
+	bytea	   *digest = wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
+												"wfai_", "activation token");
+	Credential	cred = fetch_credential(WFAUTH_ACTIVATIONS, &activation_columns, digest);
+
+	if (!cred.found || cred.ended || cred.expires <= GetCurrentStatementStartTimestamp() ||
+		!wfauth_digests_equal(cred.digest, digest) || !account_is_active(cred.account))
+		wfauth_auth_failed("activation token");
+	PG_RETURN_INT64(cred.account);
+}
+
+typedef struct PasswordRow
+{
+	bool		found;
+	text	   *hash;
+	int32		failed_attempts;
+	TimestampTz last_failed_at;
+	bool		last_failed_null;
+} PasswordRow;
+
+static void
+read_password(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	PasswordRow *row = arg;
+	bool		isnull;
+
+	row->found = true;
+	row->hash = DatumGetTextPCopy(heap_getattr(tuple, Anum_passwords_hash, desc, &isnull));
+	row->failed_attempts = DatumGetInt32(heap_getattr(tuple, Anum_passwords_failed_attempts, desc, &isnull));
+	row->last_failed_at = DatumGetTimestampTz(heap_getattr(tuple, Anum_passwords_last_failed_at, desc,
+														   &row->last_failed_null));
+}
+
+/*
+ * SQL function: wfauth._password_state(account bigint)
+ *   → (active boolean, hash text, failed_attempts integer, last_failed_at timestamptz)
+ * What login checks, in the latest committed state: NULLs when the account
+ * has no password (or does not exist).
+ */
+PG_FUNCTION_INFO_V1(wfauth_password_state);
+Datum
+wfauth_password_state(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[4] = {0};
+	bool		nulls[4] = {true, true, true, true};
+	PasswordRow row = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (!PG_ARGISNULL(0))
+		wfauth_scan_latest(WFAUTH_PASSWORDS, Int64GetDatum(PG_GETARG_INT64(0)), read_password, &row);
+	if (row.found)
+	{
+		values[0] = BoolGetDatum(account_is_active(PG_GETARG_INT64(0)));
+		values[1] = PointerGetDatum(row.hash);
+		values[2] = Int32GetDatum(row.failed_attempts);
+		values[3] = TimestampTzGetDatum(row.last_failed_at);
+		nulls[0] = nulls[1] = nulls[2] = false;
+		nulls[3] = row.last_failed_null;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}

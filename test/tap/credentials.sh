@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Credentials against a hostile client (DESIGN §8), with two connections:
+#  - a client that keeps an old snapshot (REPEATABLE READ, exported and
+#    imported) cannot use a token revoked, a session ended or a password
+#    changed since; a long transaction cannot use a token that expired;
+#  - every failed login counts: inside a savepoint too, and when every
+#    background worker slot is taken by parallel queries, even the right
+#    password is refused rather than let failures go uncounted.
+# Prints TAP; runs on the harness's cluster.
+set -uo pipefail
+. "$(dirname "$0")/lib.bash"
+db=wfauth_credentials
+psql -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
+psql -qX -v ON_ERROR_STOP=1 -d $db >$WORK/setup.log 2>&1 <<'SQL' || bail "set up" $WORK/setup.log
+SET client_min_messages = warning;
+CREATE EXTENSION wfauth;
+CREATE FUNCTION public.sqlstate(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN EXECUTE sql; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+SELECT wfauth.create_user('dana@example.com', 'dana''s old passphrase');
+SELECT wfauth.create_user('lee@example.com', 'lee''s long passphrase');
+CREATE TABLE secrets (name text PRIMARY KEY, value text);
+INSERT INTO secrets VALUES ('token', wfauth.generate_token('dana@example.com', 'laptop')),
+                           ('session', wfauth.login('dana@example.com', 'dana''s old passphrase'));
+SQL
+secret() { q $db "SELECT value FROM secrets WHERE name = '$1'"; }
+token=$(secret token) session=$(secret session)
+
+# a client holds a REPEATABLE READ transaction open and exports its snapshot
+mkfifo $WORK/holder.in
+psql -qXAt -d $db <$WORK/holder.in >$WORK/holder.out 2>&1 &
+holder=$!
+exec 3>$WORK/holder.in
+echo "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT pg_export_snapshot();" >&3
+for _ in $(seq 1 100); do [ -s $WORK/holder.out ] && break; sleep 0.1; done
+snap=$(head -1 $WORK/holder.out)
+old() {     # old SQL: run SQL in a new transaction that imports the old snapshot
+    q $db "BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT '$snap'; SELECT $1"
+}
+check "under the old snapshot the token, the session and the password work" "ok ok ok" \
+      "$(old "sqlstate('SELECT wfauth.authenticate_token(''$token'')') || ' ' ||
+              sqlstate('SELECT wfauth.authenticate_session(''$session'')') || ' ' ||
+              sqlstate('SELECT wfauth.login(''dana@example.com'', ''dana''''s old passphrase'')')")"
+
+# now they are revoked, ended and changed, and the client tries again
+q $db "SELECT wfauth.revoke_token('dana@example.com', 'laptop');
+       SELECT wfauth.end_session('$session');
+       SELECT wfauth.set_password('dana@example.com', 'dana''s new passphrase')" >/dev/null
+check "a revoked token is refused under a snapshot from before the revoke" "28000" \
+      "$(old "sqlstate('SELECT wfauth.authenticate_token(''$token'')')")"
+check "an ended session is refused under a snapshot from before it ended" "28000" \
+      "$(old "sqlstate('SELECT wfauth.authenticate_session(''$session'')')")"
+check "a changed password is refused under a snapshot from before the change" "28P01" \
+      "$(old "sqlstate('SELECT wfauth.login(''dana@example.com'', ''dana''''s old passphrase'')')")"
+check "... and no session was made by it" "0" \
+      "$(q $db "SELECT count(*) FROM wfauth.sessions WHERE account_id = wfauth.account_id('dana@example.com') AND ended_at IS NULL")"
+echo "ROLLBACK;" >&3
+exec 3>&-
+wait $holder
+
+# expiry is judged by the statement's clock, not the transaction's start
+brief=$(q $db "SELECT wfauth.generate_token('dana@example.com', 'brief', '2 seconds')")
+check "a token that expires during a transaction stops working in it" "ok 28000" \
+      "$(psql -qXAt -d $db <<SQL | tail -1
+BEGIN;
+SELECT sqlstate('SELECT wfauth.authenticate_token(''$brief'')') AS before \\gset
+SELECT pg_sleep(2.5);
+SELECT :'before' || ' ' || sqlstate('SELECT wfauth.authenticate_token(''$brief'')');
+COMMIT;
+SQL
+)"
+
+# failed logins: counted when undone by a savepoint, and when a login that
+# succeeded is rolled back (it did not happen)
+failures() {    # failures N: wait (up to 10 s) for lee's count to reach N, print it
+    local f
+    for _ in $(seq 1 100); do
+        f=$(q $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = wfauth.account_id('lee@example.com')")
+        [ "$f" -ge "$1" ] && break
+        sleep 0.1
+    done
+    echo "$f"
+}
+q $db "BEGIN; SAVEPOINT s; SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''a wrong passphrase'')');
+       ROLLBACK TO s; COMMIT" >/dev/null
+check "a failure caught by a savepoint is counted" "1" "$(failures 1)"
+q $db "BEGIN; SELECT wfauth.login('lee@example.com', 'lee''s long passphrase'); ROLLBACK" >/dev/null
+check "a login rolled back counts as a failure" "2" "$(failures 2)"
+q $db "SELECT wfauth.login('lee@example.com', 'lee''s long passphrase')" >/dev/null
+check "a login that commits counts nothing and resets the count" "0" "$(failures 0)"
+
+# every background worker slot taken by a parallel query
+q $db "CREATE TABLE filler AS SELECT g AS id FROM generate_series(1, 2000) g;
+       ALTER TABLE filler SET (parallel_workers = 16);
+       CREATE FUNCTION slow(int) RETURNS boolean LANGUAGE plpgsql PARALLEL SAFE
+           AS 'BEGIN PERFORM pg_sleep(0.02); RETURN true; END'" >/dev/null
+slots=$(q $db "SELECT current_setting('max_worker_processes')::int - count(*) FROM pg_stat_activity WHERE backend_type = 'logical replication launcher'")
+q $db "SET max_parallel_workers = 16; SET max_parallel_workers_per_gather = 16; SET parallel_setup_cost = 0;
+       SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+       SELECT count(*) FROM filler WHERE slow(id)" >/dev/null 2>&1 &
+filler=$!
+for _ in $(seq 1 100); do
+    busy=$(q $db "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'")
+    [ "$busy" -ge "$slots" ] && break
+    sleep 0.1
+done
+check "parallel workers hold every worker slot ($slots)" "$slots" "$busy"
+results=""
+for i in $(seq 1 14); do
+    results="$results $(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''guess $i'')')")"
+done
+check "14 wrong passwords are refused" "$(printf ' 28P01%.0s' $(seq 1 14))" "$results"
+check "then the right password is refused too: its failure could not have been counted" "28P01" \
+      "$(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')")"
+check "the parallel query still held every slot meanwhile" "$slots" \
+      "$(q $db "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'")"
+wait $filler
+check "with a slot free again the right password logs in" "ok" \
+      "$(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')")"
+psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+done_testing
