@@ -402,3 +402,197 @@ BEGIN
 END
 $$;
 DROP FUNCTION wfauth._digest_equal(bytea, bytea);
+
+-------------------------------------------------------------------------------
+-- No directory for the unauthenticated, no existence oracle.
+-------------------------------------------------------------------------------
+
+-- The account whose tokens (or password) the acting principal manages, by
+-- identifier.  Own user account: needs own_permission (NULL: nothing), or
+-- accounts; anyone else's: accounts, and a Super Admin's only by a Super
+-- Admin.  The right is checked before the account is looked up, so a
+-- missing and an existing account get the same refusal.
+CREATE FUNCTION wfauth._credential_account(identifier text, own_permission text, lock boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_actor();
+    IF NOT wfauth._actor_has_permission('accounts') THEN
+        IF wfauth._account_key(identifier) IS DISTINCT FROM
+           (SELECT p.name_key FROM wfauth.principals p WHERE p.id = wfauth.current_principal() AND p.kind = 'user') THEN
+            PERFORM wfauth._require_permission('accounts');
+        END IF;
+        IF own_permission IS NOT NULL AND NOT wfauth._actor_has_permission(own_permission) THEN
+            PERFORM wfauth._require_permission('accounts');
+        END IF;
+    END IF;
+    v_id := wfauth._account(identifier, lock);
+    PERFORM wfauth._protect_super_admin(v_id);
+    RETURN v_id;
+END
+$$;
+
+REVOKE ALL ON FUNCTION wfauth._credential_account(text, text, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION wfauth.generate_token(identifier text, token_name text, expires_in interval DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._credential_account(identifier, 'api_tokens', true);
+    v_name text := btrim(token_name);
+    v_token text;
+    v_live int;
+BEGIN
+    IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
+        RAISE EXCEPTION 'invalid token name "%"', token_name USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A token name has 1 to 128 characters.';
+    END IF;
+    IF expires_in IS NOT NULL AND expires_in <= interval '0' THEN
+        RAISE EXCEPTION 'a token must expire in the future' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- one account's tokens are generated one at a time, so the limit holds
+    -- (an account deleted meanwhile is gone once the lock is ours)
+    PERFORM 1 FROM wfauth.principals WHERE id = v_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'account "%" does not exist', identifier USING ERRCODE = 'no_data_found';
+    END IF;
+    IF EXISTS (SELECT 1 FROM wfauth.tokens t
+                WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(v_name)) THEN
+        RAISE EXCEPTION 'account "%" already has a token named "%"', wfauth._label(v_id), v_name
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    SELECT count(*) INTO v_live FROM wfauth.tokens t
+     WHERE t.account_id = v_id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now());
+    IF v_live >= wfauth._setting('wfauth.max_tokens_per_account')::int THEN
+        RAISE EXCEPTION 'account "%" has % live tokens already', wfauth._label(v_id), v_live
+            USING ERRCODE = 'program_limit_exceeded',
+                  HINT = 'Revoke one first, or raise wfauth.max_tokens_per_account.';
+    END IF;
+    v_token := wfauth._token_new('wfat_');
+    INSERT INTO wfauth.tokens (account_id, name, digest, display_prefix, created_by, expires_at)
+    VALUES (v_id, v_name, wfauth._token_digest(v_token, 'wfat_', 'token'), wfauth._token_display(v_token),
+            wfauth.current_principal(), now() + expires_in);
+    PERFORM wfauth._audit('generate_token', wfauth._label(v_id),
+                          jsonb_build_object('name', v_name, 'expires_in', expires_in::text));
+    RETURN v_token;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.revoke_token(identifier text, token_name text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._credential_account(identifier, NULL);
+BEGIN
+    UPDATE wfauth.tokens t SET revoked_at = now()
+     WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(btrim(token_name));
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'account "%" has no token named "%"', wfauth._label(v_id), token_name
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM wfauth._audit('revoke_token', wfauth._label(v_id), jsonb_build_object('name', btrim(token_name)));
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.rename_token(identifier text, old_name text, new_name text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._credential_account(identifier, NULL);
+    v_new text := btrim(new_name);
+BEGIN
+    IF v_new IS NULL OR v_new = '' OR length(v_new) > 128 THEN
+        RAISE EXCEPTION 'invalid token name "%"', new_name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF lower(v_new) <> lower(btrim(old_name)) AND EXISTS (
+           SELECT 1 FROM wfauth.tokens t
+            WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(v_new)) THEN
+        RAISE EXCEPTION 'account "%" already has a token named "%"', wfauth._label(v_id), v_new
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    UPDATE wfauth.tokens t SET name = v_new
+     WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(btrim(old_name));
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'account "%" has no token named "%"', wfauth._label(v_id), old_name
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM wfauth._audit('rename_token', wfauth._label(v_id),
+                          jsonb_build_object('from', btrim(old_name), 'to', v_new));
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.set_password(identifier text, new_password text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._credential_account(identifier, NULL, true);
+    v_hash text;
+BEGIN
+    IF (SELECT kind FROM wfauth.principals WHERE id = v_id) <> 'user' THEN
+        RAISE EXCEPTION 'service accounts cannot have passwords' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Service accounts authenticate with API tokens.';
+    END IF;
+    IF new_password IS NULL THEN
+        RAISE EXCEPTION 'the new password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_hash := wfauth._hash_password(new_password);
+    INSERT INTO wfauth.passwords (account_id, hash) VALUES (v_id, v_hash)
+    ON CONFLICT (account_id) DO UPDATE
+       SET hash = excluded.hash, changed_at = now(), failed_attempts = 0, last_failed_at = NULL;
+    -- a new password ends the user's other sessions
+    UPDATE wfauth.sessions SET ended_at = now(), ended_why = 'password changed'
+     WHERE account_id = v_id AND ended_at IS NULL AND id IS DISTINCT FROM wfauth._current_session();
+    PERFORM wfauth._audit('set_password', wfauth._label(v_id));
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.acl_entries(object wfauth.acl)
+RETURNS TABLE (grantee text, mode wfauth.access_mode)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
+    RETURN QUERY
+    SELECT coalesce(wfauth._label(i.principal), '#' || i.principal),
+           CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode
+      FROM wfauth._acl_items(object) i
+      LEFT JOIN wfauth.principals p ON p.id = i.principal
+     ORDER BY p.kind <> 'group', p.name, i.principal;
+END
+$$;
+COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
+    'The entries of an access list in grantee notation (#id for a principal that is gone); any authenticated principal';
+
+CREATE OR REPLACE FUNCTION wfauth.who_can_access(object wfauth.acl, mode wfauth.access_mode)
+RETURNS TABLE (account_id bigint, identifier text, via text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_permission text;
+BEGIN
+    -- an ACL passed as an argument proves nothing about a stored object
+    PERFORM wfauth._require_permission('accounts');
+    SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = wfauth.acl_kind(object);
+    RETURN QUERY
+    WITH entries AS (
+        SELECT i.principal, i.modify, p.kind, p.name FROM wfauth._acl_items(object) i
+          JOIN wfauth.principals p ON p.id = i.principal
+         WHERE mode = 'view' OR i.modify
+    ), permitted AS (
+        SELECT h FROM wfauth._holders(v_permission) h WHERE mode = 'modify'
+    ), sources AS (
+        SELECT a.id, 'super admin' AS via, 0 AS rank FROM wfauth.principals a
+         WHERE a.kind = 'user' AND a.active AND a.super_admin
+        UNION ALL
+        SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
+                     || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END || ')'
+                     || CASE WHEN mode = 'modify' THEN ' + permission ' || v_permission ELSE '' END,
+               CASE WHEN e.kind = 'group' THEN 1 ELSE 2 END
+          FROM entries e
+          JOIN wfauth.principals a ON a.kind <> 'group' AND a.active AND NOT a.super_admin
+               AND (a.id = e.principal OR e.principal = 1
+                    OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                WHERE m.group_id = e.principal AND m.member_id = a.id))
+         WHERE mode = 'view' OR a.id IN (SELECT h FROM permitted)
+    )
+    SELECT s.id, p.name, s.via FROM sources s JOIN wfauth.principals p ON p.id = s.id
+     ORDER BY p.name, s.rank, s.via;
+END
+$$;
+COMMENT ON FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) IS
+    'Every active account with that access to the object, one row per way it has it; needs accounts';
+
+DROP FUNCTION wfauth._require_credential_rights(bigint, text);

@@ -931,23 +931,30 @@ COMMENT ON FUNCTION wfauth.effective_permissions(bigint) IS
 -- the same thing whatever the cause.
 -------------------------------------------------------------------------------
 
--- May the acting principal manage the tokens (or password) of account?
--- Own account: needs own_permission (NULL: nothing); anyone else's: accounts,
--- and a Super Admin's only by a Super Admin.
-CREATE FUNCTION wfauth._require_credential_rights(account bigint, own_permission text)
-RETURNS void
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+-- The account whose tokens (or password) the acting principal manages, by
+-- identifier.  Own user account: needs own_permission (NULL: nothing), or
+-- accounts; anyone else's: accounts, and a Super Admin's only by a Super
+-- Admin.  The right is checked before the account is looked up, so a
+-- missing and an existing account get the same refusal.
+CREATE FUNCTION wfauth._credential_account(identifier text, own_permission text, lock boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
 BEGIN
-    IF account = wfauth.current_principal()
-       AND (SELECT kind FROM wfauth.principals WHERE id = account) = 'user' THEN
-        PERFORM wfauth._require_actor();
+    PERFORM wfauth._require_actor();
+    IF NOT wfauth._actor_has_permission('accounts') THEN
+        IF wfauth._account_key(identifier) IS DISTINCT FROM
+           (SELECT p.name_key FROM wfauth.principals p WHERE p.id = wfauth.current_principal() AND p.kind = 'user') THEN
+            PERFORM wfauth._require_permission('accounts');
+        END IF;
         IF own_permission IS NOT NULL AND NOT wfauth._actor_has_permission(own_permission) THEN
             PERFORM wfauth._require_permission('accounts');
         END IF;
-    ELSE
-        PERFORM wfauth._require_permission('accounts');
-        PERFORM wfauth._protect_super_admin(account);
     END IF;
+    v_id := wfauth._account(identifier, lock);
+    PERFORM wfauth._protect_super_admin(v_id);
+    RETURN v_id;
 END
 $$;
 
@@ -955,12 +962,11 @@ CREATE FUNCTION wfauth.generate_token(identifier text, token_name text, expires_
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_id bigint := wfauth._account(identifier, true);
+    v_id bigint := wfauth._credential_account(identifier, 'api_tokens', true);
     v_name text := btrim(token_name);
     v_token text;
     v_live int;
 BEGIN
-    PERFORM wfauth._require_credential_rights(v_id, 'api_tokens');
     IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
         RAISE EXCEPTION 'invalid token name "%"', token_name USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'A token name has 1 to 128 characters.';
@@ -1001,9 +1007,8 @@ COMMENT ON FUNCTION wfauth.generate_token(text, text, interval) IS
 CREATE FUNCTION wfauth.revoke_token(identifier text, token_name text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_id bigint := wfauth._account(identifier);
+    v_id bigint := wfauth._credential_account(identifier, NULL);
 BEGIN
-    PERFORM wfauth._require_credential_rights(v_id, NULL);
     UPDATE wfauth.tokens t SET revoked_at = now()
      WHERE t.account_id = v_id AND t.revoked_at IS NULL AND lower(t.name) = lower(btrim(token_name));
     IF NOT FOUND THEN
@@ -1019,10 +1024,9 @@ COMMENT ON FUNCTION wfauth.revoke_token(text, text) IS
 CREATE FUNCTION wfauth.rename_token(identifier text, old_name text, new_name text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_id bigint := wfauth._account(identifier);
+    v_id bigint := wfauth._credential_account(identifier, NULL);
     v_new text := btrim(new_name);
 BEGIN
-    PERFORM wfauth._require_credential_rights(v_id, NULL);
     IF v_new IS NULL OR v_new = '' OR length(v_new) > 128 THEN
         RAISE EXCEPTION 'invalid token name "%"', new_name USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -1155,10 +1159,9 @@ COMMENT ON FUNCTION wfauth.logout(text) IS 'End every session of a user; Super A
 CREATE FUNCTION wfauth.set_password(identifier text, new_password text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_id bigint := wfauth._account(identifier, true);
+    v_id bigint := wfauth._credential_account(identifier, NULL, true);
     v_hash text;
 BEGIN
-    PERFORM wfauth._require_credential_rights(v_id, NULL);
     IF (SELECT kind FROM wfauth.principals WHERE id = v_id) <> 'user' THEN
         RAISE EXCEPTION 'service accounts cannot have passwords' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Service accounts authenticate with API tokens.';
@@ -1637,15 +1640,19 @@ COMMENT ON FUNCTION wfauth.acl_revoke(wfauth.acl, text) IS
 
 CREATE FUNCTION wfauth.acl_entries(object wfauth.acl)
 RETURNS TABLE (grantee text, mode wfauth.access_mode)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
+    RETURN QUERY
     SELECT coalesce(wfauth._label(i.principal), '#' || i.principal),
            CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode
       FROM wfauth._acl_items(object) i
       LEFT JOIN wfauth.principals p ON p.id = i.principal
-     ORDER BY p.kind <> 'group', p.name, i.principal
+     ORDER BY p.kind <> 'group', p.name, i.principal;
+END
 $$;
 COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
-    'The entries of an access list in grantee notation (#id for a principal that is gone)';
+    'The entries of an access list in grantee notation (#id for a principal that is gone); any authenticated principal';
 
 -- Accounts that hold a permission (active; directly, by role, by group or its roles, or Super Admin).
 CREATE FUNCTION wfauth._holders(permission text) RETURNS SETOF bigint
@@ -1669,12 +1676,8 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp A
 DECLARE
     v_permission text;
 BEGIN
-    PERFORM wfauth._require_actor();
-    IF NOT wfauth._actor_has_permission('accounts')
-       AND NOT wfauth.can_access(wfauth.current_principal(), object, 'view') THEN
-        RAISE EXCEPTION 'permission denied' USING ERRCODE = 'insufficient_privilege',
-            DETAIL = 'Listing who can access an object needs view access to it, or the "accounts" permission.';
-    END IF;
+    -- an ACL passed as an argument proves nothing about a stored object
+    PERFORM wfauth._require_permission('accounts');
     SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = wfauth.acl_kind(object);
     RETURN QUERY
     WITH entries AS (
@@ -1703,7 +1706,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) IS
-    'Every active account with that access to the object, one row per way it has it; view access to the object, or accounts';
+    'Every active account with that access to the object, one row per way it has it; needs accounts';
 
 CREATE FUNCTION wfauth.explain_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (step int, rule text, result boolean)

@@ -51,6 +51,8 @@ static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
 	{"id", "name", "permission"}},
 	[WFAUTH_SETTINGS] = {"settings", "settings_pkey", 1, F_BOOLEQ,
 	{"singleton", "new_object_access"}},
+	[WFAUTH_PERMISSIONS] = {"permissions", "permissions_pkey", 1, F_TEXTEQ,
+	{"name", "api_name", "description", "builtin"}},
 	[WFAUTH_PROTECTED_TABLES] = {"protected_tables", "protected_tables_pkey", Anum_protected_tables_tbl, F_OIDEQ,
 	{"tbl", "kind"}},
 	[WFAUTH_TOKENS] = {"tokens", "tokens_digest_key", Anum_tokens_digest, F_BYTEAEQ,

@@ -202,6 +202,23 @@ read_settings_row(HeapTuple tuple, TupleDesc desc, void *arg)
 }
 
 static void
+read_catalog_permission(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 1, desc, &isnull)));
+}
+
+/* Is permission in the catalog? */
+static bool
+permission_exists(const char *permission)
+{
+	const WfauthShared *s = wfauth_shared();
+
+	return bsearch(&permission, s->permissions, s->npermissions, sizeof(char *), cmp_cstring) != NULL;
+}
+
+static void
 ensure_watched(void)
 {
 	if (!OidIsValid(watched_relid))
@@ -216,6 +233,7 @@ wfauth_shared(void)
 				oldcxt;
 	WfauthShared *result;
 	KindList	list;
+	LoadState	perms = {0};
 	uint64		start;
 
 	if (shared != NULL && shared_generation == generation)
@@ -237,6 +255,13 @@ wfauth_shared(void)
 		wfauth_scan_all(WFAUTH_KINDS, read_kind_row, &list);
 		result->nkinds = list.n;
 		result->kinds = list.kinds;
+		perms.maxperms = 32;
+		perms.nperms = 0;
+		perms.perms = palloc(perms.maxperms * sizeof(char *));
+		wfauth_scan_all(WFAUTH_PERMISSIONS, read_catalog_permission, &perms);
+		qsort(perms.perms, perms.nperms, sizeof(char *), cmp_cstring);
+		result->npermissions = perms.nperms;
+		result->permissions = perms.perms;
 		MemoryContextSwitchTo(oldcxt);
 		if (generation != start)
 			MemoryContextDelete(mcxt);
@@ -522,7 +547,12 @@ wfauth_actor_has_permission(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(wfauth_context_has_permission(wfauth_context(id), permission));
 }
 
-/* SQL function: wfauth.has_permission(principal bigint, permission text) → boolean */
+/*
+ * SQL function: wfauth.has_permission(principal bigint, permission text) → boolean
+ * Answers only an authenticated principal or a DBA (a NULL principal, as in
+ * the INSERT policy of a request that authenticated nobody, is simply
+ * false); an unknown permission is an error, not a quiet false.
+ */
 PG_FUNCTION_INFO_V1(wfauth_has_permission);
 Datum
 wfauth_has_permission(PG_FUNCTION_ARGS)
@@ -531,7 +561,13 @@ wfauth_has_permission(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_BOOL(false);
+	(void) require_actor();
 	permission = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (!permission_exists(permission))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("permission \"%s\" does not exist", permission),
+				 errhint("The catalog is the table wfauth.permissions.")));
 	PG_RETURN_BOOL(wfauth_context_has_permission(wfauth_context(PG_GETARG_INT64(0)),
 												 permission));
 }

@@ -34,6 +34,7 @@ typedef enum WfauthTable
 	WFAUTH_ROLE_PERMISSIONS,
 	WFAUTH_KINDS,
 	WFAUTH_SETTINGS,
+	WFAUTH_PERMISSIONS,
 	WFAUTH_PROTECTED_TABLES,
 	WFAUTH_TOKENS,
 	WFAUTH_SESSIONS,
@@ -133,12 +134,14 @@ typedef struct WfauthKind
 	char	   *permission;
 } WfauthKind;
 
-/* Settings and kinds, cached under the same invalidation as contexts. */
+/* Settings, kinds and the permission catalog, cached under the same invalidation as contexts. */
 typedef struct WfauthShared
 {
 	bool		creator_only;	/* new_object_access = 'creator' */
 	int			nkinds;
 	WfauthKind *kinds;
+	int			npermissions;
+	char	  **permissions;	/* sorted */
 } WfauthShared;
 
 extern void WfauthContextInit(void);
