@@ -13,13 +13,13 @@ DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 # pg_regress inputs, in order (sql/NAME.sql, expected/NAME.out)
 REGRESS = setup principal accounts service_accounts groups roles permissions defaults \
 	audit errors tokens login invitations attacks acl_type protect product_example \
-	orphans explain parallel security owner_attacks dbowner_attacks lockdown directory
+	orphans explain parallel security owner_attacks dbowner_attacks lockdown directory names
 ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = test/fuzz/build test/out META.json $(EXTENSION)-*.zip
 
-SHLIB_LINK += -lsodium
+SHLIB_LINK += -lsodium -licui18n -licuuc
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(WFAUTH_WERROR)
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)

@@ -297,7 +297,7 @@ BEGIN
             EXECUTE c;
         END LOOP;
         INSERT INTO wfauth.protected_tables (tbl, kind) VALUES (r.tbl, r.kind);
-        RAISE NOTICE 'partition % of a protected table is protected now', r.tbl;
+        RAISE WARNING 'wfauth: partition % of a protected table is protected now', r.tbl;
     END LOOP;
     FOR r IN SELECT p.tbl, c.oid::regclass AS child
                FROM wfauth.protected_tables p JOIN pg_inherits i ON i.inhparent = p.tbl
@@ -596,3 +596,193 @@ COMMENT ON FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) IS
     'Every active account with that access to the object, one row per way it has it; needs accounts';
 
 DROP FUNCTION wfauth._require_credential_rights(bigint, text);
+
+-------------------------------------------------------------------------------
+-- One name, one principal: NFKC, trimmed, no invisible characters; no name
+-- confusable with another's.
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION wfauth._clean_name(name text, what text) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_clean_name_sql' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._skeleton(name text) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_skeleton_sql' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+REVOKE ALL ON FUNCTION wfauth._clean_name(text, text), wfauth._skeleton(text) FROM PUBLIC;
+ALTER TABLE wfauth.principals ADD COLUMN skeleton text COLLATE "C" GENERATED ALWAYS AS (wfauth._skeleton(name)) STORED;
+CREATE INDEX principals_skeleton_idx ON wfauth.principals ((kind = 'group'), skeleton);
+ALTER TABLE wfauth.roles ADD COLUMN skeleton text COLLATE "C" GENERATED ALWAYS AS (wfauth._skeleton(name)) STORED;
+CREATE INDEX roles_skeleton_idx ON wfauth.roles (skeleton);
+
+-- Refuse a name that looks like another's (same confusable skeleton) in its
+-- space: 'account', 'group' or 'role'; except_id is the one being renamed.
+-- Creations of look-alike names wait for each other (advisory lock on the
+-- skeleton), so two of them cannot both pass.
+CREATE FUNCTION wfauth._refuse_confusable(space text, name text, except_id bigint DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_skeleton text := wfauth._skeleton(name);
+    v_other text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('wfauth ' || space || ' ' || v_skeleton, 0));
+    IF space = 'role' THEN
+        SELECT r.name INTO v_other FROM wfauth.roles r
+         WHERE r.skeleton = v_skeleton AND r.id IS DISTINCT FROM except_id LIMIT 1;
+    ELSE
+        SELECT p.name INTO v_other FROM wfauth.principals p
+         WHERE (p.kind = 'group') = (space = 'group') AND p.skeleton = v_skeleton
+           AND p.id IS DISTINCT FROM except_id LIMIT 1;
+    END IF;
+    IF v_other IS NOT NULL THEN
+        RAISE EXCEPTION '% name "%" looks like an existing one', space, name
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('It can be mistaken for %s "%s" (Unicode confusables).', space, v_other),
+                  HINT = 'Choose a name that cannot be mistaken for another.';
+    END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION wfauth._refuse_confusable(text, text, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION wfauth._group(name text, lock boolean DEFAULT false) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_key text := lower(wfauth._clean_name(name, 'group name'));
+    v_id bigint;
+BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'group name must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF lock THEN
+        SELECT id INTO v_id FROM wfauth.principals
+         WHERE kind = 'group' AND name_key = v_key FOR KEY SHARE;
+    ELSE
+        SELECT id INTO v_id FROM wfauth.principals
+         WHERE kind = 'group' AND name_key = v_key;
+    END IF;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'group "%" does not exist', name USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wfauth._role(name text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    SELECT r.id INTO v_id FROM wfauth.roles r
+     WHERE r.name_key = lower(wfauth._clean_name(_role.name, 'role name')) FOR KEY SHARE;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'role "%" does not exist', name USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wfauth._create_account(kind text, name text, description text, password text,
+                                       groups text[], roles text[], permissions text[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_name text;
+    v_id bigint;
+BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'an account needs an identifier' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (kind = 'user') <> (strpos(name, '@') > 0) THEN
+        RAISE EXCEPTION 'invalid % identifier "%"', replace(kind, 'service', 'service account'), name
+            USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = CASE kind WHEN 'user' THEN 'A user account is named by its e-mail address.'
+                               ELSE 'A service account name contains no "@".' END;
+    END IF;
+    v_name := wfauth._account_key(name);
+    IF EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.kind <> 'group' AND p.name_key = v_name) THEN
+        RAISE EXCEPTION 'account "%" already exists', v_name USING ERRCODE = 'unique_violation';
+    END IF;
+    PERFORM wfauth._refuse_confusable('account', v_name);
+    INSERT INTO wfauth.principals (kind, name, description)
+    VALUES (kind, v_name, description) RETURNING id INTO v_id;
+    IF password IS NOT NULL THEN
+        INSERT INTO wfauth.passwords (account_id, hash) VALUES (v_id, wfauth._hash_password(password));
+    END IF;
+    IF kind = 'user' THEN       -- the new-user defaults; never for service accounts
+        INSERT INTO wfauth.permission_grants (principal_id, permission)
+        SELECT v_id, d.permission FROM wfauth.new_user_permissions d;
+        INSERT INTO wfauth.group_members (group_id, member_id)
+        SELECT d.group_id, v_id FROM wfauth.new_user_groups d;
+    END IF;
+    PERFORM wfauth._attach(v_id, groups, roles, permissions);
+    PERFORM wfauth._audit(CASE kind WHEN 'user' THEN 'create_user' ELSE 'create_service_account' END, v_name,
+        jsonb_build_object('id', v_id, 'groups', coalesce(groups, '{}'), 'roles', coalesce(roles, '{}'),
+                           'permissions', coalesce(permissions, '{}'), 'password', password IS NOT NULL));
+    RETURN v_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wfauth.create_group(name text, description text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'a group needs a name' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM wfauth.principals p
+                WHERE p.kind = 'group' AND p.name_key = lower(wfauth._clean_name(create_group.name, 'group name'))) THEN
+        RAISE EXCEPTION 'group "%" already exists', wfauth._clean_name(name, 'group name')
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    PERFORM wfauth._refuse_confusable('group', wfauth._clean_name(name, 'group name'));
+    INSERT INTO wfauth.principals (kind, name, description)
+    VALUES ('group', name, description) RETURNING id INTO v_id;
+    PERFORM wfauth._audit('create_group', wfauth._label(v_id), jsonb_build_object('id', v_id));
+    RETURN v_id;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.create_role(name text, permissions text[], description text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_name text;
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_name := wfauth._clean_name(name, 'role name');
+    IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
+        RAISE EXCEPTION 'invalid role name "%"', name USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A role name has 1 to 128 characters.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM wfauth.roles r WHERE r.name_key = lower(v_name)) THEN
+        RAISE EXCEPTION 'role "%" already exists', v_name USING ERRCODE = 'unique_violation';
+    END IF;
+    PERFORM wfauth._refuse_confusable('role', v_name);
+    INSERT INTO wfauth.roles (name, description) VALUES (v_name, description) RETURNING id INTO v_id;
+    INSERT INTO wfauth.role_permissions (role_id, permission)
+    SELECT DISTINCT v_id, wfauth._permission(p) FROM unnest(coalesce(permissions, '{}')) p;
+    PERFORM wfauth._audit('create_role', v_name,
+                          jsonb_build_object('id', v_id, 'permissions', coalesce(permissions, '{}')));
+    RETURN v_id;
+END
+$$;
+-- Names that exist already and look alike are left as they are, and said
+-- (as a WARNING: PostgreSQL hides NOTICEs of extension scripts).
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT CASE WHEN a.kind = 'group' THEN 'groups' ELSE 'accounts' END AS space, a.name AS one, b.name AS other
+               FROM wfauth.principals a JOIN wfauth.principals b
+                 ON (a.kind = 'group') = (b.kind = 'group') AND a.skeleton = b.skeleton AND a.id < b.id
+             UNION ALL
+             SELECT 'roles', a.name, b.name FROM wfauth.roles a JOIN wfauth.roles b
+                 ON a.skeleton = b.skeleton AND a.id < b.id
+    LOOP
+        RAISE WARNING 'wfauth: % "%" and "%" look alike (Unicode confusables); both are kept', r.space, r.one, r.other
+            USING HINT = 'Rename or delete one of them; new look-alike names are refused.';
+    END LOOP;
+END
+$$;

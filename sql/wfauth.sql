@@ -2,6 +2,17 @@
 \echo Use "CREATE EXTENSION wfauth" to load this file. \quit
 
 -------------------------------------------------------------------------------
+-- Name rules (src/accounts.c): one way to write one name (NFKC, trimmed, no
+-- invisible characters), and the confusable skeleton that the tables below
+-- keep of each name.
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION wfauth._clean_name(name text, what text) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_clean_name_sql' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._skeleton(name text) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_skeleton_sql' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+-------------------------------------------------------------------------------
 -- Tables.  None is writable (or readable) by PUBLIC: applications go through
 -- the functions below, which check the acting principal themselves.
 -------------------------------------------------------------------------------
@@ -19,11 +30,13 @@ CREATE TABLE wfauth.principals (
     active      boolean NOT NULL DEFAULT true,
     super_admin boolean NOT NULL DEFAULT false,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    skeleton    text COLLATE "C" GENERATED ALWAYS AS (wfauth._skeleton(name)) STORED,
     CONSTRAINT principals_super_admin_is_user CHECK (kind = 'user' OR NOT super_admin),
     CONSTRAINT principals_group_is_active CHECK (kind <> 'group' OR active)
 );
 ALTER SEQUENCE wfauth.principal_id_seq OWNED BY wfauth.principals.id;
 CREATE UNIQUE INDEX principals_name_key ON wfauth.principals ((kind = 'group'), name_key);
+CREATE INDEX principals_skeleton_idx ON wfauth.principals ((kind = 'group'), skeleton);
 COMMENT ON TABLE wfauth.principals IS
     'Accounts (user, service) and groups; identifiers are normalised by a trigger';
 
@@ -86,8 +99,10 @@ CREATE TABLE wfauth.roles (
                                      AND pg_catalog.length(name) <= 128),
     name_key    text COLLATE "C" NOT NULL GENERATED ALWAYS AS (pg_catalog.lower(name)) STORED UNIQUE,
     description text,
-    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    skeleton    text COLLATE "C" GENERATED ALWAYS AS (wfauth._skeleton(name)) STORED
 );
+CREATE INDEX roles_skeleton_idx ON wfauth.roles (skeleton);
 COMMENT ON TABLE wfauth.roles IS 'Named sets of permissions, granted to accounts and groups';
 
 CREATE TABLE wfauth.role_permissions (
@@ -305,7 +320,7 @@ $$;
 CREATE FUNCTION wfauth._group(name text, lock boolean DEFAULT false) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_key text := lower(btrim(name));
+    v_key text := lower(wfauth._clean_name(name, 'group name'));
     v_id bigint;
 BEGIN
     IF name IS NULL THEN
@@ -345,7 +360,8 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    SELECT r.id INTO v_id FROM wfauth.roles r WHERE r.name_key = lower(btrim(_role.name)) FOR KEY SHARE;
+    SELECT r.id INTO v_id FROM wfauth.roles r
+     WHERE r.name_key = lower(wfauth._clean_name(_role.name, 'role name')) FOR KEY SHARE;
     IF v_id IS NULL THEN
         RAISE EXCEPTION 'role "%" does not exist', name USING ERRCODE = 'no_data_found';
     END IF;
@@ -365,6 +381,35 @@ BEGIN
             HINT = 'The catalog is the table wfauth.permissions.';
     END IF;
     RETURN v_name;
+END
+$$;
+
+-- Refuse a name that looks like another's (same confusable skeleton) in its
+-- space: 'account', 'group' or 'role'; except_id is the one being renamed.
+-- Creations of look-alike names wait for each other (advisory lock on the
+-- skeleton), so two of them cannot both pass.
+CREATE FUNCTION wfauth._refuse_confusable(space text, name text, except_id bigint DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_skeleton text := wfauth._skeleton(name);
+    v_other text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('wfauth ' || space || ' ' || v_skeleton, 0));
+    IF space = 'role' THEN
+        SELECT r.name INTO v_other FROM wfauth.roles r
+         WHERE r.skeleton = v_skeleton AND r.id IS DISTINCT FROM except_id LIMIT 1;
+    ELSE
+        SELECT p.name INTO v_other FROM wfauth.principals p
+         WHERE (p.kind = 'group') = (space = 'group') AND p.skeleton = v_skeleton
+           AND p.id IS DISTINCT FROM except_id LIMIT 1;
+    END IF;
+    IF v_other IS NOT NULL THEN
+        RAISE EXCEPTION '% name "%" looks like an existing one', space, name
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('It can be mistaken for %s "%s" (Unicode confusables).', space, v_other),
+                  HINT = 'Choose a name that cannot be mistaken for another.';
+    END IF;
 END
 $$;
 
@@ -442,6 +487,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.kind <> 'group' AND p.name_key = v_name) THEN
         RAISE EXCEPTION 'account "%" already exists', v_name USING ERRCODE = 'unique_violation';
     END IF;
+    PERFORM wfauth._refuse_confusable('account', v_name);
     INSERT INTO wfauth.principals (kind, name, description)
     VALUES (kind, v_name, description) RETURNING id INTO v_id;
     IF password IS NOT NULL THEN
@@ -612,9 +658,11 @@ BEGIN
         RAISE EXCEPTION 'a group needs a name' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF EXISTS (SELECT 1 FROM wfauth.principals p
-                WHERE p.kind = 'group' AND p.name_key = lower(btrim(create_group.name))) THEN
-        RAISE EXCEPTION 'group "%" already exists', btrim(name) USING ERRCODE = 'unique_violation';
+                WHERE p.kind = 'group' AND p.name_key = lower(wfauth._clean_name(create_group.name, 'group name'))) THEN
+        RAISE EXCEPTION 'group "%" already exists', wfauth._clean_name(name, 'group name')
+            USING ERRCODE = 'unique_violation';
     END IF;
+    PERFORM wfauth._refuse_confusable('group', wfauth._clean_name(name, 'group name'));
     INSERT INTO wfauth.principals (kind, name, description)
     VALUES ('group', name, description) RETURNING id INTO v_id;
     PERFORM wfauth._audit('create_group', wfauth._label(v_id), jsonb_build_object('id', v_id));
@@ -697,10 +745,11 @@ CREATE FUNCTION wfauth.create_role(name text, permissions text[], description te
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_name text := btrim(name);
+    v_name text;
     v_id bigint;
 BEGIN
     PERFORM wfauth._require_permission('accounts');
+    v_name := wfauth._clean_name(name, 'role name');
     IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
         RAISE EXCEPTION 'invalid role name "%"', name USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'A role name has 1 to 128 characters.';
@@ -708,6 +757,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM wfauth.roles r WHERE r.name_key = lower(v_name)) THEN
         RAISE EXCEPTION 'role "%" already exists', v_name USING ERRCODE = 'unique_violation';
     END IF;
+    PERFORM wfauth._refuse_confusable('role', v_name);
     INSERT INTO wfauth.roles (name, description) VALUES (v_name, description) RETURNING id INTO v_id;
     INSERT INTO wfauth.role_permissions (role_id, permission)
     SELECT DISTINCT v_id, wfauth._permission(p) FROM unnest(coalesce(permissions, '{}')) p;

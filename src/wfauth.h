@@ -218,5 +218,7 @@ extern bool wfauth_ddl_allowed(void);
 
 /* --- accounts.c: identifier rules ----------------------------------------- */
 extern char *wfauth_normalize_name(char kind, const char *name);
+extern char *wfauth_clean_name(const char *name, const char *what);
+extern char *wfauth_skeleton(const char *name);
 
 #endif							/* WFAUTH_H */

@@ -47,6 +47,7 @@ SELECT wfauth.create_user('dana@example.com', 'dana''s long passphrase', permiss
 SELECT wfauth.create_user('lee@example.com');
 SELECT wfauth.create_service_account('exporter', permissions => '{metrics}');
 SELECT wfauth.create_group('Engineering');
+SELECT wfauth.create_group(E'\u0415ngineering');   -- a look-alike (Cyrillic E), made before 1.2 refused them
 SELECT wfauth.add_members('Engineering', '{lee@example.com}');
 SELECT wfauth.create_role('Editor', '{dashboards}');
 SELECT wfauth.grant_role('Editor', '{group:Engineering}');
@@ -71,8 +72,10 @@ SQL
                  FROM wfauth.principals p, app.dashboards d, unnest('{view,modify}'::wfauth.access_mode[]) m(mode)
                 WHERE p.kind <> 'group'"
     before=$(q $db "$decisions")
-    q $db "ALTER EXTENSION wfauth UPDATE" >$WORK/update.log 2>&1
+    psql -qXAt -v ON_ERROR_STOP=1 -d $db -c "ALTER EXTENSION wfauth UPDATE" >$WORK/update.log 2>&1
     check "$from: ALTER EXTENSION wfauth UPDATE succeeds" "0" "$?"
+    check "$from: the update reports the look-alike groups made before it" "1" \
+          "$(grep -c 'groups "Engineering" and "Еngineering" look alike' $WORK/update.log)"
     check "$from: the extension is now $current" "$current" "$(q $db "SELECT extversion FROM pg_extension WHERE extname = 'wfauth'")"
     check "$from: every access decision is the same" "$before" "$(q $db "$decisions")"
     for who in dana exporter; do
