@@ -98,7 +98,8 @@ wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 /*
  * SQL function: wfauth.can_access(principal bigint, object wfauth.acl,
  *                                 mode wfauth.access_mode) → boolean
- * False (not NULL) for a NULL principal, object or mode.
+ * False (not NULL) for a NULL principal, object or mode; with no principal
+ * under wfauth.require_principal, an error.
  */
 PG_FUNCTION_INFO_V1(wfauth_can_access);
 Datum
@@ -110,7 +111,11 @@ wfauth_can_access(PG_FUNCTION_ARGS)
 	bool		result;
 
 	if (unlikely(PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2)))
+	{
+		if (PG_ARGISNULL(0))
+			wfauth_no_principal();
 		PG_RETURN_BOOL(false);
+	}
 
 	/* an inline value (the usual case) is read in place, short header or not */
 	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));

@@ -559,6 +559,8 @@ wfauth_has_permission(PG_FUNCTION_ARGS)
 {
 	char	   *permission;
 
+	if (PG_ARGISNULL(0))
+		wfauth_no_principal();
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_BOOL(false);
 	(void) require_actor();

@@ -32,6 +32,7 @@
 
 static char *principal_setting = NULL;
 static char *admin_role_setting = NULL;
+static bool require_principal = false;
 static int64 current_principal = 0;
 static int64 current_session = 0;	/* the login session it came from, if any */
 static bool principal_assignment_allowed = false;
@@ -76,6 +77,15 @@ WfauthPrincipalInit(void)
 							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE |
 							   GUC_NO_RESET_ALL,
 							   check_principal, assign_principal, NULL);
+
+	DefineCustomBoolVariable("wfauth.require_principal",
+							 "Reading or writing a protected table with no principal is an error (28000), not zero rows.",
+							 "A DBA with no principal keeps its rights. Set it per role or per database for the application's role.",
+							 &require_principal,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomStringVariable("wfauth.admin_role",
 							   "Members of this role act as wfauth DBAs (like superusers).",
@@ -142,6 +152,23 @@ bool
 wfauth_actor_is_dba(void)
 {
 	return !InSecurityRestrictedOperation() && wfauth_role_is_dba(GetOuterUserId());
+}
+
+/*
+ * A check was asked with no principal.  With wfauth.require_principal on,
+ * that is a mistake to report (28000), unless a DBA is at work.
+ */
+void
+wfauth_no_principal(void)
+{
+	if (require_principal && wfauth_current_principal_id() == 0 && !wfauth_actor_is_dba())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("no principal is authenticated in this transaction"),
+				 errdetail("wfauth.require_principal is on: a protected table is not read or written without a principal."),
+				 errhint("Authenticate in the same transaction that reads: in autocommit mode every statement is a "
+						 "transaction of its own, and the principal ends with it. Use BEGIN ... COMMIT, one "
+						 "multi-statement query, or one driver pipeline.")));
 }
 
 static void

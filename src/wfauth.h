@@ -23,6 +23,7 @@ extern int64 wfauth_current_principal_id(void);	/* 0 when none */
 extern void wfauth_set_principal_id(int64 id, int64 session);
 extern bool wfauth_actor_is_dba(void);
 extern bool wfauth_role_is_dba(Oid role);
+extern void wfauth_no_principal(void);	/* 28000 under wfauth.require_principal */
 
 /* --- catalog.c: direct reads of wfauth's tables (no SPI) ----------------- */
 typedef enum WfauthTable
