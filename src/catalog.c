@@ -6,9 +6,11 @@
  * costs a few microseconds, works in parallel workers, needs no privileges
  * on the tables, and sees the latest committed state plus the transaction's
  * own changes (systable scans use a catalog snapshot).  Tables and indexes
- * are looked up by name each time, so a dropped and re-created extension is
- * never read through stale OIDs; the column numbers in wfauth.h are checked
- * against the table's definition the first time a backend reads it.
+ * are looked up by name once and their OIDs kept until a relcache
+ * invalidation names one of them (or all), so a dropped and re-created
+ * extension is never read through stale OIDs; the column numbers in wfauth.h
+ * are checked against the table's definition the first time a backend reads
+ * it.
  */
 #include "postgres.h"
 
@@ -20,6 +22,7 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -67,6 +70,29 @@ static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
 };
 
 static Oid	checked_relid[WFAUTH_TABLE_COUNT];
+static Oid	table_oids[WFAUTH_TABLE_COUNT];
+static Oid	index_oids[WFAUTH_TABLE_COUNT];
+
+/* A relcache invalidation of one of our relations (or of all) forgets the OIDs. */
+static void
+forget_oids(Datum arg, Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < WFAUTH_TABLE_COUNT; i++)
+		if (!OidIsValid(relid) || table_oids[i] == relid || index_oids[i] == relid)
+		{
+			memset(table_oids, 0, sizeof(table_oids));
+			memset(index_oids, 0, sizeof(index_oids));
+			return;
+		}
+}
+
+void
+WfauthCatalogInit(void)
+{
+	CacheRegisterRelcacheCallback(forget_oids, (Datum) 0);
+}
 
 static Oid
 schema_oid(bool missing_ok)
@@ -105,7 +131,17 @@ relation_oid(const char *name)
 Oid
 wfauth_table_oid(WfauthTable table)
 {
-	return relation_oid(tables[table].table);
+	if (!OidIsValid(table_oids[table]))
+		table_oids[table] = relation_oid(tables[table].table);
+	return table_oids[table];
+}
+
+static Oid
+index_oid(WfauthTable table)
+{
+	if (!OidIsValid(index_oids[table]))
+		index_oids[table] = relation_oid(tables[table].index);
+	return index_oids[table];
 }
 
 static void
@@ -137,7 +173,7 @@ scan(WfauthTable table, int nkeys, ScanKey keys, Snapshot snapshot,
 
 	rel = table_open(wfauth_table_oid(table), AccessShareLock);
 	check_columns(table, rel);
-	sd = systable_beginscan(rel, nkeys > 0 ? relation_oid(tables[table].index) : InvalidOid,
+	sd = systable_beginscan(rel, nkeys > 0 ? index_oid(table) : InvalidOid,
 							nkeys > 0, snapshot, nkeys, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{

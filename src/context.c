@@ -18,26 +18,40 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "access/htup_details.h"
 #include "fmgr.h"
+#include "lib/ilist.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 
 #include "wfauth.h"
 
-#define CONTEXT_SLOTS 8
-
+/*
+ * The cache: a hash table by principal id, and a list from most to least
+ * recently used.  Behind a connection pooler one backend serves many
+ * principals in turn, so it holds as many contexts as fit in
+ * wfauth.context_cache_memory and evicts the least recently used beyond that.
+ */
 typedef struct CachedContext
 {
+	int64		id;				/* hash key */
 	MemoryContext mcxt;			/* owns ctx and its arrays */
 	uint64		generation;
 	WfauthContext *ctx;
+	Size		bytes;			/* what mcxt holds */
+	dlist_node	lru;
 } CachedContext;
 
 static MemoryContext cache_parent = NULL;
-static CachedContext slots[CONTEXT_SLOTS];
-static int	next_victim = 0;
+static HTAB *cache = NULL;
+static dlist_head lru = DLIST_STATIC_INIT(lru);
+static Size cache_bytes = 0;
+static int	cache_memory_kb = 8192;
 static CachedContext *last_hit = NULL;
 static uint64 generation = 1;
 
@@ -61,6 +75,11 @@ relcache_callback(Datum arg, Oid relid)
 void
 WfauthContextInit(void)
 {
+	DefineCustomIntVariable("wfauth.context_cache_memory",
+							"Memory each backend may use to cache principals' contexts.",
+							"The least recently used contexts are evicted beyond it; a context takes about 1 kB.",
+							&cache_memory_kb, 8192, 64, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 }
 
@@ -395,12 +414,30 @@ load_context(int64 id)
 }
 
 static const WfauthContext *
-remember(CachedContext *slot)
+remember(CachedContext *entry)
 {
-	last_hit = slot;
-	wfauth_recent_context = slot->ctx;
-	wfauth_recent_generation = slot->generation;
-	return slot->ctx;
+	if (!dlist_is_empty(&lru) && dlist_head_node(&lru) != &entry->lru)
+	{
+		dlist_delete(&entry->lru);
+		dlist_push_head(&lru, &entry->lru);
+	}
+	last_hit = entry;
+	wfauth_recent_context = entry->ctx;
+	wfauth_recent_generation = entry->generation;
+	return entry->ctx;
+}
+
+static void
+forget(CachedContext *entry)
+{
+	if (last_hit == entry)
+		last_hit = NULL;
+	if (wfauth_recent_context == entry->ctx)
+		wfauth_recent_context = NULL;
+	dlist_delete(&entry->lru);
+	cache_bytes -= entry->bytes;
+	MemoryContextDelete(entry->mcxt);
+	hash_search(cache, &entry->id, HASH_REMOVE, NULL);
 }
 
 /*
@@ -411,23 +448,33 @@ const WfauthContext *
 wfauth_context(int64 principal_id)
 {
 	CachedContext fresh;
-	CachedContext *slot = NULL;
+	CachedContext *entry;
 	uint64		start;
-	int			i,
-				tries;
+	int			tries;
+	bool		found;
 
 	/* the per-row case: the same principal as last time */
-	if (last_hit && last_hit->ctx && last_hit->ctx->id == principal_id &&
-		last_hit->generation == generation)
+	if (last_hit && last_hit->id == principal_id && last_hit->generation == generation)
 		return remember(last_hit);
 
-	for (i = 0; i < CONTEXT_SLOTS; i++)
-		if (slots[i].ctx && slots[i].ctx->id == principal_id &&
-			slots[i].generation == generation)
-			return remember(&slots[i]);
+	if (cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (cache_parent == NULL)
+			cache_parent = AllocSetContextCreate(TopMemoryContext, "wfauth principal contexts",
+												 ALLOCSET_SMALL_SIZES);
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(CachedContext);
+		ctl.hcxt = cache_parent;
+		cache = hash_create("wfauth principal contexts", 256, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(cache, &principal_id, HASH_FIND, NULL);
+	if (entry && entry->generation == generation)
+		return remember(entry);
 
 	ensure_watched();
-
 	for (tries = 0;; tries++)
 	{
 		start = generation;
@@ -436,22 +483,22 @@ wfauth_context(int64 principal_id)
 			break;
 		MemoryContextDelete(fresh.mcxt);
 	}
-	fresh.generation = start;
 
-	/* Reuse this principal's slot or a stale one; else evict round-robin. */
-	for (i = 0; i < CONTEXT_SLOTS && slot == NULL; i++)
-		if (slots[i].ctx == NULL || slots[i].ctx->id == principal_id ||
-			slots[i].generation != generation)
-			slot = &slots[i];
-	if (slot == NULL)
-	{
-		slot = &slots[next_victim];
-		next_victim = (next_victim + 1) % CONTEXT_SLOTS;
-	}
-	if (slot->mcxt)
-		MemoryContextDelete(slot->mcxt);
-	*slot = fresh;
-	return remember(slot);
+	/* in place of this principal's stale context, or as a new entry */
+	if (entry)
+		forget(entry);
+	entry = hash_search(cache, &principal_id, HASH_ENTER, &found);
+	entry->mcxt = fresh.mcxt;
+	entry->ctx = fresh.ctx;
+	entry->generation = start;
+	entry->bytes = MemoryContextMemAllocated(fresh.mcxt, true);
+	cache_bytes += entry->bytes;
+	dlist_push_head(&lru, &entry->lru);
+
+	/* the least recently used go while the cache holds more than its share */
+	while (cache_bytes > (Size) cache_memory_kb * 1024 && dlist_tail_node(&lru) != &entry->lru)
+		forget(dlist_tail_element(CachedContext, lru, &lru));
+	return remember(entry);
 }
 
 /* Active and holding permission (a Super Admin holds every permission). */

@@ -112,22 +112,19 @@ fetch_credential(WfauthTable table, const CredentialColumns *columns, bytea *dig
 	return cred;
 }
 
-static void
-read_active(HeapTuple tuple, TupleDesc desc, void *arg)
-{
-	bool		isnull;
-
-	*(bool *) arg = DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
-}
-
-/* Does the account exist and is it active, in the latest committed state? */
+/*
+ * Does the account exist and is it active?  Its cached context says so: it
+ * is reloaded whenever the model changed since (a deactivation fires a
+ * relcache invalidation that this backend processes before it runs the
+ * transaction's next command), its loads read the latest committed state
+ * rather than the transaction's snapshot, and the request needs it next.
+ */
 static bool
 account_is_active(int64 account)
 {
-	bool		active = false;
+	const WfauthContext *ctx = wfauth_context(account);
 
-	wfauth_scan_latest(WFAUTH_PRINCIPALS, Int64GetDatum(account), read_active, &active);
-	return active;
+	return ctx->exists && ctx->active && ctx->kind != 'g';
 }
 
 /*

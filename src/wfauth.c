@@ -30,6 +30,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	WfauthCatalogInit();
 	WfauthPrincipalInit();
 	WfauthContextInit();
 	WfauthPasswordsInit();

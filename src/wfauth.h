@@ -99,6 +99,7 @@ typedef enum WfauthTable
 
 typedef void (*WfauthRowCallback) (HeapTuple tuple, TupleDesc desc, void *arg);
 
+extern void WfauthCatalogInit(void);
 extern Oid	wfauth_table_oid(WfauthTable table);
 extern int	wfauth_scan_by_id(WfauthTable table, int64 key,
 							  WfauthRowCallback callback, void *arg);

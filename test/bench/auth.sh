@@ -41,6 +41,36 @@ printf '   %-28s %8.1f us per call\n' "primary-key lookup" "$(echo "$pk * 1000" 
 printf '   %-28s %8.1f us per call\n' "authenticate_token" "$(echo "$auth * 1000" | bc -l)"
 printf '   %-28s %8.2f x   (target <= 2)\n' "ratio" "$(echo "$auth / $pk" | bc -l)"
 
+# the same, in-server: a PL/pgSQL loop calls each 20,000 times, interleaved, 7 rounds
+psql -qXAt -d $db -v token="$token" <<'SQL'
+SELECT wfauth.current_principal();               -- load the library, off the clock
+CREATE TEMP TABLE us (what text, us float8);
+CREATE FUNCTION pg_temp.time_it(what text, sql text, n int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+BEGIN
+    FOR i IN 1..n LOOP
+        EXECUTE sql;
+    END LOOP;
+    INSERT INTO us VALUES (what, extract(epoch FROM clock_timestamp() - t0) * 1e6 / n);
+END $$;
+PREPARE pk AS SELECT payload FROM one_row WHERE id = 1;
+PREPARE auth(text) AS SELECT wfauth.authenticate_token($1);
+\o /dev/null
+SELECT pg_temp.time_it('pk', 'EXECUTE pk', 20000),
+       pg_temp.time_it('auth', format('EXECUTE auth(%L)', :'token'), 20000)
+  FROM generate_series(1, 7);
+\o
+\echo
+\echo '== authenticate_token vs primary-key lookup, in-server (prepared, EXECUTE in a PL/pgSQL loop, median of 7 x 20,000)'
+SELECT format('   %-28s %8s us per call', CASE what WHEN 'pk' THEN 'primary-key lookup' ELSE 'authenticate_token' END,
+              round(percentile_cont(0.5) WITHIN GROUP (ORDER BY us)::numeric, 2))
+  FROM us GROUP BY what ORDER BY what DESC;
+SELECT format('   %-28s %8s x   (target <= 2)', 'ratio',
+              round(((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM us WHERE what = 'auth') /
+                     (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM us WHERE what = 'pk'))::numeric, 2));
+SQL
+
 # each login in a transaction of its own, as an application would run it
 psql -qX -d $db >/dev/null <<'SQL'
 CREATE TABLE login_times (what text, ms float8);
