@@ -71,7 +71,7 @@ SELECT wfauth.current_principal() AS current_principal;
 \echo 'The application keeps dashboards in its own table, owned by its own role;'
 \echo 'wfauth.protect() adds the acl column, the ACL triggers and forced RLS.'
 DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_app') THEN CREATE ROLE demo_app; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_app') THEN CREATE ROLE demo_app LOGIN; END IF;
 END $$;
 GRANT USAGE ON SCHEMA wfauth TO demo_app;
 CREATE SCHEMA IF NOT EXISTS app AUTHORIZATION demo_app;
@@ -81,9 +81,9 @@ SELECT wfauth.protect('app.dashboards', 'dashboard') \gset
 RESET ROLE;
 SELECT wfauth.create_user('owen@example.com', permissions => ARRAY['dashboards']) \gset
 -- decide(title): Dana's view and modify on that dashboard, each with its reason
-CREATE FUNCTION pg_temp.decide(t text) RETURNS TABLE ("access" text, allowed boolean, "why" text)
+CREATE FUNCTION pg_temp.decide(t text) RETURNS TABLE ("asking" text, "access" text, allowed boolean, "why" text)
 LANGUAGE sql AS $$
-    SELECT m::text, wfauth.can_access(wfauth.account_id('dana@example.com'), d.acl, m),
+    SELECT 'dana@example.com', m::text, wfauth.can_access(wfauth.account_id('dana@example.com'), d.acl, m),
            (SELECT string_agg(e.rule || ' => ' || CASE WHEN e.result THEN 'yes' ELSE 'no' END, E'\n' ORDER BY e.step)
               FROM wfauth.explain_access(wfauth.account_id('dana@example.com'), d.acl, m) e)
       FROM app.dashboards d, unnest(ARRAY['view', 'modify']::wfauth.access_mode[]) m
