@@ -24,12 +24,13 @@ SELECT 'dashboard/1:{1=view}'::acl = 'dashboard/1:{1=view}'::acl AS on_search_pa
 RESET search_path;
 SELECT wfauth.acl_kind('alert/5:{}'), wfauth.acl_creator('alert/5:{}'), wfauth.acl_creator('alert/0:{}');
 
--- binary send/receive round-trips (COPY BINARY out and back in)
+-- binary send/receive round-trips (COPY BINARY out and back in, through a
+-- file in pg_regress's own results directory)
 CREATE TEMP TABLE acls (a wfauth.acl);
 INSERT INTO acls VALUES ('dashboard/100:{1=modify,205=view}'), ('alert/0:{}');
-\copy acls TO '/tmp/wfauth_regress_acl.bin' WITH (FORMAT binary)
+\copy acls TO 'results/acl_type.bin' WITH (FORMAT binary)
 CREATE TEMP TABLE acls2 (a wfauth.acl);
-\copy acls2 FROM '/tmp/wfauth_regress_acl.bin' WITH (FORMAT binary)
+\copy acls2 FROM 'results/acl_type.bin' WITH (FORMAT binary)
 SELECT a FROM acls2 ORDER BY a::text;
 SELECT count(*) FROM acls JOIN acls2 ON acls.a OPERATOR(wfauth.=) acls2.a;
 

@@ -24,7 +24,8 @@ SELECT wfauth.delete_group('Auditors');
 SELECT wfauth.delete_account('sa::audited-bot');
 SELECT wfauth.set_new_user_defaults('{}', '{}');
 SELECT action, target, details - 'id' AS details,
-       principal_id IS NOT NULL AS by_principal, db_role
+       principal_id IS NOT NULL AS by_principal,
+       CASE db_role WHEN session_user THEN '(the DBA running the test)' ELSE db_role END AS db_role
   FROM wfauth.audit_log ORDER BY id;
 -- the audit table records when, and is not writable by applications
 SELECT bool_and(at <= clock_timestamp()) FROM wfauth.audit_log;

@@ -37,6 +37,8 @@ CREATE TABLE wfauth.principals (
 ALTER SEQUENCE wfauth.principal_id_seq OWNED BY wfauth.principals.id;
 CREATE UNIQUE INDEX principals_name_key ON wfauth.principals ((kind = 'group'), name_key);
 CREATE INDEX principals_skeleton_idx ON wfauth.principals ((kind = 'group'), skeleton);
+-- accounts by identifier (_account, account_list), which the index above cannot serve
+CREATE INDEX principals_account_idx ON wfauth.principals (name_key) WHERE kind <> 'group';
 COMMENT ON TABLE wfauth.principals IS
     'Accounts (user, service) and groups; identifiers are normalised by a trigger';
 
@@ -317,10 +319,11 @@ BEGIN
 END
 $$;
 
+-- A group by name, written NAME or group:NAME.
 CREATE FUNCTION wfauth._group(name text, lock boolean DEFAULT false) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_key text := lower(wfauth._clean_name(name, 'group name'));
+    v_name text := regexp_replace(wfauth._clean_name(name, 'group name'), '^group:', '', 'i');
     v_id bigint;
 BEGIN
     IF name IS NULL THEN
@@ -328,13 +331,13 @@ BEGIN
     END IF;
     IF lock THEN
         SELECT id INTO v_id FROM wfauth.principals
-         WHERE kind = 'group' AND name_key = v_key FOR KEY SHARE;
+         WHERE kind = 'group' AND name_key = lower(v_name) FOR KEY SHARE;
     ELSE
         SELECT id INTO v_id FROM wfauth.principals
-         WHERE kind = 'group' AND name_key = v_key;
+         WHERE kind = 'group' AND name_key = lower(v_name);
     END IF;
     IF v_id IS NULL THEN
-        RAISE EXCEPTION 'group "%" does not exist', name USING ERRCODE = 'no_data_found';
+        RAISE EXCEPTION 'group "%" does not exist', v_name USING ERRCODE = 'no_data_found';
     END IF;
     RETURN v_id;
 END
@@ -348,8 +351,8 @@ BEGIN
         RAISE EXCEPTION 'grantee must not be null' USING ERRCODE = 'invalid_parameter_value';
     ELSIF lower(btrim(grantee)) = 'everyone' THEN
         RETURN 1;
-    ELSIF lower(grantee) LIKE 'group:%' THEN
-        RETURN wfauth._group(substr(grantee, 7), lock);
+    ELSIF lower(btrim(grantee)) LIKE 'group:%' THEN
+        RETURN wfauth._group(grantee, lock);
     END IF;
     RETURN wfauth._account(grantee, lock);
 END
@@ -975,6 +978,253 @@ COMMENT ON FUNCTION wfauth.effective_permissions(bigint) IS
     'Each permission of a principal with its source: direct, role:R, group:G, group:G/role:R, super admin; own principal, or accounts';
 
 -------------------------------------------------------------------------------
+-- The administration pages: views of the model, readable by an application
+-- role with USAGE on the schema.  A principal with accounts, a Super Admin or
+-- a DBA sees every row; any other authenticated principal the rows about
+-- itself (its account, its groups, its roles and grants); nobody else none.
+-- Who sees everything is decided once per query (an InitPlan); the views are
+-- security barriers, and their owner (the extension's) reads the tables.
+-------------------------------------------------------------------------------
+
+CREATE VIEW wfauth.account_list WITH (security_barrier) AS
+SELECT p.id, p.name_key AS identifier, p.kind, p.description, p.active, p.super_admin, p.created_at,
+       EXISTS (SELECT 1 FROM wfauth.passwords w WHERE w.account_id = p.id) AS has_password
+  FROM wfauth.principals p
+ WHERE p.kind <> 'group'
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR p.id = (SELECT wfauth.current_principal()));
+COMMENT ON VIEW wfauth.account_list IS
+    'User and service accounts: all with accounts (or as Super Admin or DBA), else one''s own';
+COMMENT ON COLUMN wfauth.account_list.id IS 'The account''s principal id';
+COMMENT ON COLUMN wfauth.account_list.identifier IS 'E-mail address (user) or sa::name (service account)';
+COMMENT ON COLUMN wfauth.account_list.kind IS 'user or service';
+COMMENT ON COLUMN wfauth.account_list.description IS 'Free text (alter_account)';
+COMMENT ON COLUMN wfauth.account_list.active IS 'False once deactivated: authenticates with nothing';
+COMMENT ON COLUMN wfauth.account_list.super_admin IS 'Whether the account is a Super Admin';
+COMMENT ON COLUMN wfauth.account_list.created_at IS 'When the account was created or invited';
+COMMENT ON COLUMN wfauth.account_list.has_password IS 'Whether a password is set (an invited user has none until activation)';
+
+CREATE VIEW wfauth.group_list WITH (security_barrier) AS
+SELECT g.id, g.name, g.description, g.id = 1 AS built_in,
+       CASE WHEN g.id = 1 THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group')
+            ELSE (SELECT count(*) FROM wfauth.group_members m WHERE m.group_id = g.id) END AS member_count
+  FROM wfauth.principals g
+ WHERE g.kind = 'group'
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND (g.id = 1 OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                     WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal()))));
+COMMENT ON VIEW wfauth.group_list IS
+    'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included)';
+COMMENT ON COLUMN wfauth.group_list.id IS 'The group''s principal id (Everyone is 1)';
+COMMENT ON COLUMN wfauth.group_list.name IS 'The group''s name, unique regardless of case';
+COMMENT ON COLUMN wfauth.group_list.description IS 'Free text (alter_group)';
+COMMENT ON COLUMN wfauth.group_list.built_in IS 'True for Everyone, which cannot be deleted or renamed';
+COMMENT ON COLUMN wfauth.group_list.member_count IS 'Explicit members; for Everyone, every account';
+
+CREATE VIEW wfauth.member_list WITH (security_barrier) AS
+SELECT m.group_id, g.name AS group_name, m.member_id AS account_id, a.name_key AS identifier, m.added_at
+  FROM wfauth.group_members m
+  JOIN wfauth.principals g ON g.id = m.group_id
+  JOIN wfauth.principals a ON a.id = m.member_id
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+    OR m.member_id = (SELECT wfauth.current_principal());
+COMMENT ON VIEW wfauth.member_list IS
+    'Explicit group memberships (Everyone''s are implicit and not listed): all with accounts, else one''s own';
+COMMENT ON COLUMN wfauth.member_list.group_id IS 'The group''s principal id';
+COMMENT ON COLUMN wfauth.member_list.group_name IS 'The group''s name';
+COMMENT ON COLUMN wfauth.member_list.account_id IS 'The member account''s principal id';
+COMMENT ON COLUMN wfauth.member_list.identifier IS 'The member account''s identifier';
+COMMENT ON COLUMN wfauth.member_list.added_at IS 'When the account joined the group';
+
+CREATE VIEW wfauth.role_list WITH (security_barrier) AS
+SELECT r.id, r.name, r.description,
+       ARRAY(SELECT rp.permission::text FROM wfauth.role_permissions rp WHERE rp.role_id = r.id ORDER BY 1) AS permissions,
+       r.created_at
+  FROM wfauth.roles r
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+    OR (SELECT wfauth.current_principal()) IS NOT NULL
+       AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
+                    WHERE rg.role_id = r.id
+                      AND (rg.principal_id IN ((SELECT wfauth.current_principal()), 1)
+                           OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                                   WHERE m.member_id = (SELECT wfauth.current_principal()))));
+COMMENT ON VIEW wfauth.role_list IS
+    'Roles with their permissions: all with accounts, else those one holds (directly or through a group)';
+COMMENT ON COLUMN wfauth.role_list.id IS 'The role''s id';
+COMMENT ON COLUMN wfauth.role_list.name IS 'The role''s name, unique regardless of case';
+COMMENT ON COLUMN wfauth.role_list.description IS 'Free text (alter_role)';
+COMMENT ON COLUMN wfauth.role_list.permissions IS 'The role''s permissions, sorted';
+COMMENT ON COLUMN wfauth.role_list.created_at IS 'When the role was created';
+
+CREATE VIEW wfauth.grant_list WITH (security_barrier) AS
+SELECT CASE WHEN p.id = 1 THEN 'everyone' WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
+       g.principal_id, g.kind, g.name, g.granted_at
+  FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at
+          FROM wfauth.permission_grants pg
+        UNION ALL
+        SELECT rg.principal_id, 'role', r.name, rg.granted_at
+          FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
+  JOIN wfauth.principals p ON p.id = g.principal_id
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+    OR (SELECT wfauth.current_principal()) IS NOT NULL
+       AND (g.principal_id IN ((SELECT wfauth.current_principal()), 1)
+            OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                   WHERE m.member_id = (SELECT wfauth.current_principal())));
+COMMENT ON VIEW wfauth.grant_list IS
+    'Roles and permissions granted to accounts and groups: all with accounts, else those to oneself and one''s groups';
+COMMENT ON COLUMN wfauth.grant_list.grantee IS 'Who holds it, in grantee notation (everyone, group:NAME, identifier)';
+COMMENT ON COLUMN wfauth.grant_list.principal_id IS 'The grantee''s principal id';
+COMMENT ON COLUMN wfauth.grant_list.kind IS 'role or permission';
+COMMENT ON COLUMN wfauth.grant_list.name IS 'The role''s or the permission''s name';
+COMMENT ON COLUMN wfauth.grant_list.granted_at IS 'When it was granted';
+
+CREATE VIEW wfauth.new_user_defaults WITH (security_barrier) AS
+SELECT d.kind, d.name
+  FROM (SELECT 'permission'::text AS kind, n.permission::text AS name FROM wfauth.new_user_permissions n
+        UNION ALL
+        SELECT 'group', g.name FROM wfauth.new_user_groups n JOIN wfauth.principals g ON g.id = n.group_id) d
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
+COMMENT ON VIEW wfauth.new_user_defaults IS
+    'What every new user account gets (set_new_user_defaults): accounts holders, Super Admins and DBAs';
+COMMENT ON COLUMN wfauth.new_user_defaults.kind IS 'permission or group';
+COMMENT ON COLUMN wfauth.new_user_defaults.name IS 'The permission''s or the group''s name';
+
+CREATE VIEW wfauth.audit_list WITH (security_barrier) AS
+SELECT l.id, l.at,
+       coalesce(CASE WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END,
+                CASE WHEN l.principal_id IS NOT NULL THEN '#' || l.principal_id END, l.db_role) AS actor,
+       l.action, l.target, l.details, l.principal_id, l.db_role
+  FROM wfauth.audit_log l LEFT JOIN wfauth.principals p ON p.id = l.principal_id
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
+COMMENT ON VIEW wfauth.audit_list IS
+    'Every change made through wfauth, in order of id: accounts holders, Super Admins and DBAs';
+COMMENT ON COLUMN wfauth.audit_list.id IS 'Order of the changes';
+COMMENT ON COLUMN wfauth.audit_list.at IS 'When';
+COMMENT ON COLUMN wfauth.audit_list.actor IS 'Who: the acting principal (#id once deleted), else the database role';
+COMMENT ON COLUMN wfauth.audit_list.action IS 'What, e.g. create_user, change_acl';
+COMMENT ON COLUMN wfauth.audit_list.target IS 'To what, in grantee notation or by name';
+COMMENT ON COLUMN wfauth.audit_list.details IS 'The change''s details (never a secret)';
+COMMENT ON COLUMN wfauth.audit_list.principal_id IS 'The acting principal''s id, NULL for a DBA with none';
+COMMENT ON COLUMN wfauth.audit_list.db_role IS 'The database role of the session';
+
+CREATE VIEW wfauth.permission_list WITH (security_barrier) AS
+SELECT p.name, p.api_name, p.description, p.builtin AS built_in
+  FROM wfauth.permissions p
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.current_principal() IS NOT NULL);
+COMMENT ON VIEW wfauth.permission_list IS
+    'The permission catalog (what roles and grants may name): any authenticated principal';
+COMMENT ON COLUMN wfauth.permission_list.name IS 'The name every function takes';
+COMMENT ON COLUMN wfauth.permission_list.api_name IS 'The product''s REST identifier (NULL where none is published)';
+COMMENT ON COLUMN wfauth.permission_list.description IS 'What it allows';
+COMMENT ON COLUMN wfauth.permission_list.built_in IS 'One of the product''s own permissions (register_permission adds others)';
+
+GRANT SELECT ON wfauth.account_list, wfauth.group_list, wfauth.member_list, wfauth.role_list,
+                wfauth.grant_list, wfauth.new_user_defaults, wfauth.audit_list, wfauth.permission_list TO PUBLIC;
+
+CREATE FUNCTION wfauth.new_object_access() RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_actor();
+    RETURN coalesce((SELECT s.new_object_access FROM wfauth.settings s), 'everyone');
+END
+$$;
+COMMENT ON FUNCTION wfauth.new_object_access() IS
+    'The security preference for new objects: everyone or creator; any authenticated principal';
+
+-- Editing the model: roles, groups and accounts keep their id and their grants.
+CREATE FUNCTION wfauth.alter_role(name text, new_name text DEFAULT NULL, description text DEFAULT NULL,
+                                  add_permissions text[] DEFAULT '{}', remove_permissions text[] DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_old text;
+    v_new text;
+    v_add text[];
+    v_remove text[];
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_id := wfauth._role(name);
+    SELECT r.name INTO v_old FROM wfauth.roles r WHERE r.id = v_id FOR UPDATE;
+    IF new_name IS NOT NULL THEN
+        v_new := wfauth._clean_name(new_name, 'role name');
+        IF v_new = '' OR length(v_new) > 128 THEN
+            RAISE EXCEPTION 'invalid role name "%"', new_name USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = 'A role name has 1 to 128 characters.';
+        END IF;
+        IF EXISTS (SELECT 1 FROM wfauth.roles r WHERE r.name_key = lower(v_new) AND r.id <> v_id) THEN
+            RAISE EXCEPTION 'role "%" already exists', v_new USING ERRCODE = 'unique_violation';
+        END IF;
+        PERFORM wfauth._refuse_confusable('role', v_new, v_id);
+        UPDATE wfauth.roles r SET name = v_new WHERE r.id = v_id;
+    END IF;
+    IF description IS NOT NULL THEN
+        UPDATE wfauth.roles r SET description = nullif(btrim(alter_role.description), '') WHERE r.id = v_id;
+    END IF;
+    SELECT coalesce(array_agg(DISTINCT wfauth._permission(p)), '{}') INTO v_add FROM unnest(add_permissions) p;
+    SELECT coalesce(array_agg(DISTINCT wfauth._permission(p)), '{}') INTO v_remove FROM unnest(remove_permissions) p;
+    INSERT INTO wfauth.role_permissions (role_id, permission)
+    SELECT v_id, p FROM unnest(v_add) p ON CONFLICT DO NOTHING;
+    DELETE FROM wfauth.role_permissions rp WHERE rp.role_id = v_id AND rp.permission = ANY (v_remove);
+    PERFORM wfauth._audit('alter_role', v_old, jsonb_strip_nulls(jsonb_build_object(
+        'id', v_id, 'new_name', v_new, 'description', alter_role.description,
+        'add_permissions', v_add, 'remove_permissions', v_remove)));
+END
+$$;
+COMMENT ON FUNCTION wfauth.alter_role(text, text, text, text[], text[]) IS
+    'Rename a role, set its description ('''' clears it), add and remove permissions; its grants stay; needs accounts';
+
+CREATE FUNCTION wfauth.alter_group(name text, new_name text DEFAULT NULL, description text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_old text;
+    v_new text;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_id := wfauth._group(name);
+    SELECT p.name INTO v_old FROM wfauth.principals p WHERE p.id = v_id FOR UPDATE;
+    IF new_name IS NOT NULL THEN
+        IF v_id = 1 THEN
+            RAISE EXCEPTION 'the built-in group Everyone cannot be renamed' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        v_new := wfauth._clean_name(new_name, 'group name');
+        IF EXISTS (SELECT 1 FROM wfauth.principals p
+                    WHERE p.kind = 'group' AND p.name_key = lower(v_new) AND p.id <> v_id) THEN
+            RAISE EXCEPTION 'group "%" already exists', v_new USING ERRCODE = 'unique_violation';
+        END IF;
+        PERFORM wfauth._refuse_confusable('group', v_new, v_id);
+        UPDATE wfauth.principals p SET name = v_new WHERE p.id = v_id;
+    END IF;
+    IF description IS NOT NULL THEN
+        UPDATE wfauth.principals p SET description = nullif(btrim(alter_group.description), '') WHERE p.id = v_id;
+    END IF;
+    PERFORM wfauth._audit('alter_group', 'group:' || v_old, jsonb_strip_nulls(jsonb_build_object(
+        'id', v_id, 'new_name', v_new, 'description', alter_group.description)));
+END
+$$;
+COMMENT ON FUNCTION wfauth.alter_group(text, text, text) IS
+    'Rename a group (never Everyone) or set its description ('''' clears it); memberships and grants stay; needs accounts';
+
+CREATE FUNCTION wfauth.alter_account(identifier text, description text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_id := wfauth._account(identifier, true);
+    PERFORM wfauth._protect_super_admin(v_id);
+    UPDATE wfauth.principals p SET description = nullif(btrim(alter_account.description), '') WHERE p.id = v_id;
+    PERFORM wfauth._audit('alter_account', wfauth._label(v_id),
+                          jsonb_build_object('id', v_id, 'description', alter_account.description));
+END
+$$;
+COMMENT ON FUNCTION wfauth.alter_account(text, text) IS
+    'Set an account''s description (NULL or '''' clears it); a Super Admin''s only by a Super Admin; needs accounts';
+
+-------------------------------------------------------------------------------
 -- Credentials: API tokens, passwords, login sessions, invitations.
 -- Every failure of authentication goes through wfauth._auth_failed(), which
 -- hides the statement (and the secret in it) from the server log and says
@@ -1109,6 +1359,15 @@ SELECT t.account_id, p.name AS account, t.name, t.display_prefix || '…' AS tok
 GRANT SELECT ON wfauth.token_list TO PUBLIC;
 COMMENT ON VIEW wfauth.token_list IS
     'API tokens without their secrets: one''s own, or everyone''s with accounts (or as a DBA)';
+COMMENT ON COLUMN wfauth.token_list.account_id IS 'The account''s principal id';
+COMMENT ON COLUMN wfauth.token_list.account IS 'The account''s identifier';
+COMMENT ON COLUMN wfauth.token_list.name IS 'The token''s name, unique among the account''s live tokens';
+COMMENT ON COLUMN wfauth.token_list.token IS 'A display prefix (the first characters), never the secret';
+COMMENT ON COLUMN wfauth.token_list.created_at IS 'When it was generated';
+COMMENT ON COLUMN wfauth.token_list.last_used_at IS 'Its last use (recorded at most once a minute)';
+COMMENT ON COLUMN wfauth.token_list.expires_at IS 'When it stops working (NULL: never)';
+COMMENT ON COLUMN wfauth.token_list.revoked_at IS 'When it was revoked (NULL: not revoked)';
+COMMENT ON COLUMN wfauth.token_list.live IS 'Neither revoked nor expired';
 
 CREATE FUNCTION wfauth.authenticate_token(token text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_authenticate_token' LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1238,25 +1497,38 @@ RETURNS TABLE (email text, account_id bigint, activation_token text)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_email text;
+    v_pending bigint;
 BEGIN
     PERFORM wfauth._require_permission('accounts');
     IF emails IS NULL OR cardinality(emails) = 0 THEN
         RAISE EXCEPTION 'invite at least one e-mail address' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOREACH v_email IN ARRAY emails LOOP
-        account_id := wfauth._create_account('user', v_email, NULL, NULL, groups, roles, permissions);
+        -- invited before and not activated yet: a fresh token, the old one void
+        SELECT p.id INTO v_pending FROM wfauth.principals p
+         WHERE p.kind = 'user' AND p.name_key = wfauth._account_key(v_email)
+           AND NOT EXISTS (SELECT 1 FROM wfauth.passwords w WHERE w.account_id = p.id)
+           AND EXISTS (SELECT 1 FROM wfauth.activations a WHERE a.account_id = p.id)
+           FOR NO KEY UPDATE;
+        IF v_pending IS NOT NULL THEN
+            account_id := v_pending;
+            UPDATE wfauth.activations a SET used_at = now() WHERE a.account_id = v_pending AND a.used_at IS NULL;
+            PERFORM wfauth._attach(v_pending, groups, roles, permissions);
+        ELSE
+            account_id := wfauth._create_account('user', v_email, NULL, NULL, groups, roles, permissions);
+        END IF;
         email := wfauth._label(account_id);
         activation_token := wfauth._token_new('wfai_');
         INSERT INTO wfauth.activations (account_id, digest, expires_at)
         VALUES (invite_users.account_id, wfauth._token_digest(activation_token, 'wfai_', 'activation token'),
                 now() + interval '24 hours');
-        PERFORM wfauth._audit('invite_user', email);
+        PERFORM wfauth._audit(CASE WHEN v_pending IS NULL THEN 'invite_user' ELSE 'reinvite_user' END, email);
         RETURN NEXT;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION wfauth.invite_users(text[], text[], text[], text[]) IS
-    'Create user accounts (with the new-user defaults) and single-use activation tokens valid 24 hours; needs accounts';
+    'Create user accounts (with the new-user defaults) and single-use activation tokens valid 24 hours; inviting again one not activated yet gives a fresh token and voids the old; needs accounts';
 
 CREATE FUNCTION wfauth.activate_user(activation_token text, password text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1362,7 +1634,7 @@ CREATE FUNCTION wfauth.can_access(principal bigint, object wfauth.acl, mode wfau
 RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_can_access' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION wfauth.can_access(bigint, wfauth.acl, wfauth.access_mode) IS
-    'The access decision for row-level security: view or modify; false for NULL or inactive principals';
+    'The access decision for row-level security: view or modify (modify, and a service account''s view, need the kind''s permission); false for NULL or inactive principals';
 
 CREATE TABLE wfauth.protected_tables (
     tbl          regclass PRIMARY KEY,
@@ -1735,21 +2007,22 @@ BEGIN
           JOIN wfauth.principals p ON p.id = i.principal
          WHERE mode = 'view' OR i.modify
     ), permitted AS (
-        SELECT h FROM wfauth._holders(v_permission) h WHERE mode = 'modify'
+        SELECT h FROM wfauth._holders(v_permission) h
     ), sources AS (
         SELECT a.id, 'super admin' AS via, 0 AS rank FROM wfauth.principals a
          WHERE a.kind = 'user' AND a.active AND a.super_admin
         UNION ALL
         SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
                      || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END || ')'
-                     || CASE WHEN mode = 'modify' THEN ' + permission ' || v_permission ELSE '' END,
+                     || CASE WHEN mode = 'modify' OR a.kind = 'service' THEN ' + permission ' || v_permission ELSE '' END,
                CASE WHEN e.kind = 'group' THEN 1 ELSE 2 END
           FROM entries e
           JOIN wfauth.principals a ON a.kind <> 'group' AND a.active AND NOT a.super_admin
                AND (a.id = e.principal OR e.principal = 1
                     OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                 WHERE m.group_id = e.principal AND m.member_id = a.id))
-         WHERE mode = 'view' OR a.id IN (SELECT h FROM permitted)
+         -- modifying needs the kind's permission; so does a service account's viewing
+         WHERE (mode = 'view' AND a.kind = 'user') OR a.id IN (SELECT h FROM permitted)
     )
     SELECT s.id, p.name, s.via FROM sources s JOIN wfauth.principals p ON p.id = s.id
      ORDER BY p.name, s.rank, s.via;
@@ -1784,9 +2057,11 @@ BEGIN
     v_step := v_step + 1;
     RETURN QUERY SELECT v_step, 'Super Admin: ' || CASE WHEN v_who.super_admin THEN 'yes' ELSE 'no' END,
                         coalesce(v_who.super_admin AND v_who.active, false);
-    IF mode = 'modify' THEN
+    IF mode = 'modify' OR v_who.kind = 'service' THEN
         v_step := v_step + 1;
-        RETURN QUERY SELECT v_step, format('permission %s (needed to modify kind %s): %s', v_permission, v_kind,
+        RETURN QUERY SELECT v_step, format('permission %s (needed %s kind %s): %s', v_permission,
+                                           CASE WHEN mode = 'modify' THEN 'to modify' ELSE 'by a service account to view' END,
+                                           v_kind,
                                            CASE WHEN wfauth.has_permission(principal, v_permission)
                                                 THEN 'held' ELSE 'not held' END),
                             wfauth.has_permission(principal, v_permission);
@@ -1830,7 +2105,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode) IS
-    'Why a principal has or lacks access: Super Admin, kind permission (modify), group-level entries, user-level entries, decision; own principal, or accounts';
+    'Why a principal has or lacks access: Super Admin, kind permission (modify, or a service account''s view), group-level entries, user-level entries, decision; own principal, or accounts';
 
 CREATE FUNCTION wfauth.orphaned_objects() RETURNS TABLE (tbl regclass, ctid tid)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1859,6 +2134,24 @@ BEGIN
         RAISE NOTICE '% protected objects had no other grantee than %: only Super Admins can reach them now',
             n, label USING HINT = 'List them with wfauth.orphaned_objects() and give them entries again.';
     END IF;
+END
+$$;
+
+-- Comment every internal function (named _...) that has no comment yet.
+CREATE FUNCTION wfauth._comment_internal_functions() RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_proc p
+              WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname LIKE '\_%'
+                AND obj_description(p.oid, 'pg_proc') IS NULL
+    LOOP
+        EXECUTE format('COMMENT ON FUNCTION %s IS %L', f,
+                       'internal to wfauth, not part of its API' ||
+                       CASE WHEN (SELECT prorettype FROM pg_proc WHERE oid = f) = 'trigger'::regtype
+                            THEN ' (a trigger function of protected tables)' ELSE '' END);
+    END LOOP;
 END
 $$;
 
@@ -1913,3 +2206,6 @@ $$;
 -- them to get them (protect() creates them as the owner, and a new
 -- partition gets its parent's).
 GRANT EXECUTE ON FUNCTION wfauth._acl_on_insert(), wfauth._acl_on_update(), wfauth._refuse_truncate() TO PUBLIC;
+
+-- \df wfauth.* shows the API first: every internal helper says what it is.
+SELECT wfauth._comment_internal_functions();

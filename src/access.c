@@ -3,6 +3,7 @@
  *
  * For an active principal P and an object whose ACL has kind K:
  *   view(P, O)   = P is Super Admin, or an entry names P or a group of P
+ *                  (and, for a service account, P holds K's permission)
  *   modify(P, O) = P is Super Admin, or P holds K's permission and a
  *                  modify entry names P or a group of P
  * Entries are sorted by principal and so is the context's match set (P and
@@ -63,7 +64,9 @@ decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 	memcpy(&hdr, VARDATA_ANY(acl), sizeof(hdr));
 	if (unlikely(VARSIZE_ANY_EXHDR(acl) != sizeof(hdr) + (Size) hdr.nentries * sizeof(int64)))
 		wfauth_acl_header(acl, &hdr);	/* raises the corruption error */
-	if (modify && (hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
+	/* a service account does even its viewing only with the kind's permission */
+	if ((modify || ctx->kind == 's') &&
+		(hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
 		return false;
 
 	entries = VARDATA_ANY(acl) + sizeof(WfauthAclHeader);

@@ -2,10 +2,11 @@
 -- independently in SQL from DESIGN.md §2, on random principals, memberships
 -- and access lists; and the wfauth.acl text form round-trips.
 BEGIN;
-SELECT plan(8);
+SELECT plan(9);
 SELECT setseed(0.42);
 
--- 30 accounts (some inactive, one Super Admin, some with dashboards), 8 groups
+-- 30 user and 8 service accounts (some inactive, one Super Admin, some with
+-- dashboards), 8 groups
 DO $$
 DECLARE i int;
 BEGIN
@@ -13,11 +14,15 @@ BEGIN
         PERFORM wfauth.create_user('p' || i || '@example.com');
     END LOOP;
     FOR i IN 1..8 LOOP
+        PERFORM wfauth.create_service_account('ps' || i);
+    END LOOP;
+    FOR i IN 1..8 LOOP
         PERFORM wfauth.create_group('G' || i);
     END LOOP;
 END $$;
 CREATE TEMP TABLE acct AS
-SELECT id, row_number() OVER (ORDER BY id) AS n FROM wfauth.principals WHERE name LIKE 'p%@example.com';
+SELECT id, row_number() OVER (ORDER BY id) AS n, kind = 'service' AS service FROM wfauth.principals
+ WHERE name LIKE 'p%@example.com' OR name LIKE 'sa::ps%';
 CREATE TEMP TABLE grp AS
 SELECT id, row_number() OVER (ORDER BY id) AS n FROM wfauth.principals WHERE kind = 'group' AND name ~ '^G[0-9]$';
 INSERT INTO wfauth.group_members (group_id, member_id)
@@ -40,10 +45,11 @@ SELECT k, (SELECT coalesce(string_agg(e.id || '=' || e.mode, ','), '')
 CREATE TEMP TABLE objects AS
 SELECT k, ('dashboard/0:{' || entries || '}')::wfauth.acl AS acl FROM acls;
 
--- the reference: DESIGN.md §2, directly from the tables
+-- the reference: DESIGN.md §2, directly from the tables (a service account
+-- needs the kind's permission to view, as everyone does to modify)
 CREATE TEMP TABLE reference AS
 WITH facts AS (
-    SELECT a.id, p.active, p.super_admin,
+    SELECT a.id, a.service, p.active, p.super_admin,
            wfauth.has_permission(a.id, 'dashboards') AS perm,
            ARRAY(SELECT a.id UNION SELECT 1 UNION SELECT m.group_id FROM wfauth.group_members m
                   WHERE m.member_id = a.id) AS mine
@@ -51,16 +57,20 @@ WITH facts AS (
 )
 SELECT o.k, f.id, m.mode,
        f.active AND (f.super_admin OR (
-           (m.mode = 'view' OR f.perm) AND EXISTS (
+           (m.mode = 'view' AND NOT f.service OR f.perm) AND EXISTS (
                SELECT 1 FROM wfauth._acl_items(o.acl) i
                 WHERE i.principal = ANY (f.mine) AND (m.mode = 'view' OR i.modify)))) AS expected
   FROM objects o, facts f, (VALUES ('view'::wfauth.access_mode), ('modify')) m(mode);
 
-SELECT is((SELECT count(*) FROM reference), 24000::bigint, '24000 decisions to compare');
+SELECT is((SELECT count(*) FROM reference), 30400::bigint, '30400 decisions to compare (38 accounts, 400 objects, 2 modes)');
 SELECT is((SELECT count(*) FROM reference r JOIN objects o USING (k)
             WHERE wfauth.can_access(r.id, o.acl, r.mode) IS DISTINCT FROM r.expected), 0::bigint,
           'can_access agrees with the reference on every decision');
 SELECT ok((SELECT count(DISTINCT expected) = 2 FROM reference), 'the sample has both outcomes');
+SELECT ok((SELECT count(*) FILTER (WHERE r.expected) > 0 AND count(*) FILTER (WHERE NOT r.expected AND EXISTS (
+                  SELECT 1 FROM objects o, wfauth._acl_items(o.acl) i WHERE o.k = r.k AND i.principal = 1)) > 0
+             FROM reference r JOIN acct a ON a.id = r.id WHERE a.service AND r.mode = 'view'),
+          'service accounts both view and are refused the view of objects shared with Everyone');
 SELECT is((SELECT count(*) FROM reference r JOIN objects o USING (k)
             WHERE (SELECT e.result FROM wfauth.explain_access(r.id, o.acl, r.mode) e
                     ORDER BY e.step DESC LIMIT 1) IS DISTINCT FROM r.expected

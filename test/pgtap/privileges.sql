@@ -12,14 +12,14 @@ SELECT is(array_agg(c.relname ORDER BY c.relname), NULL,
    AND (has_table_privilege('wfauth_tap_app', c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE')
         OR (c.relkind = 'S' AND has_sequence_privilege('wfauth_tap_app', c.oid, 'USAGE,UPDATE')));
 
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'no internal function (_name) is executable by PUBLIC, trigger functions aside')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname LIKE '\_%'
    AND p.prorettype <> 'trigger'::regtype
    AND has_function_privilege('wfauth_tap_app', p.oid, 'EXECUTE');
 
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1),
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text),
           ARRAY['wfauth._acl_on_insert()', 'wfauth._acl_on_update()', 'wfauth._refuse_truncate()'],
           'PUBLIC may execute only the trigger functions a table owner attaches (they run only as triggers)')
   FROM pg_proc p
@@ -27,32 +27,32 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1),
    AND p.prorettype = 'trigger'::regtype
    AND has_function_privilege('wfauth_tap_app', p.oid, 'EXECUTE');
 
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'every public function is executable by an application role')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname NOT LIKE '\_%'
    AND NOT has_function_privilege('wfauth_tap_app', p.oid, 'EXECUTE');
 
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'every SECURITY DEFINER function pins search_path to pg_catalog, pg_temp')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.prosecdef
    AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
 
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'every SQL and PL/pgSQL function, definer or not, pins search_path to pg_catalog, pg_temp')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace
    AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
    AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
 
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'every public function has a comment')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname NOT LIKE '\_%'
    AND obj_description(p.oid, 'pg_proc') IS NULL;
 
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'every function that changes the model is VOLATILE')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace
