@@ -1,0 +1,250 @@
+-- wfauth install script, part 2: views -- the administration pages' views of
+-- the model, and editing it.
+
+-------------------------------------------------------------------------------
+-- The administration pages: views of the model, readable by an application
+-- role with USAGE on the schema.  A principal with accounts, a Super Admin or
+-- a DBA sees every row; any other authenticated principal the rows about
+-- itself (its account, its groups, its roles and grants); nobody else none.
+-- Who sees everything is decided once per query (an InitPlan); the views are
+-- security barriers, and their owner (the extension's) reads the tables.
+-------------------------------------------------------------------------------
+
+CREATE VIEW wfauth.account_list WITH (security_barrier) AS
+SELECT p.id, p.name_key AS identifier, p.kind, p.description, p.active, p.super_admin, p.created_at,
+       EXISTS (SELECT 1 FROM wfauth.passwords w WHERE w.account_id = p.id) AS has_password
+  FROM wfauth.principals p
+ WHERE p.kind <> 'group'
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR p.id = (SELECT wfauth.current_principal()));
+COMMENT ON VIEW wfauth.account_list IS
+    'User and service accounts: all with accounts (or as Super Admin or DBA), else one''s own';
+COMMENT ON COLUMN wfauth.account_list.id IS 'The account''s principal id';
+COMMENT ON COLUMN wfauth.account_list.identifier IS 'E-mail address (user) or sa::name (service account)';
+COMMENT ON COLUMN wfauth.account_list.kind IS 'user or service';
+COMMENT ON COLUMN wfauth.account_list.description IS 'Free text (alter_account)';
+COMMENT ON COLUMN wfauth.account_list.active IS 'False once deactivated: authenticates with nothing';
+COMMENT ON COLUMN wfauth.account_list.super_admin IS 'Whether the account is a Super Admin';
+COMMENT ON COLUMN wfauth.account_list.created_at IS 'When the account was created or invited';
+COMMENT ON COLUMN wfauth.account_list.has_password IS 'Whether a password is set (an invited user has none until activation)';
+
+CREATE VIEW wfauth.group_list WITH (security_barrier) AS
+SELECT g.id, g.name, g.description, g.id = 1 AS built_in,
+       CASE WHEN g.id = 1 THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group')
+            ELSE (SELECT count(*) FROM wfauth.group_members m WHERE m.group_id = g.id) END AS member_count
+  FROM wfauth.principals g
+ WHERE g.kind = 'group'
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND (g.id = 1 OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                     WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal()))));
+COMMENT ON VIEW wfauth.group_list IS
+    'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included)';
+COMMENT ON COLUMN wfauth.group_list.id IS 'The group''s principal id (Everyone is 1)';
+COMMENT ON COLUMN wfauth.group_list.name IS 'The group''s name, unique regardless of case';
+COMMENT ON COLUMN wfauth.group_list.description IS 'Free text (alter_group)';
+COMMENT ON COLUMN wfauth.group_list.built_in IS 'True for Everyone, which cannot be deleted or renamed';
+COMMENT ON COLUMN wfauth.group_list.member_count IS 'Explicit members; for Everyone, every account';
+
+CREATE VIEW wfauth.member_list WITH (security_barrier) AS
+SELECT m.group_id, g.name AS group_name, m.member_id AS account_id, a.name_key AS identifier, m.added_at
+  FROM wfauth.group_members m
+  JOIN wfauth.principals g ON g.id = m.group_id
+  JOIN wfauth.principals a ON a.id = m.member_id
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+    OR m.member_id = (SELECT wfauth.current_principal());
+COMMENT ON VIEW wfauth.member_list IS
+    'Explicit group memberships (Everyone''s are implicit and not listed): all with accounts, else one''s own';
+COMMENT ON COLUMN wfauth.member_list.group_id IS 'The group''s principal id';
+COMMENT ON COLUMN wfauth.member_list.group_name IS 'The group''s name';
+COMMENT ON COLUMN wfauth.member_list.account_id IS 'The member account''s principal id';
+COMMENT ON COLUMN wfauth.member_list.identifier IS 'The member account''s identifier';
+COMMENT ON COLUMN wfauth.member_list.added_at IS 'When the account joined the group';
+
+CREATE VIEW wfauth.role_list WITH (security_barrier) AS
+SELECT r.id, r.name, r.description,
+       ARRAY(SELECT rp.permission::text FROM wfauth.role_permissions rp WHERE rp.role_id = r.id ORDER BY 1) AS permissions,
+       r.created_at
+  FROM wfauth.roles r
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+    OR (SELECT wfauth.current_principal()) IS NOT NULL
+       AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
+                    WHERE rg.role_id = r.id
+                      AND (rg.principal_id IN ((SELECT wfauth.current_principal()), 1)
+                           OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                                   WHERE m.member_id = (SELECT wfauth.current_principal()))));
+COMMENT ON VIEW wfauth.role_list IS
+    'Roles with their permissions: all with accounts, else those one holds (directly or through a group)';
+COMMENT ON COLUMN wfauth.role_list.id IS 'The role''s id';
+COMMENT ON COLUMN wfauth.role_list.name IS 'The role''s name, unique regardless of case';
+COMMENT ON COLUMN wfauth.role_list.description IS 'Free text (alter_role)';
+COMMENT ON COLUMN wfauth.role_list.permissions IS 'The role''s permissions, sorted';
+COMMENT ON COLUMN wfauth.role_list.created_at IS 'When the role was created';
+
+CREATE VIEW wfauth.grant_list WITH (security_barrier) AS
+SELECT CASE WHEN p.id = 1 THEN 'everyone' WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
+       g.principal_id, g.kind, g.name, g.granted_at
+  FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at
+          FROM wfauth.permission_grants pg
+        UNION ALL
+        SELECT rg.principal_id, 'role', r.name, rg.granted_at
+          FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
+  JOIN wfauth.principals p ON p.id = g.principal_id
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+    OR (SELECT wfauth.current_principal()) IS NOT NULL
+       AND (g.principal_id IN ((SELECT wfauth.current_principal()), 1)
+            OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                   WHERE m.member_id = (SELECT wfauth.current_principal())));
+COMMENT ON VIEW wfauth.grant_list IS
+    'Roles and permissions granted to accounts and groups: all with accounts, else those to oneself and one''s groups';
+COMMENT ON COLUMN wfauth.grant_list.grantee IS 'Who holds it, in grantee notation (everyone, group:NAME, identifier)';
+COMMENT ON COLUMN wfauth.grant_list.principal_id IS 'The grantee''s principal id';
+COMMENT ON COLUMN wfauth.grant_list.kind IS 'role or permission';
+COMMENT ON COLUMN wfauth.grant_list.name IS 'The role''s or the permission''s name';
+COMMENT ON COLUMN wfauth.grant_list.granted_at IS 'When it was granted';
+
+CREATE VIEW wfauth.new_user_defaults WITH (security_barrier) AS
+SELECT d.kind, d.name
+  FROM (SELECT 'permission'::text AS kind, n.permission::text AS name FROM wfauth.new_user_permissions n
+        UNION ALL
+        SELECT 'group', g.name FROM wfauth.new_user_groups n JOIN wfauth.principals g ON g.id = n.group_id) d
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
+COMMENT ON VIEW wfauth.new_user_defaults IS
+    'What every new user account gets (set_new_user_defaults): accounts holders, Super Admins and DBAs';
+COMMENT ON COLUMN wfauth.new_user_defaults.kind IS 'permission or group';
+COMMENT ON COLUMN wfauth.new_user_defaults.name IS 'The permission''s or the group''s name';
+
+CREATE VIEW wfauth.audit_list WITH (security_barrier) AS
+SELECT l.id, l.at,
+       coalesce(CASE WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END,
+                CASE WHEN l.principal_id IS NOT NULL THEN '#' || l.principal_id END, l.db_role) AS actor,
+       l.action, l.target, l.details, l.principal_id, l.db_role
+  FROM wfauth.audit_log l LEFT JOIN wfauth.principals p ON p.id = l.principal_id
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
+COMMENT ON VIEW wfauth.audit_list IS
+    'Every change made through wfauth, in order of id: accounts holders, Super Admins and DBAs';
+COMMENT ON COLUMN wfauth.audit_list.id IS 'Order of the changes';
+COMMENT ON COLUMN wfauth.audit_list.at IS 'When';
+COMMENT ON COLUMN wfauth.audit_list.actor IS 'Who: the acting principal (#id once deleted), else the database role';
+COMMENT ON COLUMN wfauth.audit_list.action IS 'What, e.g. create_user, change_acl';
+COMMENT ON COLUMN wfauth.audit_list.target IS 'To what, in grantee notation or by name';
+COMMENT ON COLUMN wfauth.audit_list.details IS 'The change''s details (never a secret)';
+COMMENT ON COLUMN wfauth.audit_list.principal_id IS 'The acting principal''s id, NULL for a DBA with none';
+COMMENT ON COLUMN wfauth.audit_list.db_role IS 'The database role of the session';
+
+CREATE VIEW wfauth.permission_list WITH (security_barrier) AS
+SELECT p.name, p.api_name, p.description, p.builtin AS built_in
+  FROM wfauth.permissions p
+ WHERE (SELECT wfauth.acting_as_dba() OR wfauth.current_principal() IS NOT NULL);
+COMMENT ON VIEW wfauth.permission_list IS
+    'The permission catalog (what roles and grants may name): any authenticated principal';
+COMMENT ON COLUMN wfauth.permission_list.name IS 'The name every function takes';
+COMMENT ON COLUMN wfauth.permission_list.api_name IS 'The product''s REST identifier (NULL where none is published)';
+COMMENT ON COLUMN wfauth.permission_list.description IS 'What it allows';
+COMMENT ON COLUMN wfauth.permission_list.built_in IS 'One of the product''s own permissions (register_permission adds others)';
+
+GRANT SELECT ON wfauth.account_list, wfauth.group_list, wfauth.member_list, wfauth.role_list,
+                wfauth.grant_list, wfauth.new_user_defaults, wfauth.audit_list, wfauth.permission_list TO PUBLIC;
+
+CREATE FUNCTION wfauth.new_object_access() RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_actor();
+    RETURN coalesce((SELECT s.new_object_access FROM wfauth.settings s), 'everyone');
+END
+$$;
+COMMENT ON FUNCTION wfauth.new_object_access() IS
+    'The security preference for new objects: everyone or creator; any authenticated principal';
+
+-- Editing the model: roles, groups and accounts keep their id and their grants.
+CREATE FUNCTION wfauth.alter_role(name text, new_name text DEFAULT NULL, description text DEFAULT NULL,
+                                  add_permissions text[] DEFAULT '{}', remove_permissions text[] DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_old text;
+    v_new text;
+    v_add text[];
+    v_remove text[];
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_id := wfauth._role(name);
+    SELECT r.name INTO v_old FROM wfauth.roles r WHERE r.id = v_id FOR UPDATE;
+    IF new_name IS NOT NULL THEN
+        v_new := wfauth._clean_name(new_name, 'role name');
+        IF v_new = '' OR length(v_new) > 128 THEN
+            RAISE EXCEPTION 'invalid role name "%"', new_name USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = 'A role name has 1 to 128 characters.';
+        END IF;
+        IF EXISTS (SELECT 1 FROM wfauth.roles r WHERE r.name_key = lower(v_new) AND r.id <> v_id) THEN
+            RAISE EXCEPTION 'role "%" already exists', v_new USING ERRCODE = 'unique_violation';
+        END IF;
+        PERFORM wfauth._refuse_confusable('role', v_new, v_id);
+        UPDATE wfauth.roles r SET name = v_new WHERE r.id = v_id;
+    END IF;
+    IF description IS NOT NULL THEN
+        UPDATE wfauth.roles r SET description = nullif(btrim(alter_role.description), '') WHERE r.id = v_id;
+    END IF;
+    SELECT coalesce(array_agg(DISTINCT wfauth._permission(p)), '{}') INTO v_add FROM unnest(add_permissions) p;
+    SELECT coalesce(array_agg(DISTINCT wfauth._permission(p)), '{}') INTO v_remove FROM unnest(remove_permissions) p;
+    INSERT INTO wfauth.role_permissions (role_id, permission)
+    SELECT v_id, p FROM unnest(v_add) p ON CONFLICT DO NOTHING;
+    DELETE FROM wfauth.role_permissions rp WHERE rp.role_id = v_id AND rp.permission = ANY (v_remove);
+    PERFORM wfauth._audit('alter_role', v_old, jsonb_strip_nulls(jsonb_build_object(
+        'id', v_id, 'new_name', v_new, 'description', alter_role.description,
+        'add_permissions', v_add, 'remove_permissions', v_remove)));
+END
+$$;
+COMMENT ON FUNCTION wfauth.alter_role(text, text, text, text[], text[]) IS
+    'Rename a role, set its description ('''' clears it), add and remove permissions; its grants stay; needs accounts';
+
+CREATE FUNCTION wfauth.alter_group(name text, new_name text DEFAULT NULL, description text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_old text;
+    v_new text;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_id := wfauth._group(name);
+    SELECT p.name INTO v_old FROM wfauth.principals p WHERE p.id = v_id FOR UPDATE;
+    IF new_name IS NOT NULL THEN
+        IF v_id = 1 THEN
+            RAISE EXCEPTION 'the built-in group Everyone cannot be renamed' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        v_new := wfauth._clean_name(new_name, 'group name');
+        IF EXISTS (SELECT 1 FROM wfauth.principals p
+                    WHERE p.kind = 'group' AND p.name_key = lower(v_new) AND p.id <> v_id) THEN
+            RAISE EXCEPTION 'group "%" already exists', v_new USING ERRCODE = 'unique_violation';
+        END IF;
+        PERFORM wfauth._refuse_confusable('group', v_new, v_id);
+        UPDATE wfauth.principals p SET name = v_new WHERE p.id = v_id;
+    END IF;
+    IF description IS NOT NULL THEN
+        UPDATE wfauth.principals p SET description = nullif(btrim(alter_group.description), '') WHERE p.id = v_id;
+    END IF;
+    PERFORM wfauth._audit('alter_group', 'group:' || v_old, jsonb_strip_nulls(jsonb_build_object(
+        'id', v_id, 'new_name', v_new, 'description', alter_group.description)));
+END
+$$;
+COMMENT ON FUNCTION wfauth.alter_group(text, text, text) IS
+    'Rename a group (never Everyone) or set its description ('''' clears it); memberships and grants stay; needs accounts';
+
+CREATE FUNCTION wfauth.alter_account(identifier text, description text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_id := wfauth._account(identifier, true);
+    PERFORM wfauth._protect_super_admin(v_id);
+    UPDATE wfauth.principals p SET description = nullif(btrim(alter_account.description), '') WHERE p.id = v_id;
+    PERFORM wfauth._audit('alter_account', wfauth._label(v_id),
+                          jsonb_build_object('id', v_id, 'description', alter_account.description));
+END
+$$;
+COMMENT ON FUNCTION wfauth.alter_account(text, text) IS
+    'Set an account''s description (NULL or '''' clears it); a Super Admin''s only by a Super Admin; needs accounts';
+
