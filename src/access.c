@@ -46,31 +46,17 @@ wfauth_mode_is_modify(Oid mode)
 }
 
 /*
- * The decision for one ACL.  Inline: it is the body of can_access, run once
- * per row of a protected table.
+ * Does an entry of acl name a member of ctx's match set (at modify level when
+ * modify)?  Entries and match set are both sorted: one merge walk.
  */
 static inline bool
-decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
+names_match(const WfauthContext *ctx, struct varlena *acl, const WfauthAclHeader *hdr, bool modify)
 {
-	WfauthAclHeader hdr;
-	const char *entries;
+	const char *entries = VARDATA_ANY(acl) + sizeof(WfauthAclHeader);
 	int			i = 0,
 				j = 0;
 
-	if (!ctx->exists || !ctx->active)
-		return false;
-	if (ctx->super_admin)
-		return true;
-	memcpy(&hdr, VARDATA_ANY(acl), sizeof(hdr));
-	if (unlikely(VARSIZE_ANY_EXHDR(acl) != sizeof(hdr) + (Size) hdr.nentries * sizeof(int64)))
-		wfauth_acl_header(acl, &hdr);	/* raises the corruption error */
-	/* a service account does even its viewing only with the kind's permission */
-	if ((modify || ctx->kind == 's') &&
-		(hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
-		return false;
-
-	entries = VARDATA_ANY(acl) + sizeof(WfauthAclHeader);
-	while (i < hdr.nentries && j < ctx->nmatch)
+	while (i < hdr->nentries && j < ctx->nmatch)
 	{
 		int64		e;
 		int64		id;
@@ -92,6 +78,53 @@ decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 	return false;
 }
 
+static inline void
+read_header(struct varlena *acl, WfauthAclHeader *hdr)
+{
+	memcpy(hdr, VARDATA_ANY(acl), sizeof(*hdr));
+	if (unlikely(VARSIZE_ANY_EXHDR(acl) != sizeof(*hdr) + (Size) hdr->nentries * sizeof(int64)))
+		wfauth_acl_header(acl, hdr);	/* raises the corruption error */
+}
+
+/*
+ * The decision for one ACL.  Inline: it is the body of can_access, run once
+ * per row of a protected table.
+ */
+static inline bool
+decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
+{
+	WfauthAclHeader hdr;
+
+	if (!ctx->exists || !ctx->active)
+		return false;
+	if (ctx->super_admin)
+		return true;
+	read_header(acl, &hdr);
+	/* a service account does even its viewing only with the kind's permission */
+	if ((modify || ctx->kind == 's') &&
+		(hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
+		return false;
+	return names_match(ctx, acl, &hdr, modify);
+}
+
+/*
+ * What the listing index finds (listing.c): an active Super Admin, or an
+ * entry naming the principal or a group of it -- can_access without the
+ * kind's permission, so a superset of it.
+ */
+bool
+wfauth_acl_reaches(const WfauthContext *ctx, struct varlena *acl, bool modify)
+{
+	WfauthAclHeader hdr;
+
+	if (!ctx->exists || !ctx->active)
+		return false;
+	if (ctx->super_admin)
+		return true;
+	read_header(acl, &hdr);
+	return names_match(ctx, acl, &hdr, modify);
+}
+
 bool
 wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 {
@@ -99,14 +132,12 @@ wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 }
 
 /*
- * SQL function: wfauth.can_access(principal bigint, object wfauth.acl,
- *                                 mode wfauth.access_mode) → boolean
- * False (not NULL) for a NULL principal, object or mode; with no principal
- * under wfauth.require_principal, an error.
+ * The body of can_access and policy_check.  With dba_sentinel, principal -1
+ * (wfauth.policy_principal() of a DBA with no principal) allows every row
+ * while a DBA acts with no principal, and nothing otherwise.
  */
-PG_FUNCTION_INFO_V1(wfauth_can_access);
-Datum
-wfauth_can_access(PG_FUNCTION_ARGS)
+static inline Datum
+check_access(FunctionCallInfo fcinfo, bool dba_sentinel)
 {
 	struct varlena *raw;
 	struct varlena *acl;
@@ -119,6 +150,8 @@ wfauth_can_access(PG_FUNCTION_ARGS)
 			wfauth_no_principal();
 		PG_RETURN_BOOL(false);
 	}
+	if (dba_sentinel && unlikely(PG_GETARG_INT64(0) == WFAUTH_DBA_PRINCIPAL))
+		PG_RETURN_BOOL(wfauth_dba_acting());
 
 	/* an inline value (the usual case) is read in place, short header or not */
 	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
@@ -134,6 +167,32 @@ wfauth_can_access(PG_FUNCTION_ARGS)
 }
 
 /*
+ * SQL function: wfauth.can_access(principal bigint, object wfauth.acl,
+ *                                 mode wfauth.access_mode) → boolean
+ * False (not NULL) for a NULL principal, object or mode; with no principal
+ * under wfauth.require_principal, an error.
+ */
+PG_FUNCTION_INFO_V1(wfauth_can_access);
+Datum
+wfauth_can_access(PG_FUNCTION_ARGS)
+{
+	return check_access(fcinfo, false);
+}
+
+/*
+ * SQL function: wfauth.policy_check(principal bigint, object wfauth.acl,
+ *                                   mode wfauth.access_mode) → boolean
+ * can_access for the policies, whose principal is wfauth.policy_principal():
+ * one call the listing index can serve, the DBA's case included.
+ */
+PG_FUNCTION_INFO_V1(wfauth_policy_check);
+Datum
+wfauth_policy_check(PG_FUNCTION_ARGS)
+{
+	return check_access(fcinfo, true);
+}
+
+/*
  * SQL function: wfauth.acting_as_dba() → boolean
  * True when nobody is authenticated and the session's role is a DBA: the
  * case in which policies let a DBA act with Super Admin rights.
@@ -142,5 +201,22 @@ PG_FUNCTION_INFO_V1(wfauth_acting_as_dba);
 Datum
 wfauth_acting_as_dba(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(wfauth_current_principal_id() == 0 && wfauth_actor_is_dba());
+	PG_RETURN_BOOL(wfauth_dba_acting());
+}
+
+/*
+ * SQL function: wfauth.policy_principal() → bigint
+ * The principal the policies check: the current one; -1 while a DBA acts
+ * with none (can_access and the listing index then allow every row); NULL
+ * for nobody.
+ */
+PG_FUNCTION_INFO_V1(wfauth_policy_principal);
+Datum
+wfauth_policy_principal(PG_FUNCTION_ARGS)
+{
+	if (wfauth_current_principal_id() != 0)
+		PG_RETURN_INT64(wfauth_current_principal_id());
+	if (wfauth_dba_acting())
+		PG_RETURN_INT64(WFAUTH_DBA_PRINCIPAL);
+	PG_RETURN_NULL();
 }

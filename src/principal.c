@@ -154,6 +154,13 @@ wfauth_actor_is_dba(void)
 	return !InSecurityRestrictedOperation() && wfauth_role_is_dba(GetOuterUserId());
 }
 
+/* A DBA with no principal: acting with Super Admin rights. */
+bool
+wfauth_dba_acting(void)
+{
+	return current_principal == 0 && wfauth_actor_is_dba();
+}
+
 /*
  * A check was asked with no principal.  With wfauth.require_principal on,
  * that is a mistake to report (28000), unless a DBA is at work.

@@ -12,6 +12,7 @@
  *   logins.c     durable counting of failed logins
  *   acl.c        the wfauth.acl type
  *   access.c     the access decision: can_access
+ *   listing.c    the listing index: GIN operator class, planner support, statistics
  *   protect.c    row triggers on protected tables
  *   owner.c      work on application tables as their owner; pinned search_path
  *   lockdown.c   what a protected table's owner may no longer do

@@ -16,6 +16,8 @@
 /* The built-in group Everyone; ids below this bound are reserved. */
 #define WFAUTH_EVERYONE_ID		INT64CONST(1)
 #define WFAUTH_FIRST_FREE_ID	INT64CONST(100)
+/* wfauth.policy_principal() of a DBA with no principal */
+#define WFAUTH_DBA_PRINCIPAL	INT64CONST(-1)
 
 /* --- principal.c: who is acting in this transaction ---------------------- */
 extern void WfauthPrincipalInit(void);
@@ -23,6 +25,7 @@ extern int64 wfauth_current_principal_id(void);	/* 0 when none */
 extern void wfauth_set_principal_id(int64 id, int64 session);
 extern bool wfauth_actor_is_dba(void);
 extern bool wfauth_role_is_dba(Oid role);
+extern bool wfauth_dba_acting(void);
 extern void wfauth_no_principal(void);	/* 28000 under wfauth.require_principal */
 
 /* --- catalog.c: direct reads of wfauth's tables (no SPI) ----------------- */
@@ -200,6 +203,7 @@ extern struct varlena *wfauth_acl_build_checked(int16 kind, int64 creator, int n
 
 /* --- access.c: the decision ------------------------------------------------- */
 extern bool wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify);
+extern bool wfauth_acl_reaches(const WfauthContext *ctx, struct varlena *acl, bool modify);
 extern bool wfauth_mode_is_modify(Oid mode);
 
 /* --- passwords.c: argon2id hashing --------------------------------------- */

@@ -75,9 +75,69 @@ CREATE FUNCTION wfauth._acl_on_insert() RETURNS trigger
 CREATE FUNCTION wfauth._acl_on_update() RETURNS trigger
     AS 'MODULE_PATHNAME', 'wfauth_acl_on_update' LANGUAGE C;
 
+-- The listing index (src/listing.c): CREATE INDEX ... USING gin (acl) lets
+-- the unchanged policies find the rows a principal may see, when they are
+-- few.  acl @@ p: an entry names p or one of its groups (any level); acl @@@ p:
+-- a modify-level entry does; both true for an active Super Admin, and for
+-- p = -1 while a DBA acts with no principal.
+CREATE FUNCTION wfauth.policy_principal() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_policy_principal' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.policy_principal() IS
+    'The principal the row-level security policies check: the current one, -1 while a DBA acts with none (every row), NULL for nobody';
+CREATE FUNCTION wfauth._acl_reaches_sel(internal, oid, internal, integer) RETURNS float8
+    AS 'MODULE_PATHNAME', 'wfauth_acl_reaches_sel' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth.acl_reaches(object wfauth.acl, principal bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_acl_reaches_view' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.acl_reaches(wfauth.acl, bigint) IS
+    'Operator @@ of the listing index: an entry names the principal or one of its groups, or it is a Super Admin (can_access without the kind''s permission)';
+CREATE FUNCTION wfauth.acl_reaches_modify(object wfauth.acl, principal bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_acl_reaches_modify' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.acl_reaches_modify(wfauth.acl, bigint) IS
+    'Operator @@@ of the listing index: a modify-level entry names the principal or one of its groups, or it is a Super Admin';
+CREATE OPERATOR wfauth.@@ (LEFTARG = wfauth.acl, RIGHTARG = bigint, FUNCTION = wfauth.acl_reaches,
+                           RESTRICT = wfauth._acl_reaches_sel);
+CREATE OPERATOR wfauth.@@@ (LEFTARG = wfauth.acl, RIGHTARG = bigint, FUNCTION = wfauth.acl_reaches_modify,
+                            RESTRICT = wfauth._acl_reaches_sel);
+CREATE FUNCTION wfauth._acl_gin_extract_value(wfauth.acl, internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'wfauth_acl_gin_extract_value' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._acl_gin_extract_query(bigint, internal, int2, internal, internal, internal, internal)
+RETURNS internal
+    AS 'MODULE_PATHNAME', 'wfauth_acl_gin_extract_query' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._acl_gin_consistent(internal, int2, bigint, int4, internal, internal, internal, internal)
+RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_acl_gin_consistent' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._acl_gin_triconsistent(internal, int2, bigint, int4, internal, internal, internal)
+RETURNS "char"
+    AS 'MODULE_PATHNAME', 'wfauth_acl_gin_triconsistent' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE OPERATOR CLASS wfauth.acl_ops DEFAULT FOR TYPE wfauth.acl USING gin AS
+    OPERATOR 1 wfauth.@@ (wfauth.acl, bigint),
+    OPERATOR 2 wfauth.@@@ (wfauth.acl, bigint),
+    FUNCTION 1 pg_catalog.btint8cmp(bigint, bigint),
+    FUNCTION 2 wfauth._acl_gin_extract_value(wfauth.acl, internal, internal),
+    FUNCTION 3 wfauth._acl_gin_extract_query(bigint, internal, int2, internal, internal, internal, internal),
+    FUNCTION 4 wfauth._acl_gin_consistent(internal, int2, bigint, int4, internal, internal, internal, internal),
+    FUNCTION 6 wfauth._acl_gin_triconsistent(internal, int2, bigint, int4, internal, internal, internal),
+    STORAGE bigint;
+COMMENT ON OPERATOR CLASS wfauth.acl_ops USING gin IS
+    'The listing index of protected tables: CREATE INDEX ON tbl USING gin (acl)';
+-- ANALYZE keeps how often ACLs name each principal, for the planner's estimates
+CREATE FUNCTION wfauth._acl_typanalyze(internal) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_acl_typanalyze' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+ALTER TYPE wfauth.acl SET (ANALYZE = wfauth._acl_typanalyze);
+-- can_access(p, acl, mode) becomes the index condition acl @@ p (or @@@), and says how selective it is
+CREATE FUNCTION wfauth._can_access_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'wfauth_can_access_support' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+
+CREATE FUNCTION wfauth.policy_check(principal bigint, object wfauth.acl, mode wfauth.access_mode)
+RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_policy_check' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF
+    SUPPORT wfauth._can_access_support;
+COMMENT ON FUNCTION wfauth.policy_check(bigint, wfauth.acl, wfauth.access_mode) IS
+    'The check of the policies: can_access of wfauth.policy_principal(), whose -1 allows every row while a DBA acts with no principal';
 CREATE FUNCTION wfauth.can_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
 RETURNS boolean
-    AS 'MODULE_PATHNAME', 'wfauth_can_access' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'wfauth_can_access' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF
+    SUPPORT wfauth._can_access_support;
 COMMENT ON FUNCTION wfauth.can_access(bigint, wfauth.acl, wfauth.access_mode) IS
     'The access decision for row-level security: view or modify (modify, and a service account''s view, need the kind''s permission); false for NULL or inactive principals';
 
@@ -196,24 +256,30 @@ BEGIN
 END
 $$;
 
+-- The check of the SELECT (view), UPDATE and DELETE (modify) policies: one
+-- call, which the listing index can serve (no OR: a DBA with no principal is
+-- wfauth.policy_principal() = -1, which policy_check allows every row).
+CREATE FUNCTION wfauth._policy_check(mode wfauth.access_mode) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('wfauth.policy_check((SELECT wfauth.policy_principal()), acl, %L::wfauth.access_mode)', mode)
+$$;
+
 -- What every protected relation (a table, a partitioned table, each
 -- partition) gets of its own: the TRUNCATE guard, the policies, forced RLS.
 CREATE FUNCTION wfauth._protection_ddl(tbl regclass, kind smallint) RETURNS text[]
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_permission text := (SELECT k.permission FROM wfauth.kinds k WHERE k.id = _protection_ddl.kind);
-    v_view text := 'wfauth.can_access((SELECT wfauth.current_principal()), acl, %L)';
-    v_dba text := '(SELECT wfauth.acting_as_dba()) OR ';
 BEGIN
     RETURN ARRAY[
         format('CREATE TRIGGER wfauth_truncate BEFORE TRUNCATE ON %s'
                ' FOR EACH STATEMENT EXECUTE FUNCTION wfauth._refuse_truncate()', tbl),
-        format('CREATE POLICY wfauth_select ON %s FOR SELECT USING (' || v_dba || v_view || ')', tbl, 'view'),
-        format('CREATE POLICY wfauth_insert ON %s FOR INSERT WITH CHECK (' || v_dba ||
+        format('CREATE POLICY wfauth_select ON %s FOR SELECT USING (%s)', tbl, wfauth._policy_check('view')),
+        format('CREATE POLICY wfauth_insert ON %s FOR INSERT WITH CHECK ((SELECT wfauth.acting_as_dba()) OR '
                'wfauth.has_permission((SELECT wfauth.current_principal()), %L))', tbl, v_permission),
-        format('CREATE POLICY wfauth_update ON %s FOR UPDATE USING (' || v_dba || v_view || ') WITH CHECK (true)',
-               tbl, 'modify'),
-        format('CREATE POLICY wfauth_delete ON %s FOR DELETE USING (' || v_dba || v_view || ')', tbl, 'modify'),
+        format('CREATE POLICY wfauth_update ON %s FOR UPDATE USING (%s) WITH CHECK (true)', tbl,
+               wfauth._policy_check('modify')),
+        format('CREATE POLICY wfauth_delete ON %s FOR DELETE USING (%s)', tbl, wfauth._policy_check('modify')),
         format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl),
         format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl)];
 END

@@ -42,6 +42,7 @@ SELECT wfauth.protect('app.pdash', 'dashboard');
 CREATE TABLE app.pdash_2030 PARTITION OF app.pdash FOR VALUES FROM ('2030-01-01') TO ('2040-01-01');
 RESET ROLE;
 INSERT INTO app.pdash VALUES (1, '2021-01-01'), (2, '2031-01-01');
+CREATE INDEX dashboards_acl ON app.dashboards USING gin (acl);
 UPDATE app.pdash SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'lee@example.com', 'view'), 'everyone') WHERE id = 2;
 INSERT INTO app.dashboards VALUES (1, 'X'), (2, 'Y');
 UPDATE app.dashboards SET acl = wfauth.acl_grant(wfauth.acl_grant(acl, 'group:Engineering', 'view'),
@@ -109,6 +110,14 @@ check "a partition created after the restore is protected" "t" \
       "$(q $dst "SET ROLE wfauth_dump_app;
                  CREATE TABLE app.pdash_2040 PARTITION OF app.pdash FOR VALUES FROM ('2040-01-01') TO ('2050-01-01');
                  SELECT relforcerowsecurity FROM pg_class WHERE oid = 'app.pdash_2040'::regclass")"
+check "the restored policies are served by the restored listing index" "t" \
+      "$(q $dst "BEGIN; SELECT wfauth.set_principal('lee@example.com'); SET LOCAL enable_seqscan = off;
+                 SET LOCAL ROLE wfauth_dump_app;
+                 DO \$\$ DECLARE r record; v boolean := false; BEGIN
+                         FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT * FROM app.dashboards' LOOP
+                             v := v OR r.\"QUERY PLAN\" ~ 'Bitmap Index Scan on dashboards_acl';
+                         END LOOP;
+                         RAISE NOTICE 'index used: %', v; END \$\$" 2>&1 | sed -n 's/.*index used: //p')"
 check "DROP TABLE of a restored partitioned table works and forgets its partitions" "3" \
       "$(q $dst "SET ROLE wfauth_dump_app; DROP TABLE app.pdash; RESET ROLE; SELECT count(*) FROM wfauth.protected_tables")"
 check "the audit log is kept" "$(q $src "SELECT count(*) FROM wfauth.audit_log")" \

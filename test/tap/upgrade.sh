@@ -99,6 +99,15 @@ SQL
                                   EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$;
                      SELECT relforcerowsecurity FROM pg_class WHERE oid = 'app.pboards_2030'::regclass" 2>&1 |
              sed 's/^NOTICE: *//' | sort -r | xargs)"
+    check "$from: the upgraded policies are served by a listing index" "t" \
+          "$(q $db "CREATE INDEX ON app.dashboards USING gin (acl); ANALYZE app.dashboards;
+                     BEGIN; SELECT wfauth.set_principal('lee@example.com'); SET LOCAL enable_seqscan = off;
+                     SET LOCAL ROLE wfauth_upgrade_app;
+                     DO \$\$ DECLARE r record; v boolean := false; BEGIN
+                         FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT * FROM app.dashboards' LOOP
+                             v := v OR r.\"QUERY PLAN\" ~ 'Bitmap Index Scan';
+                         END LOOP;
+                         RAISE NOTICE 'index used: %', v; END \$\$" 2>&1 | sed -n 's/.*index used: //p')"
     check "$from: the built-in rows are those of a fresh install" "$(q $fresh "$builtins")" "$(q $db "$builtins")"
     schema $db >$WORK/updated.sql
     schema $fresh >$WORK/fresh.sql

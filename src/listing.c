@@ -1,0 +1,480 @@
+/*
+ * listing.c — finding the rows a principal may see through an index.
+ *
+ * Listing "my dashboards" through the row-level security policy reads the
+ * whole table when a principal sees few rows.  The ACL sits in the row, so a
+ * GIN index over it can find them instead:
+ *
+ *   keys        each entry of an ACL, as stored: (principal id << 1) | modify
+ *   operators   acl @@ p   an entry names p or one of its groups (view level)
+ *               acl @@@ p  a modify-level entry does
+ *               both true for an active Super Admin, and for p = -1 while a
+ *               DBA acts with no principal (wfauth.policy_principal())
+ *   query       p's match set (p, its groups, Everyone): two keys per member
+ *               for view, one for modify; "every row" for a Super Admin or
+ *               the DBA; nothing for an inactive or unknown principal
+ *
+ * The policies call policy_check((SELECT wfauth.policy_principal()), acl,
+ * mode) -- can_access, but for -1 -- and the planner support function of both
+ * turns such a call into the index condition acl @@ p (or @@@), marked lossy,
+ * so the function still decides every row the index returns (kind
+ * permissions, the service-account rule).  For the planner to choose between the index and a plain scan, the
+ * support function and the operators estimate their selectivity from
+ * statistics that ANALYZE gathers on the acl column with this file's
+ * typanalyze: the most common principals named in ACLs and how often (the
+ * MCELEM statistics kind of arrays).  At plan time the principal is usually
+ * an InitPlan's parameter, so the estimate is made for the principal acting
+ * now.
+ */
+#include "postgres.h"
+
+#include "access/gin.h"
+#include "access/stratnum.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_opfamily.h"
+#include "catalog/pg_statistic.h"
+#include "catalog/pg_type.h"
+#include "commands/vacuum.h"
+#include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/optimizer.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
+#include "utils/syscache.h"
+
+#include "wfauth.h"
+
+#define STRATEGY_VIEW	1
+#define STRATEGY_MODIFY	2
+#define DEFAULT_ACL_SELECTIVITY 0.1	/* no statistics yet */
+
+/* --- the operators ---------------------------------------------------------- */
+
+static bool
+reaches(PG_FUNCTION_ARGS, bool modify)
+{
+	struct varlena *acl = PG_GETARG_VARLENA_PP(0);
+	int64		principal = PG_GETARG_INT64(1);
+
+	if (principal == WFAUTH_DBA_PRINCIPAL)
+		return wfauth_dba_acting();
+	return wfauth_acl_reaches(wfauth_context_fast(principal), acl, modify);
+}
+
+/* SQL function: wfauth.acl_reaches(object wfauth.acl, principal bigint), operator @@ */
+PG_FUNCTION_INFO_V1(wfauth_acl_reaches_view);
+Datum
+wfauth_acl_reaches_view(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(reaches(fcinfo, false));
+}
+
+/* SQL function: wfauth.acl_reaches_modify(object wfauth.acl, principal bigint), operator @@@ */
+PG_FUNCTION_INFO_V1(wfauth_acl_reaches_modify);
+Datum
+wfauth_acl_reaches_modify(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(reaches(fcinfo, true));
+}
+
+/* --- the GIN operator class ----------------------------------------------- */
+
+/* GIN extractValue: the entries of an ACL */
+PG_FUNCTION_INFO_V1(wfauth_acl_gin_extract_value);
+Datum
+wfauth_acl_gin_extract_value(PG_FUNCTION_ARGS)
+{
+	struct varlena *acl = PG_GETARG_VARLENA_PP(0);
+	int32	   *nkeys = (int32 *) PG_GETARG_POINTER(1);
+	WfauthAclHeader hdr;
+	Datum	   *keys;
+	int			i;
+
+	wfauth_acl_header(acl, &hdr);
+	keys = palloc(sizeof(Datum) * Max(hdr.nentries, 1));
+	for (i = 0; i < hdr.nentries; i++)
+		keys[i] = Int64GetDatum(wfauth_acl_entry(acl, i));
+	*nkeys = hdr.nentries;
+	PG_RETURN_POINTER(keys);
+}
+
+/* GIN extractQuery: the keys that name principal (or one of its groups) */
+PG_FUNCTION_INFO_V1(wfauth_acl_gin_extract_query);
+Datum
+wfauth_acl_gin_extract_query(PG_FUNCTION_ARGS)
+{
+	int64		principal = PG_GETARG_INT64(0);
+	int32	   *nkeys = (int32 *) PG_GETARG_POINTER(1);
+	bool		modify = PG_GETARG_UINT16(2) == STRATEGY_MODIFY;
+	int32	   *search_mode = (int32 *) PG_GETARG_POINTER(6);
+	const WfauthContext *ctx;
+	Datum	   *keys;
+	int			i,
+				n = 0;
+
+	*nkeys = 0;
+	if (principal == WFAUTH_DBA_PRINCIPAL)
+	{
+		if (wfauth_dba_acting())
+			*search_mode = GIN_SEARCH_MODE_ALL;
+		PG_RETURN_POINTER(NULL);	/* else: nothing matches */
+	}
+	ctx = wfauth_context(principal);
+	if (!ctx->exists || !ctx->active)
+		PG_RETURN_POINTER(NULL);
+	if (ctx->super_admin)
+	{
+		*search_mode = GIN_SEARCH_MODE_ALL;
+		PG_RETURN_POINTER(NULL);
+	}
+	keys = palloc(sizeof(Datum) * ctx->nmatch * 2);
+	for (i = 0; i < ctx->nmatch; i++)
+	{
+		keys[n++] = Int64GetDatum(WfauthAclMakeEntry(ctx->match[i], true));
+		if (!modify)
+			keys[n++] = Int64GetDatum(WfauthAclMakeEntry(ctx->match[i], false));
+	}
+	*nkeys = n;
+	PG_RETURN_POINTER(keys);
+}
+
+/* GIN consistent: any key of the query is in the ACL (every row in "all" mode) */
+PG_FUNCTION_INFO_V1(wfauth_acl_gin_consistent);
+Datum
+wfauth_acl_gin_consistent(PG_FUNCTION_ARGS)
+{
+	bool	   *check = (bool *) PG_GETARG_POINTER(0);
+	int32		nkeys = PG_GETARG_INT32(3);
+	bool	   *recheck = (bool *) PG_GETARG_POINTER(5);
+	int			i;
+
+	*recheck = false;
+	if (nkeys == 0)
+		PG_RETURN_BOOL(true);
+	for (i = 0; i < nkeys; i++)
+		if (check[i])
+			PG_RETURN_BOOL(true);
+	PG_RETURN_BOOL(false);
+}
+
+/* GIN triConsistent: the same with "maybe" */
+PG_FUNCTION_INFO_V1(wfauth_acl_gin_triconsistent);
+Datum
+wfauth_acl_gin_triconsistent(PG_FUNCTION_ARGS)
+{
+	GinTernaryValue *check = (GinTernaryValue *) PG_GETARG_POINTER(0);
+	int32		nkeys = PG_GETARG_INT32(3);
+	GinTernaryValue result = GIN_FALSE;
+	int			i;
+
+	if (nkeys == 0)
+		PG_RETURN_GIN_TERNARY_VALUE(GIN_TRUE);
+	for (i = 0; i < nkeys; i++)
+	{
+		if (check[i] == GIN_TRUE)
+			PG_RETURN_GIN_TERNARY_VALUE(GIN_TRUE);
+		if (check[i] == GIN_MAYBE)
+			result = GIN_MAYBE;
+	}
+	PG_RETURN_GIN_TERNARY_VALUE(result);
+}
+
+/* --- statistics: which principals ACLs name, and how often --------------- */
+
+typedef struct NamedCount
+{
+	int64		id;
+	int			rows;
+} NamedCount;
+
+static int
+cmp_rows_desc(const void *a, const void *b)
+{
+	const NamedCount *x = a,
+			   *y = b;
+
+	return (x->rows < y->rows) - (x->rows > y->rows);
+}
+
+static void
+compute_acl_stats(VacAttrStatsP stats, AnalyzeAttrFetchFunc fetchfunc,
+				  int samplerows, double totalrows)
+{
+	HASHCTL		ctl;
+	HTAB	   *counts;
+	HASH_SEQ_STATUS seq;
+	NamedCount *nc,
+			   *all;
+	int			nonnull = 0,
+				nulls = 0,
+				ndistinct = 0,
+				keep,
+				i;
+	double		width = 0;
+	MemoryContext old;
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(NamedCount);
+	ctl.hcxt = CurrentMemoryContext;
+	counts = hash_create("wfauth acl statistics", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	for (i = 0; i < samplerows; i++)
+	{
+		bool		isnull;
+		Datum		value = fetchfunc(stats, i, &isnull);
+		struct varlena *acl;
+		WfauthAclHeader hdr;
+		int			j;
+
+		vacuum_delay_point();
+		if (isnull)
+		{
+			nulls++;
+			continue;
+		}
+		nonnull++;
+		width += VARSIZE_ANY(DatumGetPointer(value));
+		acl = PG_DETOAST_DATUM_PACKED(value);
+		wfauth_acl_header(acl, &hdr);
+		for (j = 0; j < hdr.nentries; j++)	/* one entry per principal */
+		{
+			int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, j));
+			bool		found;
+
+			nc = hash_search(counts, &id, HASH_ENTER, &found);
+			if (!found)
+			{
+				nc->rows = 0;
+				ndistinct++;
+			}
+			nc->rows++;
+		}
+	}
+
+	stats->stats_valid = true;
+	stats->stanullfrac = samplerows > 0 ? (double) nulls / samplerows : 0;
+	stats->stawidth = nonnull > 0 ? width / nonnull : 0;
+	stats->stadistinct = 0;		/* unknown */
+	if (nonnull == 0 || ndistinct == 0)
+		return;
+
+	all = palloc(sizeof(NamedCount) * ndistinct);
+	i = 0;
+	hash_seq_init(&seq, counts);
+	while ((nc = hash_seq_search(&seq)) != NULL)
+		all[i++] = *nc;
+	qsort(all, ndistinct, sizeof(NamedCount), cmp_rows_desc);
+	keep = Min(ndistinct, stats->attr->attstattarget * 10);
+
+	/* the most often named principals, their frequencies, then min and max */
+	old = MemoryContextSwitchTo(stats->anl_context);
+	stats->stakind[0] = STATISTIC_KIND_MCELEM;
+	stats->staop[0] = get_opfamily_member(INTEGER_BTREE_FAM_OID, INT8OID, INT8OID, BTEqualStrategyNumber);
+	stats->stacoll[0] = InvalidOid;
+	stats->stavalues[0] = palloc(sizeof(Datum) * keep);
+	stats->stanumbers[0] = palloc(sizeof(float4) * (keep + 2));
+	for (i = 0; i < keep; i++)
+	{
+		stats->stavalues[0][i] = Int64GetDatum(all[i].id);
+		stats->stanumbers[0][i] = (float4) all[i].rows / nonnull;
+	}
+	stats->stanumbers[0][keep] = (float4) all[keep - 1].rows / nonnull;
+	stats->stanumbers[0][keep + 1] = (float4) all[0].rows / nonnull;
+	stats->numvalues[0] = keep;
+	stats->numnumbers[0] = keep + 2;
+	stats->statypid[0] = INT8OID;
+	stats->statyplen[0] = sizeof(int64);
+	stats->statypbyval[0] = FLOAT8PASSBYVAL;
+	stats->statypalign[0] = TYPALIGN_DOUBLE;
+	MemoryContextSwitchTo(old);
+}
+
+/* SQL function: wfauth._acl_typanalyze(internal) → boolean, ANALYZE of wfauth.acl */
+PG_FUNCTION_INFO_V1(wfauth_acl_typanalyze);
+Datum
+wfauth_acl_typanalyze(PG_FUNCTION_ARGS)
+{
+	VacAttrStats *stats = (VacAttrStats *) PG_GETARG_POINTER(0);
+
+	if (stats->attr->attstattarget < 0)
+		stats->attr->attstattarget = default_statistics_target;
+	stats->compute_stats = compute_acl_stats;
+	stats->minrows = 300 * stats->attr->attstattarget;
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * The principal an estimate is for: the argument when it is a constant, else
+ * (an InitPlan's parameter, as in the policies) the principal acting now.
+ */
+static int64
+estimated_principal(Node *arg, bool *none)
+{
+	*none = false;
+	if (IsA(arg, Const))
+	{
+		if (((Const *) arg)->constisnull)
+			*none = true;
+		return *none ? 0 : DatumGetInt64(((Const *) arg)->constvalue);
+	}
+	if (wfauth_current_principal_id() != 0)
+		return wfauth_current_principal_id();
+	if (wfauth_dba_acting())
+		return WFAUTH_DBA_PRINCIPAL;
+	*none = true;
+	return 0;
+}
+
+/*
+ * The fraction of rows whose ACL reaches the principal: 1 - the chance that
+ * none of its match set is named, from the frequencies ANALYZE found (a
+ * principal not among them counts half the least frequent one's).
+ */
+static Selectivity
+acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalarg)
+{
+	VariableStatData vardata;
+	AttStatsSlot sslot;
+	Selectivity sel;
+	double		nullfrac = 0;
+	bool		none;
+	int64		principal = estimated_principal(principalarg, &none);
+	const WfauthContext *ctx = NULL;
+	int			i,
+				j;
+
+	if (none)
+		return 0.0;
+	if (principal != WFAUTH_DBA_PRINCIPAL)
+	{
+		ctx = wfauth_context(principal);
+		if (!ctx->exists || !ctx->active)
+			return 0.0;
+	}
+	examine_variable(root, aclarg, varRelid, &vardata);
+	if (HeapTupleIsValid(vardata.statsTuple))
+		nullfrac = ((Form_pg_statistic) GETSTRUCT(vardata.statsTuple))->stanullfrac;
+	if (ctx == NULL || ctx->super_admin)	/* the DBA, or a Super Admin */
+		sel = 1.0 - nullfrac;
+	else if (HeapTupleIsValid(vardata.statsTuple) &&
+			 get_attstatsslot(&sslot, vardata.statsTuple, STATISTIC_KIND_MCELEM, InvalidOid,
+							  ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS))
+	{
+		double		none_named = 1.0;
+		double		rare = sslot.nnumbers > sslot.nvalues ? sslot.numbers[sslot.nvalues] / 2 : 0.0001;
+
+		for (i = 0; i < ctx->nmatch; i++)
+		{
+			double		f = rare;
+
+			for (j = 0; j < sslot.nvalues; j++)
+				if (DatumGetInt64(sslot.values[j]) == ctx->match[i])
+				{
+					f = sslot.numbers[j];
+					break;
+				}
+			none_named *= 1.0 - f;
+		}
+		sel = (1.0 - none_named) * (1.0 - nullfrac);
+		free_attstatsslot(&sslot);
+	}
+	else
+		sel = DEFAULT_ACL_SELECTIVITY;
+	ReleaseVariableStats(vardata);
+	CLAMP_PROBABILITY(sel);
+	return sel;
+}
+
+/* SQL function: wfauth._acl_reaches_sel(internal, oid, internal, integer) → float8, restriction estimator of @@ and @@@ */
+PG_FUNCTION_INFO_V1(wfauth_acl_reaches_sel);
+Datum
+wfauth_acl_reaches_sel(PG_FUNCTION_ARGS)
+{
+	PlannerInfo *root = (PlannerInfo *) PG_GETARG_POINTER(0);
+	List	   *args = (List *) PG_GETARG_POINTER(2);
+	int			varRelid = PG_GETARG_INT32(3);
+
+	if (list_length(args) != 2)
+		PG_RETURN_FLOAT8(DEFAULT_ACL_SELECTIVITY);
+	PG_RETURN_FLOAT8(acl_selectivity(root, linitial(args), varRelid,
+									 estimate_expression_value(root, lsecond(args))));
+}
+
+/* --- the planner support of can_access and policy_check -------------------- */
+
+static Oid
+acl_gin_opfamily(void)
+{
+	Oid			nsp = get_namespace_oid("wfauth", true);
+
+	return OidIsValid(nsp) ?
+		GetSysCacheOid3(OPFAMILYAMNAMENSP, Anum_pg_opfamily_oid, ObjectIdGetDatum(GIN_AM_OID),
+						CStringGetDatum("acl_ops"), ObjectIdGetDatum(nsp)) :
+		InvalidOid;
+}
+
+/* the mode argument as view (false) or modify (true); false when not a constant */
+static bool
+constant_mode(Node *arg, bool *modify)
+{
+	if (!IsA(arg, Const) || ((Const *) arg)->constisnull)
+		return false;
+	*modify = wfauth_mode_is_modify(DatumGetObjectId(((Const *) arg)->constvalue));
+	return true;
+}
+
+/*
+ * SQL function: wfauth._can_access_support(internal) → internal
+ *   SupportRequestIndexCondition: can_access(p, acl, mode) (or policy_check) with acl indexed
+ *     by wfauth.acl_ops becomes acl @@ p (view) or acl @@@ p (modify), lossy;
+ *   SupportRequestSelectivity: the fraction of rows the principal reaches.
+ */
+PG_FUNCTION_INFO_V1(wfauth_can_access_support);
+Datum
+wfauth_can_access_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	bool		modify;
+
+	if (IsA(rawreq, SupportRequestIndexCondition))
+	{
+		SupportRequestIndexCondition *req = (SupportRequestIndexCondition *) rawreq;
+		FuncExpr   *call;
+		Node	   *principal;
+		Oid			op;
+
+		if (!is_funcclause(req->node) || req->indexarg != 1 ||
+			req->opfamily != acl_gin_opfamily())
+			PG_RETURN_POINTER(NULL);
+		call = (FuncExpr *) req->node;
+		if (list_length(call->args) != 3 || !constant_mode(lthird(call->args), &modify))
+			PG_RETURN_POINTER(NULL);
+		principal = linitial(call->args);
+		if (contain_var_clause(principal) || contain_volatile_functions(principal))
+			PG_RETURN_POINTER(NULL);
+		op = get_opfamily_member(req->opfamily, wfauth_acl_type_oid(), INT8OID,
+								 modify ? STRATEGY_MODIFY : STRATEGY_VIEW);
+		if (!OidIsValid(op))
+			PG_RETURN_POINTER(NULL);
+		req->lossy = true;		/* the function still decides every row */
+		PG_RETURN_POINTER(list_make1(make_opclause(op, BOOLOID, false, (Expr *) lsecond(call->args),
+												   (Expr *) principal, InvalidOid, InvalidOid)));
+	}
+	if (IsA(rawreq, SupportRequestSelectivity))
+	{
+		SupportRequestSelectivity *req = (SupportRequestSelectivity *) rawreq;
+
+		if (req->is_join || list_length(req->args) != 3 ||
+			!constant_mode(lthird(req->args), &modify))
+			PG_RETURN_POINTER(NULL);
+		req->selectivity = acl_selectivity(req->root, lsecond(req->args), req->varRelid,
+										   linitial(req->args));
+		PG_RETURN_POINTER(req);
+	}
+	PG_RETURN_POINTER(NULL);
+}
