@@ -331,9 +331,13 @@ estimated_principal(Node *arg, bool *none)
 }
 
 /*
- * The fraction of rows whose ACL reaches the principal: 1 - the chance that
- * none of its match set is named, from the frequencies ANALYZE found (a
- * principal not among them counts half the least frequent one's).
+ * The fraction of rows whose ACL reaches the principal: the sum of how often
+ * ACLs name each member of its match set, from the frequencies ANALYZE found
+ * (one not among them counts half the least frequent one's), at most 1.  A
+ * sum, not 1 - the product of the misses: ACLs usually name one group each,
+ * and then the sum is exact where independence would estimate a principal in
+ * every group at 63%; where it overestimates, the plain scan is the safer
+ * mistake.
  */
 static Selectivity
 acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalarg)
@@ -365,7 +369,7 @@ acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalar
 			 get_attstatsslot(&sslot, vardata.statsTuple, STATISTIC_KIND_MCELEM, InvalidOid,
 							  ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS))
 	{
-		double		none_named = 1.0;
+		double		named = 0.0;
 		double		rare = sslot.nnumbers > sslot.nvalues ? sslot.numbers[sslot.nvalues] / 2 : 0.0001;
 
 		for (i = 0; i < ctx->nmatch; i++)
@@ -378,9 +382,9 @@ acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalar
 					f = sslot.numbers[j];
 					break;
 				}
-			none_named *= 1.0 - f;
+			named += f;
 		}
-		sel = (1.0 - none_named) * (1.0 - nullfrac);
+		sel = Min(named, 1.0) * (1.0 - nullfrac);
 		free_attstatsslot(&sslot);
 	}
 	else

@@ -40,6 +40,9 @@ for secret in (session, token):
     for asking, title, access, allowed in wfauth_app.request(conn, secret, question, (["X", "X2"],)):
         print("  %-20s %-9s %-7s %s" % (names[asking], title, access, "yes" if allowed else "no"))
 print()
+print("(A service account views only with the kind's permission: sa::nightly-export")
+print("has no 'dashboards' permission, so it sees no dashboard, shared or not.)")
+print()
 print("What each one's SELECT returns, in its own request:")
 for secret in (session, token):
     rows = wfauth_app.request(conn, secret, "SELECT wfauth.current_principal(), title FROM app.dashboards ORDER BY title")
