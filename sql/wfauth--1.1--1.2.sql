@@ -1018,29 +1018,6 @@ COMMENT ON COLUMN wfauth.token_list.expires_at IS 'When it stops working (NULL: 
 COMMENT ON COLUMN wfauth.token_list.revoked_at IS 'When it was revoked (NULL: not revoked)';
 COMMENT ON COLUMN wfauth.token_list.live IS 'Neither revoked nor expired';
 
-CREATE OR REPLACE FUNCTION wfauth._group(name text, lock boolean DEFAULT false) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_name text := regexp_replace(wfauth._clean_name(name, 'group name'), '^group:', '', 'i');
-    v_id bigint;
-BEGIN
-    IF name IS NULL THEN
-        RAISE EXCEPTION 'group name must not be null' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF lock THEN
-        SELECT id INTO v_id FROM wfauth.principals
-         WHERE kind = 'group' AND name_key = lower(v_name) FOR KEY SHARE;
-    ELSE
-        SELECT id INTO v_id FROM wfauth.principals
-         WHERE kind = 'group' AND name_key = lower(v_name);
-    END IF;
-    IF v_id IS NULL THEN
-        RAISE EXCEPTION 'group "%" does not exist', v_name USING ERRCODE = 'no_data_found';
-    END IF;
-    RETURN v_id;
-END
-$$;
-
 CREATE OR REPLACE FUNCTION wfauth._grantee(grantee text, lock boolean DEFAULT true) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN

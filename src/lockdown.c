@@ -179,8 +179,8 @@ hand_over_acl_triggers(Oid child)
 	internal_ddl = true;
 	PG_TRY();
 	{
-		SPI_execute(psprintf("DROP TRIGGER " ACL_INSERT_TRIGGER " ON %s", name), false, 0);
-		SPI_execute(psprintf("DROP TRIGGER " ACL_UPDATE_TRIGGER " ON %s", name), false, 0);
+		SPI_execute(psprintf("DROP TRIGGER IF EXISTS " ACL_INSERT_TRIGGER " ON %s", name), false, 0);
+		SPI_execute(psprintf("DROP TRIGGER IF EXISTS " ACL_UPDATE_TRIGGER " ON %s", name), false, 0);
 	}
 	PG_FINALLY();
 	{

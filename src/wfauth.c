@@ -5,10 +5,11 @@
  *   principal.c  who is acting (the transaction's principal, DBA test)
  *   context.c    cached context of a principal; permission checks
  *   catalog.c    direct reads of wfauth's tables for the hot paths
- *   accounts.c   identifier rules (e-mails, service accounts, groups)
+ *   accounts.c   identifier rules (e-mails, service accounts, groups); NFKC, confusables
  *   triggers.c   model invariants enforced on every write
  *   passwords.c  argon2id password hashing
  *   tokens.c     API, session and activation tokens; authentication failures
+ *   credentials.c  authenticate_token/_session; fresh reads for login, activation
  *   logins.c     durable counting of failed logins
  *   acl.c        the wfauth.acl type
  *   access.c     the access decision: can_access
