@@ -76,6 +76,8 @@ SELECT wfauth.set_active('few@example.com', true);
 -- the index follows ACL changes and deletions
 UPDATE appdata.listed SET acl = wfauth.acl_grant(acl, 'few@example.com', 'view') WHERE id = 20000;
 SELECT listed_rows('few@example.com', true) AS after_a_grant, listed_rows('few@example.com', false) AS without_index;
+UPDATE appdata.listed SET acl = wfauth.acl_revoke(acl, 'few@example.com') WHERE id = 20000;
+SELECT listed_rows('few@example.com', true) AS after_a_revoke, listed_rows('few@example.com', false) AS without_index;
 SELECT wfauth.remove_members('lst7', '{few@example.com}');
 SELECT listed_rows('few@example.com', true) AS after_leaving_the_group, listed_rows('few@example.com', false) AS without_index;
 SELECT wfauth.delete_group('lst8');
