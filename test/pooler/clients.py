@@ -16,7 +16,9 @@ unsafe  what the README warns against: the token written into the SQL text,
         and named prepared statements (prepare_threshold=0).  Behind a
         transaction pooler older than 1.21, a statement prepared by one
         client on a server connection is executed by another client that
-        reuses its name there.
+        reuses its name there: swaps counts requests that ran as another
+        client's account, other_statements those that got the result of
+        another statement altogether.
 
 Prints key=value counts on one line; exits 0 unless the client program itself
 broke.
@@ -31,8 +33,8 @@ mode, dsn, accounts_file, nclients, ntransactions = sys.argv[1], sys.argv[2], sy
     int(sys.argv[4]), int(sys.argv[5])
 accounts = [line.split() for line in open(accounts_file) if line.strip()][:nclients]
 counts = {k: 0 for k in ("transactions", "authenticated_reads", "rows_seen", "foreign_rows",
-                         "rows_seen_unauthenticated", "swaps", "rolled_back", "failed_halfway",
-                         "unauthenticated_requests", "errors")}
+                         "rows_seen_unauthenticated", "swaps", "other_statements", "rolled_back",
+                         "failed_halfway", "unauthenticated_requests", "errors")}
 lock = threading.Lock()
 
 
@@ -73,19 +75,26 @@ def safe_client(n, account, token):
 
 def unsafe_client(n, account, token):
     me = int(account)
-    with psycopg.connect(dsn, autocommit=True, prepare_threshold=0) as conn:
-        for _ in range(ntransactions):
-            add(transactions=1)
-            try:
-                with conn.transaction():
-                    conn.execute("SELECT wfauth.authenticate_token('%s')" % token)
-                    acting = conn.execute("SELECT wfauth.current_principal()").fetchone()[0]
-                    rows = conn.execute("SELECT owner FROM app.dashboards").fetchall()
-                    add(authenticated_reads=1, rows_seen=len(rows),
-                        foreign_rows=sum(1 for (owner,) in rows if owner != me),
-                        swaps=int(acting != me))
-            except psycopg.Error:
-                add(errors=1)
+    conn = None
+    for _ in range(ntransactions):
+        add(transactions=1)
+        try:
+            if conn is None or conn.closed or conn.broken:   # the pooler drops confused connections
+                conn = psycopg.connect(dsn, autocommit=True, prepare_threshold=0)
+            with conn.transaction():
+                conn.execute("SELECT wfauth.authenticate_token('%s')" % token)
+                acting = conn.execute("SELECT wfauth.current_principal()").fetchone()
+                rows = conn.execute("SELECT owner FROM app.dashboards").fetchall()
+                if acting is None or len(acting) != 1:      # another client's statement ran instead
+                    add(other_statements=1)
+                    continue
+                add(authenticated_reads=1, rows_seen=len(rows),
+                    foreign_rows=sum(1 for r in rows if r[0] != me),
+                    swaps=int(acting[0] != me))
+        except psycopg.Error:
+            add(errors=1)
+    if conn is not None:
+        conn.close()
 
 
 def run(n, account, token):
