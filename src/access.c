@@ -87,11 +87,12 @@ read_header(struct varlena *acl, WfauthAclHeader *hdr)
 }
 
 /*
- * The decision for one ACL.  Inline: it is the body of can_access, run once
- * per row of a protected table.
+ * The decision for one ACL, with or without the kind's permission.  Inline:
+ * it is the body of can_access, run once per row of a protected table, and
+ * kind_rule is a constant at each call.
  */
 static inline bool
-decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
+decide_with(const WfauthContext *ctx, struct varlena *acl, bool modify, bool kind_rule)
 {
 	WfauthAclHeader hdr;
 
@@ -101,10 +102,16 @@ decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 		return true;
 	read_header(acl, &hdr);
 	/* a service account does even its viewing only with the kind's permission */
-	if ((modify || ctx->kind == 's') &&
+	if (kind_rule && (modify || ctx->kind == 's') &&
 		(hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
 		return false;
 	return names_match(ctx, acl, &hdr, modify);
+}
+
+static inline bool
+decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
+{
+	return decide_with(ctx, acl, modify, true);
 }
 
 /*
@@ -115,14 +122,7 @@ decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 bool
 wfauth_acl_reaches(const WfauthContext *ctx, struct varlena *acl, bool modify)
 {
-	WfauthAclHeader hdr;
-
-	if (!ctx->exists || !ctx->active)
-		return false;
-	if (ctx->super_admin)
-		return true;
-	read_header(acl, &hdr);
-	return names_match(ctx, acl, &hdr, modify);
+	return decide_with(ctx, acl, modify, false);
 }
 
 bool

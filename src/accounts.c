@@ -116,8 +116,8 @@ refused_char(UChar32 c)
  * name in NFKC, trimmed of white space; what names the kind of name for the
  * error (e.g. "group name").
  */
-char *
-wfauth_clean_name(const char *name, const char *what)
+static char *
+clean_name(const char *name, const char *what)
 {
 	UErrorCode	status = U_ZERO_ERROR;
 	const UNormalizer2 *nfkc;
@@ -190,8 +190,8 @@ wfauth_clean_name(const char *name, const char *what)
  * The confusable skeleton of a (clean) name, lower-cased first: two names
  * with the same skeleton look alike (Unicode TS #39).
  */
-char *
-wfauth_skeleton(const char *name)
+static char *
+name_skeleton(const char *name)
 {
 	static USpoofChecker *checker = NULL;
 	UErrorCode	status = U_ZERO_ERROR;
@@ -228,7 +228,7 @@ PG_FUNCTION_INFO_V1(wfauth_clean_name_sql);
 Datum
 wfauth_clean_name_sql(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_TEXT_P(cstring_to_text(wfauth_clean_name(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+	PG_RETURN_TEXT_P(cstring_to_text(clean_name(text_to_cstring(PG_GETARG_TEXT_PP(0)),
 													   text_to_cstring(PG_GETARG_TEXT_PP(1)))));
 }
 
@@ -237,7 +237,7 @@ PG_FUNCTION_INFO_V1(wfauth_skeleton_sql);
 Datum
 wfauth_skeleton_sql(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_TEXT_P(cstring_to_text(wfauth_skeleton(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
+	PG_RETURN_TEXT_P(cstring_to_text(name_skeleton(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
 }
 
 /* --- the rules of each kind --------------------------------------------------- */
@@ -280,7 +280,7 @@ normalize_service(const char *name)
 	return psprintf(SERVICE_PREFIX "%s", lower);
 }
 
-/* clean is the name as wfauth_clean_name made it; typed, as given (for messages) */
+/* clean is the name as clean_name made it; typed, as given (for messages) */
 static char *
 normalize_group(const char *clean, const char *typed)
 {
@@ -296,11 +296,11 @@ wfauth_normalize_name(char kind, const char *name)
 	switch (kind)
 	{
 		case 'u':
-			return normalize_email(wfauth_clean_name(name, "e-mail address"));
+			return normalize_email(clean_name(name, "e-mail address"));
 		case 's':
-			return normalize_service(wfauth_clean_name(name, "service account name"));
+			return normalize_service(clean_name(name, "service account name"));
 		case 'g':
-			return normalize_group(wfauth_clean_name(name, "group name"), name);
+			return normalize_group(clean_name(name, "group name"), name);
 	}
 	elog(ERROR, "unexpected principal kind '%c'", kind);
 	return NULL;				/* keep compiler quiet */

@@ -18,7 +18,9 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -118,6 +120,18 @@ wfauth_acl_type_oid(void)
 		InvalidOid;
 }
 
+/* The GIN operator family wfauth.acl_ops (InvalidOid when not installed). */
+Oid
+wfauth_acl_opfamily_oid(void)
+{
+	Oid			nsp = schema_oid(true);
+
+	return OidIsValid(nsp) ?
+		GetSysCacheOid3(OPFAMILYAMNAMENSP, Anum_pg_opfamily_oid, ObjectIdGetDatum(GIN_AM_OID),
+						CStringGetDatum("acl_ops"), ObjectIdGetDatum(nsp)) :
+		InvalidOid;
+}
+
 static Oid
 relation_oid(const char *name)
 {
@@ -185,6 +199,16 @@ scan(WfauthTable table, int nkeys, ScanKey keys, Snapshot snapshot,
 	return n;
 }
 
+/* scan() of the rows whose key column equals key */
+static int
+scan_key(WfauthTable table, Datum key, Snapshot snapshot, WfauthRowCallback callback, void *arg)
+{
+	ScanKeyData skey;
+
+	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, tables[table].keyeq, key);
+	return scan(table, 1, &skey, snapshot, callback, arg);
+}
+
 /*
  * Call callback for every row of table whose key column equals key; returns
  * the number of rows seen.
@@ -192,10 +216,7 @@ scan(WfauthTable table, int nkeys, ScanKey keys, Snapshot snapshot,
 int
 wfauth_scan_by_id(WfauthTable table, int64 key, WfauthRowCallback callback, void *arg)
 {
-	ScanKeyData skey;
-
-	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, tables[table].keyeq, Int64GetDatum(key));
-	return scan(table, 1, &skey, NULL, callback, arg);
+	return scan_key(table, Int64GetDatum(key), NULL, callback, arg);
 }
 
 /*
@@ -207,12 +228,9 @@ wfauth_scan_by_id(WfauthTable table, int64 key, WfauthRowCallback callback, void
 int
 wfauth_scan_latest(WfauthTable table, Datum key, WfauthRowCallback callback, void *arg)
 {
-	ScanKeyData skey;
 	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
-	int			n;
+	int			n = scan_key(table, key, snapshot, callback, arg);
 
-	ScanKeyInit(&skey, tables[table].key, BTEqualStrategyNumber, tables[table].keyeq, key);
-	n = scan(table, 1, &skey, snapshot, callback, arg);
 	UnregisterSnapshot(snapshot);
 	return n;
 }
@@ -248,14 +266,11 @@ read_protected_kind(HeapTuple tuple, TupleDesc desc, void *arg)
 int16
 wfauth_protected_kind(Oid relid)
 {
-	ScanKeyData skey;
 	int16		kind = 0;
 
 	if (!OidIsValid(schema_oid(true)))
 		return 0;
-	ScanKeyInit(&skey, Anum_protected_tables_tbl, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relid));
-	scan(WFAUTH_PROTECTED_TABLES, 1, &skey, NULL, read_protected_kind, &kind);
+	scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(relid), NULL, read_protected_kind, &kind);
 	return kind;
 }
 

@@ -102,16 +102,6 @@ read_credential(HeapTuple tuple, TupleDesc desc, void *arg)
 	cred->ended = !isnull;
 }
 
-static Credential
-fetch_credential(WfauthTable table, const CredentialColumns *columns, bytea *digest)
-{
-	Credential	cred = {0};
-	CredentialScan scan = {columns, &cred};
-
-	wfauth_scan_latest(table, PointerGetDatum(digest), read_credential, &scan);
-	return cred;
-}
-
 /*
  * Does the account exist and is it active?  Its cached context says so: it
  * is reloaded whenever the model changed since (a deactivation fires a
@@ -125,6 +115,28 @@ account_is_active(int64 account)
 	const WfauthContext *ctx = wfauth_context(account);
 
 	return ctx->exists && ctx->active && ctx->kind != 'g';
+}
+
+/*
+ * The credential a token argument names, or an authentication failure (as
+ * kind): a token not of the prefix's form, or one whose row is missing,
+ * ended, expired at now, of another digest (compared in constant time), or
+ * of an account that is not active.
+ */
+static Credential
+live_credential(FunctionCallInfo fcinfo, WfauthTable table, const CredentialColumns *columns,
+				const char *prefix, const char *kind, TimestampTz now)
+{
+	bytea	   *digest = wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
+												prefix, kind);
+	Credential	cred = {0};
+	CredentialScan scan = {columns, &cred};
+
+	wfauth_scan_latest(table, PointerGetDatum(digest), read_credential, &scan);
+	if (!cred.found || cred.ended || (!cred.expires_null && cred.expires <= now) ||
+		!wfauth_digests_equal(cred.digest, digest) || !account_is_active(cred.account))
+		wfauth_auth_failed(kind);
+	return cred;
 }
 
 /*
@@ -191,14 +203,9 @@ PG_FUNCTION_INFO_V1(wfauth_authenticate_token);
 Datum
 wfauth_authenticate_token(PG_FUNCTION_ARGS)
 {
-	bytea	   *digest = wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
-												"wfat_", "token");
 	TimestampTz now = GetCurrentStatementStartTimestamp();
-	Credential	cred = fetch_credential(WFAUTH_TOKENS, &token_columns, digest);
+	Credential	cred = live_credential(fcinfo, WFAUTH_TOKENS, &token_columns, "wfat_", "token", now);
 
-	if (!cred.found || cred.ended || (!cred.expires_null && cred.expires <= now) ||
-		!wfauth_digests_equal(cred.digest, digest) || !account_is_active(cred.account))
-		wfauth_auth_failed("token");
 	if (due(&cred, now))
 		note_use("tokens", "last_used_at", cred.id, now);
 	wfauth_set_principal_id(cred.account, 0);
@@ -210,15 +217,11 @@ PG_FUNCTION_INFO_V1(wfauth_authenticate_session);
 Datum
 wfauth_authenticate_session(PG_FUNCTION_ARGS)
 {
-	bytea	   *digest = wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
-												"wfas_", "session");
 	TimestampTz now = GetCurrentStatementStartTimestamp();
-	Credential	cred = fetch_credential(WFAUTH_SESSIONS, &session_columns, digest);
+	Credential	cred = live_credential(fcinfo, WFAUTH_SESSIONS, &session_columns, "wfas_", "session", now);
 
-	if (!cred.found || cred.ended || cred.expires <= now ||
-		cred.last_use + (int64) wfauth_session_idle_timeout * USECS_PER_SEC <= now ||
-		!wfauth_digests_equal(cred.digest, digest) || !account_is_active(cred.account))
-		wfauth_auth_failed("session");
+	if (cred.last_use + (int64) wfauth_session_idle_timeout * USECS_PER_SEC <= now)
+		wfauth_auth_failed("session");	/* idle too long */
 	if (due(&cred, now))
 		note_use("sessions", "last_seen_at", cred.id, now);
 	wfauth_set_principal_id(cred.account, cred.id);
@@ -235,14 +238,8 @@ PG_FUNCTION_INFO_V1(wfauth_activation);
 Datum
 wfauth_activation(PG_FUNCTION_ARGS)
 {
-	bytea	   *digest = wfauth_token_digest_of(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0),
-												"wfai_", "activation token");
-	Credential	cred = fetch_credential(WFAUTH_ACTIVATIONS, &activation_columns, digest);
-
-	if (!cred.found || cred.ended || cred.expires <= GetCurrentStatementStartTimestamp() ||
-		!wfauth_digests_equal(cred.digest, digest) || !account_is_active(cred.account))
-		wfauth_auth_failed("activation token");
-	PG_RETURN_INT64(cred.account);
+	PG_RETURN_INT64(live_credential(fcinfo, WFAUTH_ACTIVATIONS, &activation_columns, "wfai_",
+									"activation token", GetCurrentStatementStartTimestamp()).account);
 }
 
 typedef struct PasswordRow

@@ -30,8 +30,6 @@
 
 #include "access/gin.h"
 #include "access/stratnum.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_am.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
@@ -45,7 +43,6 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
-#include "utils/syscache.h"
 
 #include "wfauth.h"
 
@@ -411,17 +408,6 @@ wfauth_acl_reaches_sel(PG_FUNCTION_ARGS)
 
 /* --- the planner support of can_access and policy_check -------------------- */
 
-static Oid
-acl_gin_opfamily(void)
-{
-	Oid			nsp = get_namespace_oid("wfauth", true);
-
-	return OidIsValid(nsp) ?
-		GetSysCacheOid3(OPFAMILYAMNAMENSP, Anum_pg_opfamily_oid, ObjectIdGetDatum(GIN_AM_OID),
-						CStringGetDatum("acl_ops"), ObjectIdGetDatum(nsp)) :
-		InvalidOid;
-}
-
 /* the mode argument as view (false) or modify (true); false when not a constant */
 static bool
 constant_mode(Node *arg, bool *modify)
@@ -453,7 +439,7 @@ wfauth_can_access_support(PG_FUNCTION_ARGS)
 		Oid			op;
 
 		if (!is_funcclause(req->node) || req->indexarg != 1 ||
-			req->opfamily != acl_gin_opfamily())
+			req->opfamily != wfauth_acl_opfamily_oid())
 			PG_RETURN_POINTER(NULL);
 		call = (FuncExpr *) req->node;
 		if (list_length(call->args) != 3 || !constant_mode(lthird(call->args), &modify))

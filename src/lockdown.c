@@ -50,11 +50,19 @@
 /* set while wfauth itself changes a protected table's triggers */
 static bool internal_ddl = false;
 
-bool
-wfauth_ddl_allowed(void)
+/* a DBA acting as itself, or wfauth's own DDL */
+static bool
+ddl_allowed(void)
 {
 	return internal_ddl ||
 		(!InSecurityRestrictedOperation() && wfauth_role_is_dba(GetUserId()));
+}
+
+/* Is relid a protected table whose protection the caller may not change? */
+static bool
+locked(Oid relid)
+{
+	return OidIsValid(relid) && wfauth_protected_kind(relid) != 0 && !ddl_allowed();
 }
 
 static Oid
@@ -195,12 +203,12 @@ static void
 guard_alter_table(AlterTableStmt *stmt)
 {
 	Oid			relid = relation_of(stmt->relation);
-	bool		locked;
+	bool		relid_locked;
 	ListCell   *lc;
 
 	if (!OidIsValid(relid) || stmt->objtype == OBJECT_INDEX)
 		return;
-	locked = wfauth_protected_kind(relid) != 0 && !wfauth_ddl_allowed();
+	relid_locked = locked(relid);
 
 	foreach(lc, stmt->cmds)
 	{
@@ -224,24 +232,24 @@ guard_alter_table(AlterTableStmt *stmt)
 			case AT_DropColumn:
 			case AT_AlterColumnType:
 			case AT_DropNotNull:
-				if (locked && on_acl)
+				if (relid_locked && on_acl)
 					refuse(relid, "change column \"acl\"");
 				break;
 			case AT_DisableRowSecurity:
 			case AT_NoForceRowSecurity:
-				if (locked)
+				if (relid_locked)
 					refuse(relid, "switch off row-level security");
 				break;
 			case AT_DisableTrigAll:
 			case AT_DisableTrigUser:
-				if (locked)
+				if (relid_locked)
 					refuse(relid, "disable the triggers");
 				break;
 			case AT_EnableTrig:
 			case AT_EnableAlwaysTrig:
 			case AT_EnableReplicaTrig:
 			case AT_DisableTrig:
-				if (locked && is_wfauth_trigger(cmd->name))
+				if (relid_locked && is_wfauth_trigger(cmd->name))
 					refuse(relid, "change wfauth's triggers");
 				break;
 			default:
@@ -256,7 +264,7 @@ guard_rename(RenameStmt *stmt)
 	Oid			relid = relation_of(stmt->relation);
 	int			type;
 
-	if (!OidIsValid(relid) || wfauth_protected_kind(relid) == 0 || wfauth_ddl_allowed())
+	if (!locked(relid))
 		return;
 	switch (stmt->renameType)
 	{
@@ -337,12 +345,12 @@ wfauth_guard_ddl(PG_FUNCTION_ARGS)
 			break;
 		case T_CreatePolicyStmt:
 			relid = relation_of(((CreatePolicyStmt *) parsetree)->table);
-			if (OidIsValid(relid) && wfauth_protected_kind(relid) != 0 && !wfauth_ddl_allowed())
+			if (locked(relid))
 				refuse(relid, "create a policy");
 			break;
 		case T_AlterPolicyStmt:
 			relid = relation_of(((AlterPolicyStmt *) parsetree)->table);
-			if (OidIsValid(relid) && wfauth_protected_kind(relid) != 0 && !wfauth_ddl_allowed())
+			if (locked(relid))
 				refuse(relid, "alter a policy");
 			break;
 		case T_CreateTrigStmt:
@@ -351,7 +359,7 @@ wfauth_guard_ddl(PG_FUNCTION_ARGS)
 				int16		type = (stmt->row ? TRIGGER_TYPE_ROW : 0) | stmt->timing | stmt->events;
 
 				relid = relation_of(stmt->relation);
-				if (!OidIsValid(relid) || wfauth_protected_kind(relid) == 0 || wfauth_ddl_allowed())
+				if (!locked(relid))
 					break;
 				if (is_wfauth_trigger(stmt->trigname))
 					refuse(relid, "create or replace wfauth's triggers");
@@ -370,7 +378,7 @@ wfauth_guard_ddl(PG_FUNCTION_ARGS)
 					List	   *names = lfirst_node(List, lc);
 
 					relid = relation_of_member(names);
-					if (!OidIsValid(relid) || wfauth_protected_kind(relid) == 0 || wfauth_ddl_allowed())
+					if (!locked(relid))
 						continue;
 					if (stmt->removeType == OBJECT_POLICY)
 						refuse(relid, "drop a policy");
@@ -394,7 +402,7 @@ wfauth_refuse_truncate(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))
 		elog(ERROR, "wfauth._refuse_truncate must be a TRUNCATE trigger");
-	if (wfauth_protected_kind(RelationGetRelid(trig->tg_relation)) != 0 && !wfauth_ddl_allowed())
+	if (locked(RelationGetRelid(trig->tg_relation)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to truncate protected table \"%s\"",

@@ -112,6 +112,7 @@ extern int	wfauth_scan_latest(WfauthTable table, Datum key,
 extern char wfauth_principal_kind(int64 id);	/* 'u', 's', 'g' or 0 */
 extern int16 wfauth_protected_kind(Oid relid);	/* its kind id, 0: not protected */
 extern Oid	wfauth_acl_type_oid(void);
+extern Oid	wfauth_acl_opfamily_oid(void);	/* GIN wfauth.acl_ops */
 extern Oid	wfauth_relation_owner(Oid relid);
 extern char wfauth_kind_code(HeapTuple principal, TupleDesc desc);
 
@@ -219,12 +220,7 @@ extern int	wfauth_session_idle_timeout;	/* seconds */
 /* --- owner.c: work on application tables; wfauth's own SQL settings ----- */
 extern int	wfauth_pin_search_path(void);
 
-/* --- lockdown.c: what a protected table's owner may no longer do --------- */
-extern bool wfauth_ddl_allowed(void);
-
 /* --- accounts.c: identifier rules ----------------------------------------- */
 extern char *wfauth_normalize_name(char kind, const char *name);
-extern char *wfauth_clean_name(const char *name, const char *what);
-extern char *wfauth_skeleton(const char *name);
 
 #endif							/* WFAUTH_H */
