@@ -579,18 +579,30 @@ CREATE INDEX principals_skeleton_idx ON wfauth.principals ((kind = 'group'), ske
 ALTER TABLE wfauth.roles ADD COLUMN skeleton text COLLATE "C" GENERATED ALWAYS AS (wfauth._skeleton(name)) STORED;
 CREATE INDEX roles_skeleton_idx ON wfauth.roles (skeleton);
 
--- Refuse a name that looks like another's (same confusable skeleton) in its
--- space: 'account', 'group' or 'role'; except_id is the one being renamed.
--- Creations of look-alike names wait for each other (advisory lock on the
--- skeleton), so two of them cannot both pass.
-CREATE FUNCTION wfauth._refuse_confusable(space text, name text, except_id bigint DEFAULT NULL)
+-- Refuse a (clean) name that is taken in its space -- 'account', 'group' or
+-- 'role' -- regardless of case, or that looks like another's (same confusable
+-- skeleton); except_id is the one being renamed.  Creations of look-alike
+-- names wait for each other (advisory lock on the skeleton), so two of them
+-- cannot both pass.
+CREATE FUNCTION wfauth._refuse_taken_name(space text, name text, except_id bigint DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    v_key text := lower(name);
     v_skeleton text := wfauth._skeleton(name);
     v_other text;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('wfauth ' || space || ' ' || v_skeleton, 0));
+    IF space = 'role' THEN
+        PERFORM FROM wfauth.roles r WHERE r.name_key = v_key AND r.id IS DISTINCT FROM except_id;
+    ELSE
+        PERFORM FROM wfauth.principals p
+          WHERE (p.kind = 'group') = (space = 'group') AND p.name_key = v_key
+            AND p.id IS DISTINCT FROM except_id;
+    END IF;
+    IF FOUND THEN
+        RAISE EXCEPTION '% "%" already exists', space, name USING ERRCODE = 'unique_violation';
+    END IF;
     IF space = 'role' THEN
         SELECT r.name INTO v_other FROM wfauth.roles r
          WHERE r.skeleton = v_skeleton AND r.id IS DISTINCT FROM except_id LIMIT 1;
@@ -608,7 +620,23 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION wfauth._refuse_confusable(text, text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION wfauth._refuse_taken_name(text, text, bigint) FROM PUBLIC;
+
+-- A role name as stored: clean (see _clean_name), 1 to 128 characters.
+CREATE FUNCTION wfauth._role_name(name text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_name text := wfauth._clean_name(name, 'role name');
+BEGIN
+    IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
+        RAISE EXCEPTION 'invalid role name "%"', name USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A role name has 1 to 128 characters.';
+    END IF;
+    RETURN v_name;
+END
+$$;
+
+REVOKE ALL ON FUNCTION wfauth._role_name(text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION wfauth._group(name text, lock boolean DEFAULT false) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
@@ -665,10 +693,7 @@ BEGIN
                                ELSE 'A service account name contains no "@".' END;
     END IF;
     v_name := wfauth._account_key(name);
-    IF EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.kind <> 'group' AND p.name_key = v_name) THEN
-        RAISE EXCEPTION 'account "%" already exists', v_name USING ERRCODE = 'unique_violation';
-    END IF;
-    PERFORM wfauth._refuse_confusable('account', v_name);
+    PERFORM wfauth._refuse_taken_name('account', v_name);
     INSERT INTO wfauth.principals (kind, name, description)
     VALUES (kind, v_name, description) RETURNING id INTO v_id;
     IF password IS NOT NULL THEN
@@ -697,12 +722,7 @@ BEGIN
     IF name IS NULL THEN
         RAISE EXCEPTION 'a group needs a name' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF EXISTS (SELECT 1 FROM wfauth.principals p
-                WHERE p.kind = 'group' AND p.name_key = lower(wfauth._clean_name(create_group.name, 'group name'))) THEN
-        RAISE EXCEPTION 'group "%" already exists', wfauth._clean_name(name, 'group name')
-            USING ERRCODE = 'unique_violation';
-    END IF;
-    PERFORM wfauth._refuse_confusable('group', wfauth._clean_name(name, 'group name'));
+    PERFORM wfauth._refuse_taken_name('group', wfauth._clean_name(name, 'group name'));
     INSERT INTO wfauth.principals (kind, name, description)
     VALUES ('group', name, description) RETURNING id INTO v_id;
     PERFORM wfauth._audit('create_group', wfauth._label(v_id), jsonb_build_object('id', v_id));
@@ -717,15 +737,8 @@ DECLARE
     v_id bigint;
 BEGIN
     PERFORM wfauth._require_permission('accounts');
-    v_name := wfauth._clean_name(name, 'role name');
-    IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
-        RAISE EXCEPTION 'invalid role name "%"', name USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'A role name has 1 to 128 characters.';
-    END IF;
-    IF EXISTS (SELECT 1 FROM wfauth.roles r WHERE r.name_key = lower(v_name)) THEN
-        RAISE EXCEPTION 'role "%" already exists', v_name USING ERRCODE = 'unique_violation';
-    END IF;
-    PERFORM wfauth._refuse_confusable('role', v_name);
+    v_name := wfauth._role_name(name);
+    PERFORM wfauth._refuse_taken_name('role', v_name);
     INSERT INTO wfauth.roles (name, description) VALUES (v_name, description) RETURNING id INTO v_id;
     INSERT INTO wfauth.role_permissions (role_id, permission)
     SELECT DISTINCT v_id, wfauth._permission(p) FROM unnest(coalesce(permissions, '{}')) p;
@@ -932,15 +945,8 @@ BEGIN
     v_id := wfauth._role(name);
     SELECT r.name INTO v_old FROM wfauth.roles r WHERE r.id = v_id FOR UPDATE;
     IF new_name IS NOT NULL THEN
-        v_new := wfauth._clean_name(new_name, 'role name');
-        IF v_new = '' OR length(v_new) > 128 THEN
-            RAISE EXCEPTION 'invalid role name "%"', new_name USING ERRCODE = 'invalid_parameter_value',
-                DETAIL = 'A role name has 1 to 128 characters.';
-        END IF;
-        IF EXISTS (SELECT 1 FROM wfauth.roles r WHERE r.name_key = lower(v_new) AND r.id <> v_id) THEN
-            RAISE EXCEPTION 'role "%" already exists', v_new USING ERRCODE = 'unique_violation';
-        END IF;
-        PERFORM wfauth._refuse_confusable('role', v_new, v_id);
+        v_new := wfauth._role_name(new_name);
+        PERFORM wfauth._refuse_taken_name('role', v_new, v_id);
         UPDATE wfauth.roles r SET name = v_new WHERE r.id = v_id;
     END IF;
     IF description IS NOT NULL THEN
@@ -975,11 +981,7 @@ BEGIN
             RAISE EXCEPTION 'the built-in group Everyone cannot be renamed' USING ERRCODE = 'insufficient_privilege';
         END IF;
         v_new := wfauth._clean_name(new_name, 'group name');
-        IF EXISTS (SELECT 1 FROM wfauth.principals p
-                    WHERE p.kind = 'group' AND p.name_key = lower(v_new) AND p.id <> v_id) THEN
-            RAISE EXCEPTION 'group "%" already exists', v_new USING ERRCODE = 'unique_violation';
-        END IF;
-        PERFORM wfauth._refuse_confusable('group', v_new, v_id);
+        PERFORM wfauth._refuse_taken_name('group', v_new, v_id);
         UPDATE wfauth.principals p SET name = v_new WHERE p.id = v_id;
     END IF;
     IF description IS NOT NULL THEN

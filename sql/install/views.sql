@@ -172,15 +172,8 @@ BEGIN
     v_id := wfauth._role(name);
     SELECT r.name INTO v_old FROM wfauth.roles r WHERE r.id = v_id FOR UPDATE;
     IF new_name IS NOT NULL THEN
-        v_new := wfauth._clean_name(new_name, 'role name');
-        IF v_new = '' OR length(v_new) > 128 THEN
-            RAISE EXCEPTION 'invalid role name "%"', new_name USING ERRCODE = 'invalid_parameter_value',
-                DETAIL = 'A role name has 1 to 128 characters.';
-        END IF;
-        IF EXISTS (SELECT 1 FROM wfauth.roles r WHERE r.name_key = lower(v_new) AND r.id <> v_id) THEN
-            RAISE EXCEPTION 'role "%" already exists', v_new USING ERRCODE = 'unique_violation';
-        END IF;
-        PERFORM wfauth._refuse_confusable('role', v_new, v_id);
+        v_new := wfauth._role_name(new_name);
+        PERFORM wfauth._refuse_taken_name('role', v_new, v_id);
         UPDATE wfauth.roles r SET name = v_new WHERE r.id = v_id;
     END IF;
     IF description IS NOT NULL THEN
@@ -215,11 +208,7 @@ BEGIN
             RAISE EXCEPTION 'the built-in group Everyone cannot be renamed' USING ERRCODE = 'insufficient_privilege';
         END IF;
         v_new := wfauth._clean_name(new_name, 'group name');
-        IF EXISTS (SELECT 1 FROM wfauth.principals p
-                    WHERE p.kind = 'group' AND p.name_key = lower(v_new) AND p.id <> v_id) THEN
-            RAISE EXCEPTION 'group "%" already exists', v_new USING ERRCODE = 'unique_violation';
-        END IF;
-        PERFORM wfauth._refuse_confusable('group', v_new, v_id);
+        PERFORM wfauth._refuse_taken_name('group', v_new, v_id);
         UPDATE wfauth.principals p SET name = v_new WHERE p.id = v_id;
     END IF;
     IF description IS NOT NULL THEN
