@@ -137,6 +137,12 @@ $$;
 SELECT try('CREATE TRIGGER zz_widen BEFORE INSERT OR UPDATE ON hostile.boards FOR EACH ROW EXECUTE FUNCTION hostile.widen()') AS late_trigger;
 SELECT try('CREATE TRIGGER a_stamp BEFORE INSERT OR UPDATE ON hostile.boards FOR EACH ROW EXECUTE FUNCTION hostile.on_update()') AS early_trigger;
 SELECT try('ALTER TRIGGER a_stamp ON hostile.boards RENAME TO zz_stamp') AS rename_late;
+-- ... and one the table had before protect(): protect() refuses the table
+CREATE TABLE hostile.prewidened (id int);
+CREATE TRIGGER zz_widen BEFORE INSERT OR UPDATE ON hostile.prewidened FOR EACH ROW EXECUTE FUNCTION hostile.widen();
+SELECT try('SELECT wfauth.protect(''hostile.prewidened'', ''dashboard'')') AS protect_with_late_trigger;
+ALTER TRIGGER zz_widen ON hostile.prewidened RENAME TO a_widen;
+SELECT try('SELECT wfauth.protect(''hostile.prewidened'', ''dashboard'')') AS protect_with_early_trigger;
 RESET ROLE;
 
 -- 5. Partitions.  The partitioned table and every partition are protected,

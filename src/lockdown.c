@@ -111,6 +111,17 @@ fires_after_acl_check(const char *name, int16 type)
 		(TRIGGER_FOR_UPDATE(type) && strcmp(name, ACL_UPDATE_TRIGGER) > 0);
 }
 
+/*
+ * SQL function: wfauth._fires_after_acl_check(tgname name, tgtype smallint) → boolean
+ * The same rule, for protect()'s look at the triggers a table has already.
+ */
+PG_FUNCTION_INFO_V1(wfauth_fires_after_acl_check);
+Datum
+wfauth_fires_after_acl_check(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(fires_after_acl_check(NameStr(*PG_GETARG_NAME(0)), PG_GETARG_INT16(1)));
+}
+
 static void
 refuse_late_trigger(Oid relid, const char *name)
 {

@@ -199,6 +199,8 @@ CREATE FUNCTION wfauth._guard_ddl() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'wfauth_guard_ddl' LANGUAGE C;
 CREATE FUNCTION wfauth._refuse_truncate() RETURNS trigger
     AS 'MODULE_PATHNAME', 'wfauth_refuse_truncate' LANGUAGE C;
+CREATE FUNCTION wfauth._fires_after_acl_check(tgname name, tgtype smallint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_fires_after_acl_check' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 CREATE EVENT TRIGGER wfauth_guard_ddl ON ddl_command_start
     WHEN TAG IN ('ALTER TABLE', 'ALTER FOREIGN TABLE', 'CREATE TABLE', 'CREATE FOREIGN TABLE',
                  'CREATE POLICY', 'ALTER POLICY', 'DROP POLICY',
@@ -245,9 +247,7 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM pg_trigger t
                 WHERE t.tgrelid = tbl AND t.tgparentid = 0 AND NOT t.tgisinternal
-                  AND t.tgtype::int & 3 = 3    -- BEFORE ROW
-                  AND (t.tgtype::int & 4 = 4 AND t.tgname COLLATE "C" > 'wfauth_acl_insert'
-                       OR t.tgtype::int & 16 = 16 AND t.tgname COLLATE "C" > 'wfauth_acl_update')) THEN
+                  AND wfauth._fires_after_acl_check(t.tgname, t.tgtype)) THEN
         RAISE EXCEPTION 'table % has a BEFORE ROW trigger that would fire after wfauth''s', tbl
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'Triggers fire in name order; a later one could change an access list wfauth has checked.',
