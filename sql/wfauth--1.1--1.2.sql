@@ -256,7 +256,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.orphaned_objects() IS
-    'Protected rows no living principal can reach (only Super Admins can); Super Admin or DBA only';
+    'Protected rows of the acting tenant that no living principal can reach (only Super Admins can); Super Admin or DBA only';
 
 -- How many objects a principal's deletion leaves with no living grantee.
 CREATE OR REPLACE FUNCTION wfauth._orphaned_by(principal bigint) RETURNS bigint
@@ -296,10 +296,14 @@ DROP FUNCTION wfauth._record_login_failure(bigint);
 
 CREATE OR REPLACE FUNCTION wfauth.authenticate_token(token text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_authenticate_token' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-CREATE OR REPLACE FUNCTION wfauth.login(identifier text, password text) RETURNS text
+DROP FUNCTION wfauth.login(text, text);
+CREATE FUNCTION wfauth.login(identifier text, password text, tenant text DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;
+    -- an unknown tenant is no different from an unknown identifier
+    v_tenant bigint := (SELECT t.id FROM wfauth.tenant_catalog t
+                         WHERE t.name_key = lower(btrim(coalesce(login.tenant, 'default'))));
     r record;
     v_limit int := wfauth._setting('wfauth.max_failed_logins')::int;
     v_locked boolean;
@@ -309,7 +313,8 @@ DECLARE
 BEGIN
     -- only user accounts have passwords; anything that is no e-mail matches nobody
     SELECT p.id INTO v_id FROM wfauth.principals p
-     WHERE p.kind = 'user' AND p.name_key = lower(identifier) AND strpos(identifier, '@') > 0;
+     WHERE p.kind = 'user' AND p.tenant_id = v_tenant AND p.name_key = lower(identifier)
+       AND strpos(identifier, '@') > 0;
     -- the password, the failures and whether the account is active, as last
     -- committed, whatever this transaction's snapshot; the throttle by the
     -- statement's clock
@@ -342,6 +347,8 @@ BEGIN
     RETURN v_token;
 END
 $$;
+COMMENT ON FUNCTION wfauth.login(text, text, text) IS
+    'Check the password of a user of a tenant (NULL: default); returns a new session token (shown once) and makes the user the principal';
 CREATE OR REPLACE FUNCTION wfauth.authenticate_session(session_token text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_authenticate_session' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE OR REPLACE FUNCTION wfauth.activate_user(activation_token text, password text) RETURNS bigint
@@ -363,7 +370,8 @@ BEGIN
     ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, changed_at = now(), failed_attempts = 0;
     -- and any other pending invitation of the account with it
     UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_account AND used_at IS NULL;
-    PERFORM wfauth._audit('activate_user', wfauth._label(v_account));
+    PERFORM wfauth._audit('activate_user', wfauth._label(v_account), '{}',
+                          (SELECT p.tenant_id FROM wfauth.principals p WHERE p.id = v_account));
     RETURN v_account;
 END
 $$;
@@ -513,35 +521,41 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp A
 BEGIN
     PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
     RETURN QUERY
-    SELECT coalesce(wfauth._label(i.principal), '#' || i.principal),
+    SELECT CASE WHEN p.id IS NULL THEN '#' || i.principal ELSE wfauth._label(i.principal) END,
            CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode
       FROM wfauth._acl_items(object) i
-      LEFT JOIN wfauth.principals p ON p.id = i.principal
+      LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()
      ORDER BY p.kind <> 'group', p.name, i.principal;
 END
 $$;
 COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
-    'The entries of an access list in grantee notation (#id for a principal that is gone); any authenticated principal';
+    'The entries of an access list in grantee notation (#id for a principal that is gone, or of another tenant); any authenticated principal';
 
 CREATE OR REPLACE FUNCTION wfauth.who_can_access(object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (account_id bigint, identifier text, via text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_permission text;
+    v_tenant bigint := wfauth.current_tenant();
+    v_everyone bigint := wfauth._everyone();
 BEGIN
     -- an ACL passed as an argument proves nothing about a stored object
     PERFORM wfauth._require_permission('accounts');
+    -- an object of another tenant: nobody here has access, and nobody there is named
+    IF wfauth.acl_tenant(object) <> v_tenant THEN
+        RETURN;
+    END IF;
     SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = wfauth.acl_kind(object);
     RETURN QUERY
     WITH entries AS (
         SELECT i.principal, i.modify, p.kind, p.name FROM wfauth._acl_items(object) i
-          JOIN wfauth.principals p ON p.id = i.principal
+          JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = v_tenant
          WHERE mode = 'view' OR i.modify
     ), permitted AS (
         SELECT h FROM wfauth._holders(v_permission) h
     ), sources AS (
         SELECT a.id, 'super admin' AS via, 0 AS rank FROM wfauth.principals a
-         WHERE a.kind = 'user' AND a.active AND a.super_admin
+         WHERE a.kind = 'user' AND a.active AND a.super_admin AND a.tenant_id = v_tenant
         UNION ALL
         SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
                      || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END || ')'
@@ -549,7 +563,8 @@ BEGIN
                CASE WHEN e.kind = 'group' THEN 1 ELSE 2 END
           FROM entries e
           JOIN wfauth.principals a ON a.kind <> 'group' AND a.active AND NOT a.super_admin
-               AND (a.id = e.principal OR e.principal = 1
+               AND a.tenant_id = v_tenant
+               AND (a.id = e.principal OR e.principal = v_everyone
                     OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                 WHERE m.group_id = e.principal AND m.member_id = a.id))
          -- modifying needs the kind's permission; so does a service account's viewing
@@ -560,7 +575,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) IS
-    'Every active account with that access to the object, one row per way it has it; needs accounts';
+    'Every active account of the acting tenant with that access to the object, one row per way it has it; needs accounts';
 
 DROP FUNCTION wfauth._require_credential_rights(bigint, text);
 
@@ -576,9 +591,89 @@ CREATE FUNCTION wfauth._skeleton(name text) RETURNS text
 
 REVOKE ALL ON FUNCTION wfauth._clean_name(text, text), wfauth._skeleton(text) FROM PUBLIC;
 ALTER TABLE wfauth.principals ADD COLUMN skeleton text COLLATE "C" GENERATED ALWAYS AS (wfauth._skeleton(name)) STORED;
-CREATE INDEX principals_skeleton_idx ON wfauth.principals ((kind = 'group'), skeleton);
 ALTER TABLE wfauth.roles ADD COLUMN skeleton text COLLATE "C" GENERATED ALWAYS AS (wfauth._skeleton(name)) STORED;
-CREATE INDEX roles_skeleton_idx ON wfauth.roles (skeleton);
+
+-------------------------------------------------------------------------------
+-- Tenants: many customers in one database, each with its own model.  Every
+-- row of 1.1 belongs to the built-in tenant 1, "default", whose Everyone
+-- keeps id 1; protected rows need no change (an ACL without a tenant is the
+-- default tenant's).
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION wfauth.current_tenant() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_current_tenant_sql' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.current_tenant() IS
+    'The acting tenant: the principal''s, or the one a DBA chose with set_tenant(), else the default one (1)';
+
+CREATE TABLE wfauth.tenant_catalog (
+    id          bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2) PRIMARY KEY,
+    name        text NOT NULL CHECK (name = pg_catalog.btrim(name) AND name <> ''
+                                     AND pg_catalog.length(name) <= 128),
+    name_key    text COLLATE "C" NOT NULL GENERATED ALWAYS AS (pg_catalog.lower(name)) STORED UNIQUE,
+    everyone_id bigint NOT NULL UNIQUE,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE wfauth.tenant_catalog IS
+    'Tenants (customers), each with its own accounts, groups, roles and settings; 1 is the built-in "default"';
+INSERT INTO wfauth.tenant_catalog (id, name, everyone_id) VALUES (1, 'default', 1);
+
+-- A new column of existing rows: added empty, then filled, so no row keeps
+-- a "missing value" that a fresh install would not have.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['principals', 'roles', 'new_user_permissions', 'audit_log'] LOOP
+        EXECUTE format('ALTER TABLE wfauth.%I ADD COLUMN tenant_id bigint', t);
+        EXECUTE format('UPDATE wfauth.%I SET tenant_id = 1', t);
+        EXECUTE format('ALTER TABLE wfauth.%I ALTER COLUMN tenant_id SET NOT NULL,'
+                       ' ALTER COLUMN tenant_id SET DEFAULT wfauth.current_tenant(),'
+                       ' ADD CONSTRAINT %I FOREIGN KEY (tenant_id) REFERENCES wfauth.tenant_catalog ON DELETE CASCADE',
+                       t, t || '_tenant_id_fkey');
+    END LOOP;
+END
+$$;
+DROP INDEX wfauth.principals_name_key;
+CREATE UNIQUE INDEX principals_name_key ON wfauth.principals (tenant_id, (kind = 'group'), name_key);
+CREATE INDEX principals_skeleton_idx ON wfauth.principals (tenant_id, (kind = 'group'), skeleton);
+-- accounts by identifier (_account, account_list), which the index above cannot serve
+CREATE INDEX principals_account_idx ON wfauth.principals (tenant_id, name_key) WHERE kind <> 'group';
+COMMENT ON TABLE wfauth.principals IS
+    'Accounts (user, service) and groups of every tenant; identifiers are normalised by a trigger';
+ALTER TABLE wfauth.roles DROP CONSTRAINT roles_name_key_key,
+    ADD CONSTRAINT roles_name_key_key UNIQUE (tenant_id, name_key);
+CREATE INDEX roles_skeleton_idx ON wfauth.roles (tenant_id, skeleton);
+ALTER TABLE wfauth.new_user_permissions DROP CONSTRAINT new_user_permissions_pkey,
+    ADD CONSTRAINT new_user_permissions_pkey PRIMARY KEY (tenant_id, permission);
+CREATE INDEX audit_log_tenant_idx ON wfauth.audit_log (tenant_id, at);
+
+-- The security preference, per tenant; 1.1's table becomes a view.
+CREATE TABLE wfauth.tenant_settings (
+    tenant_id         bigint PRIMARY KEY REFERENCES wfauth.tenant_catalog ON DELETE CASCADE,
+    new_object_access text NOT NULL DEFAULT 'everyone'
+                      CHECK (new_object_access IN ('everyone', 'creator'))
+);
+COMMENT ON TABLE wfauth.tenant_settings IS
+    'Security preferences, a row per tenant at most; none means the defaults (new_object_access = everyone)';
+INSERT INTO wfauth.tenant_settings (tenant_id, new_object_access)
+SELECT 1, s.new_object_access FROM wfauth.settings s;
+ALTER EXTENSION wfauth DROP TABLE wfauth.settings;
+DROP TABLE wfauth.settings;
+
+CREATE TRIGGER tenant_catalog_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wfauth.tenant_catalog
+    FOR EACH STATEMENT EXECUTE FUNCTION wfauth._model_changed();
+CREATE TRIGGER tenant_settings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wfauth.tenant_settings
+    FOR EACH STATEMENT EXECUTE FUNCTION wfauth._model_changed();
+SELECT pg_catalog.pg_extension_config_dump('wfauth.tenant_catalog', 'WHERE id <> 1');
+SELECT pg_catalog.pg_extension_config_dump('wfauth.tenant_settings', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('wfauth.tenant_catalog', 'id')::regclass, '');
+
+-- The acting tenant's Everyone (1 in the default tenant).
+CREATE FUNCTION wfauth._everyone() RETURNS bigint
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()
+$$;
+REVOKE ALL ON FUNCTION wfauth._everyone() FROM PUBLIC;
 
 -- Refuse a (clean) name that is taken in its space -- 'account', 'group' or
 -- 'role' -- regardless of case, or that looks like another's (same confusable
@@ -591,14 +686,16 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text := lower(name);
     v_skeleton text := wfauth._skeleton(name);
+    v_tenant bigint := wfauth.current_tenant();
     v_other text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended('wfauth ' || space || ' ' || v_skeleton, 0));
+    PERFORM pg_advisory_xact_lock(hashtextextended('wfauth ' || v_tenant || ' ' || space || ' ' || v_skeleton, 0));
     IF space = 'role' THEN
-        PERFORM FROM wfauth.roles r WHERE r.name_key = v_key AND r.id IS DISTINCT FROM except_id;
+        PERFORM FROM wfauth.roles r
+          WHERE r.tenant_id = v_tenant AND r.name_key = v_key AND r.id IS DISTINCT FROM except_id;
     ELSE
         PERFORM FROM wfauth.principals p
-          WHERE (p.kind = 'group') = (space = 'group') AND p.name_key = v_key
+          WHERE p.tenant_id = v_tenant AND (p.kind = 'group') = (space = 'group') AND p.name_key = v_key
             AND p.id IS DISTINCT FROM except_id;
     END IF;
     IF FOUND THEN
@@ -606,10 +703,10 @@ BEGIN
     END IF;
     IF space = 'role' THEN
         SELECT r.name INTO v_other FROM wfauth.roles r
-         WHERE r.skeleton = v_skeleton AND r.id IS DISTINCT FROM except_id LIMIT 1;
+         WHERE r.tenant_id = v_tenant AND r.skeleton = v_skeleton AND r.id IS DISTINCT FROM except_id LIMIT 1;
     ELSE
         SELECT p.name INTO v_other FROM wfauth.principals p
-         WHERE (p.kind = 'group') = (space = 'group') AND p.skeleton = v_skeleton
+         WHERE p.tenant_id = v_tenant AND (p.kind = 'group') = (space = 'group') AND p.skeleton = v_skeleton
            AND p.id IS DISTINCT FROM except_id LIMIT 1;
     END IF;
     IF v_other IS NOT NULL THEN
@@ -650,10 +747,11 @@ BEGIN
     END IF;
     IF lock THEN
         SELECT id INTO v_id FROM wfauth.principals
-         WHERE kind = 'group' AND name_key = lower(v_name) FOR KEY SHARE;
+         WHERE kind = 'group' AND tenant_id = wfauth.current_tenant() AND name_key = lower(v_name)
+           FOR KEY SHARE;
     ELSE
         SELECT id INTO v_id FROM wfauth.principals
-         WHERE kind = 'group' AND name_key = lower(v_name);
+         WHERE kind = 'group' AND tenant_id = wfauth.current_tenant() AND name_key = lower(v_name);
     END IF;
     IF v_id IS NULL THEN
         RAISE EXCEPTION 'group "%" does not exist', v_name USING ERRCODE = 'no_data_found';
@@ -668,7 +766,8 @@ DECLARE
     v_id bigint;
 BEGIN
     SELECT r.id INTO v_id FROM wfauth.roles r
-     WHERE r.name_key = lower(wfauth._clean_name(_role.name, 'role name')) FOR KEY SHARE;
+     WHERE r.tenant_id = wfauth.current_tenant()
+       AND r.name_key = lower(wfauth._clean_name(_role.name, 'role name')) FOR KEY SHARE;
     IF v_id IS NULL THEN
         RAISE EXCEPTION 'role "%" does not exist', name USING ERRCODE = 'no_data_found';
     END IF;
@@ -702,9 +801,12 @@ BEGIN
     END IF;
     IF kind = 'user' THEN       -- the new-user defaults; never for service accounts
         INSERT INTO wfauth.permission_grants (principal_id, permission)
-        SELECT v_id, d.permission FROM wfauth.new_user_permissions d;
+        SELECT v_id, d.permission FROM wfauth.new_user_permissions d
+         WHERE d.tenant_id = wfauth.current_tenant();
         INSERT INTO wfauth.group_members (group_id, member_id)
-        SELECT d.group_id, v_id FROM wfauth.new_user_groups d;
+        SELECT d.group_id, v_id FROM wfauth.new_user_groups d
+          JOIN wfauth.principals g ON g.id = d.group_id
+         WHERE g.tenant_id = wfauth.current_tenant();
     END IF;
     PERFORM wfauth._attach(v_id, groups, roles, permissions);
     PERFORM wfauth._audit(CASE kind WHEN 'user' THEN 'create_user' ELSE 'create_service_account' END, v_name,
@@ -772,8 +874,6 @@ $$;
 -- that need permissions.
 -------------------------------------------------------------------------------
 
--- accounts by identifier, which the unique index on ((kind = 'group'), name_key) cannot serve
-CREATE INDEX principals_account_idx ON wfauth.principals (name_key) WHERE kind <> 'group';
 
 -------------------------------------------------------------------------------
 -- The administration pages: views of the model, readable by an application
@@ -788,7 +888,7 @@ CREATE VIEW wfauth.account_list WITH (security_barrier) AS
 SELECT p.id, p.name_key AS identifier, p.kind, p.description, p.active, p.super_admin, p.created_at,
        EXISTS (SELECT 1 FROM wfauth.passwords w WHERE w.account_id = p.id) AS has_password
   FROM wfauth.principals p
- WHERE p.kind <> 'group'
+ WHERE p.kind <> 'group' AND p.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR p.id = (SELECT wfauth.current_principal()));
 COMMENT ON VIEW wfauth.account_list IS
@@ -803,18 +903,19 @@ COMMENT ON COLUMN wfauth.account_list.created_at IS 'When the account was create
 COMMENT ON COLUMN wfauth.account_list.has_password IS 'Whether a password is set (an invited user has none until activation)';
 
 CREATE VIEW wfauth.group_list WITH (security_barrier) AS
-SELECT g.id, g.name, g.description, g.id = 1 AS built_in,
-       CASE WHEN g.id = 1 THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group')
+SELECT g.id, g.name, g.description, g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) AS built_in,
+       CASE WHEN g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant())
+            THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group' AND a.tenant_id = g.tenant_id)
             ELSE (SELECT count(*) FROM wfauth.group_members m WHERE m.group_id = g.id) END AS member_count
   FROM wfauth.principals g
- WHERE g.kind = 'group'
+ WHERE g.kind = 'group' AND g.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR (SELECT wfauth.current_principal()) IS NOT NULL
-           AND (g.id = 1 OR EXISTS (SELECT 1 FROM wfauth.group_members m
+           AND (g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                      WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.group_list IS
     'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included)';
-COMMENT ON COLUMN wfauth.group_list.id IS 'The group''s principal id (Everyone is 1)';
+COMMENT ON COLUMN wfauth.group_list.id IS 'The group''s principal id (Everyone of the default tenant is 1)';
 COMMENT ON COLUMN wfauth.group_list.name IS 'The group''s name, unique regardless of case';
 COMMENT ON COLUMN wfauth.group_list.description IS 'Free text (alter_group)';
 COMMENT ON COLUMN wfauth.group_list.built_in IS 'True for Everyone, which cannot be deleted or renamed';
@@ -825,8 +926,9 @@ SELECT m.group_id, g.name AS group_name, m.member_id AS account_id, a.name_key A
   FROM wfauth.group_members m
   JOIN wfauth.principals g ON g.id = m.group_id
   JOIN wfauth.principals a ON a.id = m.member_id
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
-    OR m.member_id = (SELECT wfauth.current_principal());
+ WHERE g.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR m.member_id = (SELECT wfauth.current_principal()));
 COMMENT ON VIEW wfauth.member_list IS
     'Explicit group memberships (Everyone''s are implicit and not listed): all with accounts, else one''s own';
 COMMENT ON COLUMN wfauth.member_list.group_id IS 'The group''s principal id';
@@ -840,13 +942,14 @@ SELECT r.id, r.name, r.description,
        ARRAY(SELECT rp.permission::text FROM wfauth.role_permissions rp WHERE rp.role_id = r.id ORDER BY 1) AS permissions,
        r.created_at
   FROM wfauth.roles r
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
-    OR (SELECT wfauth.current_principal()) IS NOT NULL
-       AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
-                    WHERE rg.role_id = r.id
-                      AND (rg.principal_id IN ((SELECT wfauth.current_principal()), 1)
-                           OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
-                                                   WHERE m.member_id = (SELECT wfauth.current_principal()))));
+ WHERE r.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
+                        WHERE rg.role_id = r.id
+                          AND (rg.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
+                               OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                                       WHERE m.member_id = (SELECT wfauth.current_principal())))));
 COMMENT ON VIEW wfauth.role_list IS
     'Roles with their permissions: all with accounts, else those one holds (directly or through a group)';
 COMMENT ON COLUMN wfauth.role_list.id IS 'The role''s id';
@@ -856,7 +959,8 @@ COMMENT ON COLUMN wfauth.role_list.permissions IS 'The role''s permissions, sort
 COMMENT ON COLUMN wfauth.role_list.created_at IS 'When the role was created';
 
 CREATE VIEW wfauth.grant_list WITH (security_barrier) AS
-SELECT CASE WHEN p.id = 1 THEN 'everyone' WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
+SELECT CASE WHEN p.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) THEN 'everyone'
+            WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
        g.principal_id, g.kind, g.name, g.granted_at
   FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at
           FROM wfauth.permission_grants pg
@@ -864,11 +968,12 @@ SELECT CASE WHEN p.id = 1 THEN 'everyone' WHEN p.kind = 'group' THEN 'group:' ||
         SELECT rg.principal_id, 'role', r.name, rg.granted_at
           FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
   JOIN wfauth.principals p ON p.id = g.principal_id
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
-    OR (SELECT wfauth.current_principal()) IS NOT NULL
-       AND (g.principal_id IN ((SELECT wfauth.current_principal()), 1)
-            OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
-                                   WHERE m.member_id = (SELECT wfauth.current_principal())));
+ WHERE p.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND (g.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
+                OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                       WHERE m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.grant_list IS
     'Roles and permissions granted to accounts and groups: all with accounts, else those to oneself and one''s groups';
 COMMENT ON COLUMN wfauth.grant_list.grantee IS 'Who holds it, in grantee notation (everyone, group:NAME, identifier)';
@@ -880,8 +985,10 @@ COMMENT ON COLUMN wfauth.grant_list.granted_at IS 'When it was granted';
 CREATE VIEW wfauth.new_user_defaults WITH (security_barrier) AS
 SELECT d.kind, d.name
   FROM (SELECT 'permission'::text AS kind, n.permission::text AS name FROM wfauth.new_user_permissions n
+         WHERE n.tenant_id = (SELECT wfauth.current_tenant())
         UNION ALL
-        SELECT 'group', g.name FROM wfauth.new_user_groups n JOIN wfauth.principals g ON g.id = n.group_id) d
+        SELECT 'group', g.name FROM wfauth.new_user_groups n JOIN wfauth.principals g ON g.id = n.group_id
+         WHERE g.tenant_id = (SELECT wfauth.current_tenant())) d
  WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
 COMMENT ON VIEW wfauth.new_user_defaults IS
     'What every new user account gets (set_new_user_defaults): accounts holders, Super Admins and DBAs';
@@ -894,7 +1001,8 @@ SELECT l.id, l.at,
                 CASE WHEN l.principal_id IS NOT NULL THEN '#' || l.principal_id END, l.db_role) AS actor,
        l.action, l.target, l.details, l.principal_id, l.db_role
   FROM wfauth.audit_log l LEFT JOIN wfauth.principals p ON p.id = l.principal_id
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
+ WHERE l.tenant_id = (SELECT wfauth.current_tenant())
+   AND (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
 COMMENT ON VIEW wfauth.audit_list IS
     'Every change made through wfauth, in order of id: accounts holders, Super Admins and DBAs';
 COMMENT ON COLUMN wfauth.audit_list.id IS 'Order of the changes';
@@ -924,7 +1032,8 @@ CREATE FUNCTION wfauth.new_object_access() RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM wfauth._require_actor();
-    RETURN coalesce((SELECT s.new_object_access FROM wfauth.settings s), 'everyone');
+    RETURN coalesce((SELECT s.new_object_access FROM wfauth.tenant_settings s
+                      WHERE s.tenant_id = wfauth.current_tenant()), 'everyone');
 END
 $$;
 COMMENT ON FUNCTION wfauth.new_object_access() IS
@@ -978,7 +1087,7 @@ BEGIN
     v_id := wfauth._group(name);
     SELECT p.name INTO v_old FROM wfauth.principals p WHERE p.id = v_id FOR UPDATE;
     IF new_name IS NOT NULL THEN
-        IF v_id = 1 THEN
+        IF v_id = wfauth._everyone() THEN
             RAISE EXCEPTION 'the built-in group Everyone cannot be renamed' USING ERRCODE = 'insufficient_privilege';
         END IF;
         v_new := wfauth._clean_name(new_name, 'group name');
@@ -1027,7 +1136,7 @@ BEGIN
     IF grantee IS NULL THEN
         RAISE EXCEPTION 'grantee must not be null' USING ERRCODE = 'invalid_parameter_value';
     ELSIF lower(btrim(grantee)) = 'everyone' THEN
-        RETURN 1;
+        RETURN wfauth._everyone();
     ELSIF lower(btrim(grantee)) LIKE 'group:%' THEN
         RETURN wfauth._group(grantee, lock);
     END IF;
@@ -1050,7 +1159,8 @@ BEGIN
     FOREACH v_email IN ARRAY emails LOOP
         -- invited before and not activated yet: a fresh token, the old one void
         SELECT p.id INTO v_pending FROM wfauth.principals p
-         WHERE p.kind = 'user' AND p.name_key = wfauth._account_key(v_email)
+         WHERE p.kind = 'user' AND p.tenant_id = wfauth.current_tenant()
+           AND p.name_key = wfauth._account_key(v_email)
            AND NOT EXISTS (SELECT 1 FROM wfauth.passwords w WHERE w.account_id = p.id)
            AND EXISTS (SELECT 1 FROM wfauth.activations a WHERE a.account_id = p.id)
            FOR NO KEY UPDATE;
@@ -1094,12 +1204,14 @@ BEGIN
     IF mode IS NULL OR object IS NULL THEN
         RAISE EXCEPTION 'explain_access needs an object and a mode' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT * INTO v_who FROM wfauth.principals p WHERE p.id = explain_access.principal;
+    -- a principal of another tenant is as good as one that does not exist
+    SELECT * INTO v_who FROM wfauth.principals p
+     WHERE p.id = explain_access.principal AND p.tenant_id = wfauth.current_tenant();
     SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = v_kind;
 
     v_step := v_step + 1;
     RETURN QUERY SELECT v_step, 'Super Admin: ' || CASE WHEN v_who.super_admin THEN 'yes' ELSE 'no' END,
-                        coalesce(v_who.super_admin AND v_who.active, false);
+                        coalesce(v_who.super_admin AND v_who.active AND wfauth.acl_tenant(object) = v_who.tenant_id, false);
     IF mode = 'modify' OR v_who.kind = 'service' THEN
         v_step := v_step + 1;
         RETURN QUERY SELECT v_step, format('permission %s (needed %s kind %s): %s', v_permission,
@@ -1114,9 +1226,10 @@ BEGIN
     v_any := false;
     FOR e IN SELECT i.principal, i.modify, g.name FROM wfauth._acl_items(object) i
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
-              WHERE g.id = 1 OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                       AND g.tenant_id = coalesce(v_who.tenant_id, wfauth.current_tenant())
+              WHERE g.id = wfauth._everyone() OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                          WHERE m.group_id = g.id AND m.member_id = explain_access.principal)
-              ORDER BY g.id <> 1, g.name
+              ORDER BY g.id <> wfauth._everyone(), g.name
     LOOP
         v_step := v_step + 1; v_any := true;
         RETURN QUERY SELECT v_step, format('group %s: %s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
@@ -1127,7 +1240,7 @@ BEGIN
         RETURN QUERY SELECT v_step, 'group-level entries: none for a group of this principal', false;
     END IF;
     v_any := false;
-    FOR e IN SELECT i.modify FROM wfauth._acl_items(object) i WHERE i.principal = explain_access.principal LOOP
+    FOR e IN SELECT i.modify FROM wfauth._acl_items(object) i WHERE i.principal = v_who.id LOOP
         v_step := v_step + 1; v_any := true;
         RETURN QUERY SELECT v_step, format('%s %s: %s', CASE v_who.kind WHEN 'service' THEN 'service account' ELSE v_who.kind END,
                                            v_who.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
@@ -1143,6 +1256,7 @@ BEGIN
         'decision: ' || CASE WHEN wfauth.can_access(principal, object, mode) THEN mode || ' allowed'
                              WHEN v_who.id IS NULL THEN 'denied (no such principal)'
                              WHEN NOT v_who.active THEN 'denied (account is deactivated)'
+                             WHEN wfauth.acl_tenant(object) <> v_who.tenant_id THEN 'denied (object of another tenant)'
                              ELSE mode || ' denied' END,
         wfauth.can_access(principal, object, mode);
 END
@@ -1302,6 +1416,460 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-------------------------------------------------------------------------------
+-- Tenants: every function resolves names and ids in the acting tenant only;
+-- DBAs create, rename and delete tenants.
+-------------------------------------------------------------------------------
+
+DROP FUNCTION wfauth._account(text, boolean);
+-- Names resolve in the acting tenant only (or in the tenant given): one of
+-- another tenant is as good as one that does not exist.
+CREATE FUNCTION wfauth._account(identifier text, lock boolean DEFAULT false, tenant bigint DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_key text := wfauth._account_key(identifier);
+    v_tenant bigint := coalesce(tenant, wfauth.current_tenant());
+    v_id bigint;
+BEGIN
+    IF identifier IS NULL THEN
+        RAISE EXCEPTION 'account identifier must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF lock THEN
+        SELECT id INTO v_id FROM wfauth.principals
+         WHERE kind <> 'group' AND tenant_id = v_tenant AND name_key = v_key FOR KEY SHARE;
+    ELSE
+        SELECT id INTO v_id FROM wfauth.principals
+         WHERE kind <> 'group' AND tenant_id = v_tenant AND name_key = v_key;
+    END IF;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'account "%" does not exist', identifier USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN v_id;
+END
+$$;
+DROP FUNCTION wfauth._audit(text, text, jsonb);
+-- An audit row, of the acting tenant unless told another.
+CREATE FUNCTION wfauth._audit(action text, target text, details jsonb DEFAULT '{}', tenant bigint DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO wfauth.audit_log (principal_id, db_role, action, target, details, tenant_id)
+    VALUES (wfauth.current_principal(), wfauth._acting_role(), action, target,
+            coalesce(details, '{}'), coalesce(tenant, wfauth.current_tenant()))
+$$;
+-- How a principal is written in grantee notation.
+CREATE OR REPLACE FUNCTION wfauth._label(principal bigint) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN p.kind = 'group' AND p.id = t.everyone_id THEN 'everyone'
+                WHEN p.kind = 'group' THEN 'group:' || p.name
+                ELSE p.name END
+      FROM wfauth.principals p JOIN wfauth.tenant_catalog t ON t.id = p.tenant_id
+     WHERE p.id = principal
+$$;
+CREATE OR REPLACE FUNCTION wfauth._attach(account bigint, groups text[], roles text[], permissions text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v text;
+    v_group bigint;
+BEGIN
+    FOREACH v IN ARRAY coalesce(groups, '{}') LOOP
+        v_group := wfauth._group(v, true);
+        IF v_group <> wfauth._everyone() THEN     -- Everyone is implicit
+            INSERT INTO wfauth.group_members (group_id, member_id) VALUES (v_group, account)
+            ON CONFLICT DO NOTHING;
+        END IF;
+    END LOOP;
+    FOREACH v IN ARRAY coalesce(roles, '{}') LOOP
+        INSERT INTO wfauth.role_grants (principal_id, role_id) VALUES (account, wfauth._role(v))
+        ON CONFLICT DO NOTHING;
+    END LOOP;
+    FOREACH v IN ARRAY coalesce(permissions, '{}') LOOP
+        INSERT INTO wfauth.permission_grants (principal_id, permission)
+        VALUES (account, wfauth._permission(v))
+        ON CONFLICT DO NOTHING;
+    END LOOP;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth._change_members(group_name text, identifiers text[], adding boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_group bigint;
+    v_done text[] := '{}';
+    v text;
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    v_group := wfauth._group(group_name, true);
+    IF v_group = wfauth._everyone() THEN
+        RAISE EXCEPTION 'membership of Everyone cannot change' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Every account belongs to Everyone, implicitly; no account can leave it.';
+    END IF;
+    FOREACH v IN ARRAY coalesce(identifiers, '{}') LOOP
+        v_id := wfauth._account(v, true);
+        IF adding THEN
+            INSERT INTO wfauth.group_members (group_id, member_id) VALUES (v_group, v_id)
+            ON CONFLICT DO NOTHING;
+        ELSE
+            DELETE FROM wfauth.group_members WHERE group_id = v_group AND member_id = v_id;
+        END IF;
+        IF FOUND THEN
+            v_done := v_done || wfauth._label(v_id);
+        END IF;
+    END LOOP;
+    IF cardinality(v_done) > 0 THEN
+        PERFORM wfauth._audit(CASE WHEN adding THEN 'add_members' ELSE 'remove_members' END,
+                              wfauth._label(v_group), jsonb_build_object('members', v_done));
+    END IF;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.set_new_object_access(preference text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_pref text := lower(btrim(preference));
+BEGIN
+    PERFORM wfauth._require_super_admin();
+    IF v_pref IS NULL OR v_pref NOT IN ('everyone', 'creator') THEN
+        RAISE EXCEPTION 'invalid new object access preference "%"', preference
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''everyone'' or ''creator''.';
+    END IF;
+    INSERT INTO wfauth.tenant_settings AS s (tenant_id, new_object_access)
+    VALUES (wfauth.current_tenant(), v_pref)
+    ON CONFLICT (tenant_id) DO UPDATE SET new_object_access = excluded.new_object_access
+     WHERE s.new_object_access <> excluded.new_object_access;
+    IF FOUND THEN
+        PERFORM wfauth._audit('set_new_object_access', v_pref);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION wfauth.set_new_object_access(text) IS
+    'Security preference for new objects: everyone (default) or creator; Super Admin or DBA only';
+CREATE OR REPLACE FUNCTION wfauth.set_new_user_defaults(permissions text[], groups text[]) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    DELETE FROM wfauth.new_user_permissions d WHERE d.tenant_id = wfauth.current_tenant();
+    INSERT INTO wfauth.new_user_permissions (permission)
+    SELECT DISTINCT wfauth._permission(p) FROM unnest(coalesce(permissions, '{}')) p;
+    DELETE FROM wfauth.new_user_groups d
+     USING wfauth.principals g WHERE g.id = d.group_id AND g.tenant_id = wfauth.current_tenant();
+    INSERT INTO wfauth.new_user_groups (group_id)
+    SELECT DISTINCT g FROM unnest(coalesce(groups, '{}')) n, wfauth._group(n, true) g
+     WHERE g <> wfauth._everyone();
+    PERFORM wfauth._audit('set_new_user_defaults', NULL,
+        jsonb_build_object('permissions', coalesce(permissions, '{}'), 'groups', coalesce(groups, '{}')));
+END
+$$;
+COMMENT ON FUNCTION wfauth.set_new_user_defaults(text[], text[]) IS
+    'Permissions and groups every new user account gets (never service accounts); needs accounts';
+CREATE OR REPLACE FUNCTION wfauth.effective_permissions(principal bigint)
+RETURNS TABLE (permission text, via text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_actor();
+    IF principal IS DISTINCT FROM wfauth.current_principal()
+       AND NOT wfauth._actor_has_permission('accounts') THEN
+        RAISE EXCEPTION 'permission denied' USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Seeing another principal''s permissions needs the "accounts" permission.';
+    END IF;
+    RETURN QUERY
+    WITH me AS (
+        SELECT p.id, p.kind, p.super_admin, p.tenant_id FROM wfauth.principals p
+         WHERE p.id = principal AND p.active AND p.tenant_id = wfauth.current_tenant()
+    ), groups AS (
+        SELECT t.everyone_id AS id FROM me JOIN wfauth.tenant_catalog t ON t.id = me.tenant_id
+         WHERE me.kind <> 'group'
+        UNION
+        SELECT m.group_id FROM wfauth.group_members m JOIN me ON m.member_id = me.id
+    ), sources AS (
+        SELECT me.id, NULL::text AS via FROM me
+        UNION ALL
+        SELECT g.id, 'group:' || p.name FROM groups g JOIN wfauth.principals p ON p.id = g.id
+    )
+    SELECT x.permission::text, x.via FROM (
+        SELECT pg.permission, coalesce(s.via, 'direct') AS via
+          FROM sources s JOIN wfauth.permission_grants pg ON pg.principal_id = s.id
+        UNION ALL
+        SELECT rp.permission, coalesce(s.via || '/', '') || 'role:' || r.name
+          FROM sources s JOIN wfauth.role_grants rg ON rg.principal_id = s.id
+          JOIN wfauth.roles r ON r.id = rg.role_id
+          JOIN wfauth.role_permissions rp ON rp.role_id = r.id
+        UNION ALL
+        SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE me.super_admin
+    ) x
+    ORDER BY 1, 2;
+END
+$$;
+COMMENT ON FUNCTION wfauth.effective_permissions(bigint) IS
+    'Each permission of a principal with its source: direct, role:R, group:G, group:G/role:R, super admin; own principal, or accounts';
+CREATE OR REPLACE FUNCTION wfauth.end_session(session_token text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_digest bytea := wfauth._token_digest(session_token, 'wfas_', 'session');
+    v_id bigint;
+    v_account bigint;
+BEGIN
+    UPDATE wfauth.sessions SET ended_at = now(), ended_why = 'logout'
+     WHERE digest = v_digest AND ended_at IS NULL
+    RETURNING id, account_id INTO v_id, v_account;
+    IF v_id IS NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM wfauth.sessions WHERE digest = v_digest) THEN
+            PERFORM wfauth._auth_failed('session');
+        END IF;
+        RETURN;                 -- already ended: nothing to do
+    END IF;
+    PERFORM wfauth._audit('end_session', wfauth._label(v_account), jsonb_build_object('session', v_id),
+                          (SELECT p.tenant_id FROM wfauth.principals p WHERE p.id = v_account));
+END
+$$;
+COMMENT ON FUNCTION wfauth.end_session(text) IS 'Log one session out (the token is enough)';
+CREATE OR REPLACE FUNCTION wfauth._holders(permission text) RETURNS SETOF bigint
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT a.id FROM wfauth.principals a
+     WHERE a.kind <> 'group' AND a.active AND a.tenant_id = wfauth.current_tenant()
+       AND (a.super_admin OR EXISTS (
+            SELECT 1
+              FROM (SELECT a.id AS pid UNION ALL SELECT wfauth._everyone()
+                    UNION ALL SELECT m.group_id FROM wfauth.group_members m WHERE m.member_id = a.id) src
+             WHERE EXISTS (SELECT 1 FROM wfauth.permission_grants g
+                            WHERE g.principal_id = src.pid AND g.permission = _holders.permission)
+                OR EXISTS (SELECT 1 FROM wfauth.role_grants rg
+                             JOIN wfauth.role_permissions rp ON rp.role_id = rg.role_id
+                            WHERE rg.principal_id = src.pid AND rp.permission = _holders.permission)))
+$$;
+-- The permission catalog and the kinds are shared by every tenant: a DBA or
+-- a Super Admin of the default tenant changes them, no other tenant's.
+CREATE FUNCTION wfauth._require_catalog_admin() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_super_admin();
+    IF wfauth.current_tenant() <> 1 THEN
+        RAISE EXCEPTION 'permission denied' USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Permissions and kinds are shared by every tenant: only a DBA or a Super Admin of the default tenant adds them.';
+    END IF;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.register_permission(name text, description text, api_name text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_catalog_admin();
+    IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid permission name "%"', name USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A permission name is lower case: a letter, then letters, digits and "_".';
+    END IF;
+    IF description IS NULL OR btrim(description) = '' THEN
+        RAISE EXCEPTION 'a permission needs a description' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM wfauth.permissions p WHERE p.name = register_permission.name) THEN
+        RAISE EXCEPTION 'permission "%" already exists', name USING ERRCODE = 'unique_violation';
+    END IF;
+    INSERT INTO wfauth.permissions (name, api_name, description) VALUES (name, api_name, description);
+    PERFORM wfauth._audit('register_permission', name, jsonb_build_object('api_name', api_name));
+END
+$$;
+COMMENT ON FUNCTION wfauth.register_permission(text, text, text) IS
+    'Add an application permission to the catalog, which every tenant shares (so only the default tenant''s Super Admins may); Super Admin or DBA only';
+CREATE OR REPLACE FUNCTION wfauth.register_kind(kind text, permission text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_kind text := lower(btrim(kind));
+BEGIN
+    PERFORM wfauth._require_catalog_admin();
+    IF v_kind IS NULL OR v_kind !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid kind name "%"', kind USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A kind name is lower case: a letter, then letters, digits and "_".';
+    END IF;
+    IF EXISTS (SELECT 1 FROM wfauth.kinds k WHERE k.name = v_kind) THEN
+        RAISE EXCEPTION 'kind "%" already exists', v_kind USING ERRCODE = 'unique_violation';
+    END IF;
+    INSERT INTO wfauth.kinds (name, permission) VALUES (v_kind, wfauth._permission(permission));
+    PERFORM wfauth._audit('register_kind', v_kind, jsonb_build_object('permission', lower(btrim(permission))));
+END
+$$;
+COMMENT ON FUNCTION wfauth.register_kind(text, text) IS
+    'Add a kind of protected object, which every tenant shares (so only the default tenant''s Super Admins may), and the permission that modifying it needs; Super Admin or DBA only';
+DROP FUNCTION wfauth.set_principal(text);
+CREATE FUNCTION wfauth.set_principal(identifier text, tenant text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_dba('set the principal');
+    PERFORM wfauth._set_principal(wfauth._account(identifier, false, wfauth._tenant(tenant)), NULL);
+END
+$$;
+COMMENT ON FUNCTION wfauth.set_principal(text, text) IS
+    'DBA only: act as the given account of a tenant (NULL: default) for the rest of the transaction (psql work, tests)';
+CREATE FUNCTION wfauth._set_tenant(tenant bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_set_tenant_internal' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._lock_tenant(tenant bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_lock_tenant_sql' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+-- A tenant by name (NULL: the default one).
+CREATE FUNCTION wfauth._tenant(name text) RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF name IS NULL THEN
+        RETURN 1;
+    END IF;
+    SELECT t.id INTO v_id FROM wfauth.tenant_catalog t
+     WHERE t.name_key = lower(wfauth._clean_name(_tenant.name, 'tenant name'));
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'tenant "%" does not exist', name USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+-- A tenant name as stored: clean, 1 to 128 characters, free regardless of case.
+CREATE FUNCTION wfauth._free_tenant_name(name text, except_id bigint DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_name text := wfauth._clean_name(name, 'tenant name');
+BEGIN
+    IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
+        RAISE EXCEPTION 'invalid tenant name "%"', name USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A tenant name has 1 to 128 characters.';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('wfauth tenant ' || lower(v_name), 0));
+    IF EXISTS (SELECT 1 FROM wfauth.tenant_catalog t
+                WHERE t.name_key = lower(v_name) AND t.id IS DISTINCT FROM except_id) THEN
+        RAISE EXCEPTION 'tenant "%" already exists', v_name USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN v_name;
+END
+$$;
+
+CREATE FUNCTION wfauth.create_tenant(name text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_name text;
+    v_id bigint;
+    v_everyone bigint;
+BEGIN
+    PERFORM wfauth._require_dba('create a tenant');
+    v_name := wfauth._free_tenant_name(name);
+    v_everyone := nextval('wfauth.principal_id_seq');
+    INSERT INTO wfauth.tenant_catalog (name, everyone_id) VALUES (v_name, v_everyone) RETURNING id INTO v_id;
+    INSERT INTO wfauth.principals (id, kind, name, description, tenant_id)
+    VALUES (v_everyone, 'group', 'Everyone', 'Every account belongs to this group, implicitly', v_id);
+    PERFORM wfauth._audit('create_tenant', v_name, jsonb_build_object('id', v_id, 'everyone', v_everyone));
+    RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION wfauth.create_tenant(text) IS
+    'Create a tenant (a customer with its own accounts, groups, roles and settings, and its own Everyone); DBA only';
+
+CREATE FUNCTION wfauth.rename_tenant(name text, new_name text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_new text;
+BEGIN
+    PERFORM wfauth._require_dba('rename a tenant');
+    v_id := wfauth._tenant(name);
+    IF name IS NULL OR v_id = 1 THEN
+        RAISE EXCEPTION 'the built-in tenant "default" cannot be renamed' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_new := wfauth._free_tenant_name(new_name, v_id);
+    UPDATE wfauth.tenant_catalog t SET name = v_new WHERE t.id = v_id;
+    PERFORM wfauth._audit('rename_tenant', btrim(name), jsonb_build_object('id', v_id, 'new_name', v_new));
+END
+$$;
+COMMENT ON FUNCTION wfauth.rename_tenant(text, text) IS 'Rename a tenant (never "default"); DBA only';
+
+CREATE FUNCTION wfauth.delete_tenant(name text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_rows bigint;
+BEGIN
+    PERFORM wfauth._require_dba('delete a tenant');
+    v_id := wfauth._tenant(name);
+    IF name IS NULL OR v_id = 1 THEN
+        RAISE EXCEPTION 'the built-in tenant "default" cannot be deleted' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF v_id = wfauth.current_tenant() THEN
+        RAISE EXCEPTION 'tenant "%" is the acting tenant', name USING ERRCODE = 'object_in_use',
+            HINT = 'Delete it with no principal set, acting in another tenant.';
+    END IF;
+    -- waits for every transaction acting in the tenant, and keeps new ones
+    -- out until this one ends; then counts its objects as last committed
+    PERFORM wfauth._lock_tenant(v_id);
+    SELECT coalesce(sum(wfauth._tenant_rows(p.tbl, v_id)), 0) INTO v_rows FROM wfauth.protected_tables p;
+    IF v_rows > 0 THEN
+        RAISE EXCEPTION 'tenant "%" still has % protected objects', name, v_rows
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Delete them first (as a DBA: DELETE ... WHERE wfauth.acl_tenant(acl) = ' || v_id || ').';
+    END IF;
+    DELETE FROM wfauth.tenant_catalog t WHERE t.id = v_id;     -- and, by cascade, its whole model
+    PERFORM wfauth._audit('delete_tenant', btrim(name), jsonb_build_object('id', v_id));
+END
+$$;
+COMMENT ON FUNCTION wfauth.delete_tenant(text) IS
+    'Delete a tenant with its whole model (accounts, groups, roles, credentials, audit); refused while it has protected objects; DBA only';
+
+CREATE FUNCTION wfauth.set_tenant(name text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_dba('choose the tenant');
+    PERFORM wfauth._set_tenant(wfauth._tenant(name));
+    -- deleted while this call waited for its lock?
+    PERFORM wfauth._tenant(name);
+END
+$$;
+COMMENT ON FUNCTION wfauth.set_tenant(text) IS
+    'DBA only, with no principal: manage the given tenant (NULL: default) for the rest of the transaction';
+
+CREATE FUNCTION wfauth.acl_tenant(wfauth.acl) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_acl_tenant_sql' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.acl_tenant(wfauth.acl) IS 'The tenant the object belongs to (1: default)';
+CREATE FUNCTION wfauth._tenant_rows(tbl regclass, tenant bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_tenant_rows' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE OR REPLACE VIEW wfauth.token_list WITH (security_barrier) AS
+SELECT t.account_id, p.name AS account, t.name, t.display_prefix || '…' AS token,
+       t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
+       t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AS live
+  FROM wfauth.tokens t JOIN wfauth.principals p ON p.id = t.account_id
+ WHERE p.tenant_id = wfauth.current_tenant()
+   AND (t.account_id = wfauth.current_principal()
+        OR wfauth.has_permission(wfauth.current_principal(), 'accounts')
+        OR wfauth.acting_as_dba());
+COMMENT ON VIEW wfauth.token_list IS
+    'API tokens without their secrets: one''s own, or everyone''s of the tenant with accounts (or as a DBA)';
+-- 1.1's table of the security preference, as a view of the acting tenant's
+-- (tenant_settings holds every tenant's); like the table, not for PUBLIC.
+CREATE VIEW wfauth.settings AS
+SELECT true AS singleton, s.new_object_access
+  FROM wfauth.tenant_settings s
+ WHERE s.tenant_id = wfauth.current_tenant();
+COMMENT ON VIEW wfauth.settings IS
+    'The acting tenant''s security preference (none: the default, everyone); 1.1''s table, kept as a view';
+COMMENT ON COLUMN wfauth.settings.singleton IS 'Always true (1.1 kept one row)';
+COMMENT ON COLUMN wfauth.settings.new_object_access IS 'everyone or creator';
+
+CREATE VIEW wfauth.tenants WITH (security_barrier) AS
+SELECT t.id, t.name, t.created_at, t.everyone_id,
+       (SELECT count(*) FROM wfauth.principals a WHERE a.tenant_id = t.id AND a.kind <> 'group') AS account_count
+  FROM wfauth.tenant_catalog t
+ WHERE (SELECT wfauth.acting_as_dba())
+    OR (SELECT wfauth.current_principal()) IS NOT NULL AND t.id = (SELECT wfauth.current_tenant());
+COMMENT ON VIEW wfauth.tenants IS
+    'Tenants: all for a DBA, else the acting principal''s own';
+COMMENT ON COLUMN wfauth.tenants.id IS 'The tenant''s id (1: the built-in default tenant)';
+COMMENT ON COLUMN wfauth.tenants.name IS 'The name login() and set_principal() take, unique regardless of case';
+COMMENT ON COLUMN wfauth.tenants.created_at IS 'When the tenant was created';
+COMMENT ON COLUMN wfauth.tenants.everyone_id IS 'The principal id of its built-in group Everyone';
+COMMENT ON COLUMN wfauth.tenants.account_count IS 'Its user and service accounts';
+
+GRANT SELECT ON wfauth.tenants TO PUBLIC;
+REVOKE ALL ON FUNCTION wfauth._account(text, boolean, bigint), wfauth._audit(text, text, jsonb, bigint),
+    wfauth._require_catalog_admin(), wfauth._set_tenant(bigint), wfauth._lock_tenant(bigint),
+    wfauth._tenant(text), wfauth._free_tenant_name(text, bigint), wfauth._tenant_rows(regclass, bigint)
+    FROM PUBLIC;
 
 -------------------------------------------------------------------------------
 -- Last: \df wfauth.* shows the API first.

@@ -1,7 +1,9 @@
 /*
  * access.c — the access decision, and can_access for row-level security.
  *
- * For an active principal P and an object whose ACL has kind K:
+ * For an active principal P of the object's tenant, and an object whose ACL
+ * has kind K (a principal of another tenant, Super Admin or not, reaches
+ * nothing):
  *   view(P, O)   = P is Super Admin, or an entry names P or a group of P
  *                  (and, for a service account, P holds K's permission)
  *   modify(P, O) = P is Super Admin, or P holds K's permission and a
@@ -82,8 +84,9 @@ static inline void
 read_header(struct varlena *acl, WfauthAclHeader *hdr)
 {
 	memcpy(hdr, VARDATA_ANY(acl), sizeof(*hdr));
-	if (unlikely(VARSIZE_ANY_EXHDR(acl) != sizeof(*hdr) + (Size) hdr->nentries * sizeof(int64)))
-		wfauth_acl_header(acl, hdr);	/* raises the corruption error */
+	if (unlikely(hdr->flags != 0 ||
+				 VARSIZE_ANY_EXHDR(acl) != sizeof(*hdr) + (Size) hdr->nentries * sizeof(int64)))
+		wfauth_acl_header(acl, hdr);	/* checks a tenant's value, or raises the corruption error */
 }
 
 /*
@@ -98,9 +101,11 @@ decide_with(const WfauthContext *ctx, struct varlena *acl, bool modify, bool kin
 
 	if (!ctx->exists || !ctx->active)
 		return false;
+	read_header(acl, &hdr);
+	if (wfauth_acl_tenant(acl, &hdr) != ctx->tenant)
+		return false;
 	if (ctx->super_admin)
 		return true;
-	read_header(acl, &hdr);
 	/* a service account does even its viewing only with the kind's permission */
 	if (kind_rule && (modify || ctx->kind == 's') &&
 		(hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))

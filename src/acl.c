@@ -9,8 +9,12 @@
  *     dashboard/100:{1=modify,205=view}     report#10/100:{205=view}
  *
  * kind name (with "#id" for a custom kind), "/", creator id (0 when
- * unknown), ":", and the entries by principal id.  Input sorts the entries
- * and refuses duplicates.
+ * unknown), ":", and the entries by principal id; then "@tenant id" for an
+ * object of any tenant but the default one:
+ *
+ *     dashboard/305:{305=modify}@2
+ *
+ * Input sorts the entries and refuses duplicates.
  */
 #include "postgres.h"
 
@@ -33,9 +37,22 @@ wfauth_acl_header(struct varlena *acl, WfauthAclHeader *hdr)
 	if (VARSIZE_ANY_EXHDR(acl) < ACL_HEADER_SIZE)
 		elog(ERROR, "corrupt wfauth.acl value: %d bytes", (int) VARSIZE_ANY_EXHDR(acl));
 	memcpy(hdr, VARDATA_ANY(acl), ACL_HEADER_SIZE);
-	if (hdr->version != WFAUTH_ACL_VERSION ||
-		VARSIZE_ANY_EXHDR(acl) != ACL_HEADER_SIZE + (Size) hdr->nentries * sizeof(int64))
+	if (hdr->version != WFAUTH_ACL_VERSION || (hdr->flags & ~WFAUTH_ACL_TENANT) != 0 ||
+		VARSIZE_ANY_EXHDR(acl) != ACL_HEADER_SIZE + (Size) hdr->nentries * sizeof(int64) +
+		((hdr->flags & WFAUTH_ACL_TENANT) ? sizeof(int64) : 0))
 		elog(ERROR, "corrupt wfauth.acl value");
+}
+
+/* The tenant of a value whose header has been read. */
+int64
+wfauth_acl_tenant(struct varlena *acl, const WfauthAclHeader *hdr)
+{
+	int64		tenant;
+
+	if (likely((hdr->flags & WFAUTH_ACL_TENANT) == 0))
+		return WFAUTH_DEFAULT_TENANT;
+	memcpy(&tenant, VARDATA_ANY(acl) + ACL_HEADER_SIZE + hdr->nentries * sizeof(int64), sizeof(int64));
+	return tenant;
 }
 
 int64
@@ -61,7 +78,8 @@ cmp_entry(const void *a, const void *b)
  * ids outside 1 .. 2^62 with errcode_value.  Sorts entries in place.
  */
 struct varlena *
-wfauth_acl_build_checked(int16 kind, int64 creator, int n, int64 *entries, int errcode_value)
+wfauth_acl_build_checked(int16 kind, int64 creator, int64 tenant, int n, int64 *entries,
+						 int errcode_value)
 {
 	WfauthAclHeader hdr;
 	struct varlena *acl;
@@ -87,24 +105,33 @@ wfauth_acl_build_checked(int16 kind, int64 creator, int n, int64 *entries, int e
 							WfauthAclEntryPrincipal(entries[i]))));
 	}
 
+	if (tenant <= 0)
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("invalid tenant id " INT64_FORMAT " in access list", tenant)));
+
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.version = WFAUTH_ACL_VERSION;
+	hdr.flags = (tenant != WFAUTH_DEFAULT_TENANT) ? WFAUTH_ACL_TENANT : 0;
 	hdr.kind = kind;
 	hdr.nentries = n;
 	hdr.creator = creator;
-	size = VARHDRSZ + ACL_HEADER_SIZE + (Size) n * sizeof(int64);
+	size = VARHDRSZ + ACL_HEADER_SIZE + (Size) n * sizeof(int64) +
+		(hdr.flags ? sizeof(int64) : 0);
 	acl = palloc(size);
 	SET_VARSIZE(acl, size);
 	memcpy(VARDATA(acl), &hdr, ACL_HEADER_SIZE);
 	if (n > 0)
 		memcpy(VARDATA(acl) + ACL_HEADER_SIZE, entries, (Size) n * sizeof(int64));
+	if (hdr.flags)
+		memcpy(VARDATA(acl) + ACL_HEADER_SIZE + (Size) n * sizeof(int64), &tenant, sizeof(int64));
 	return acl;
 }
 
 struct varlena *
-wfauth_acl_build(int16 kind, int64 creator, int n, int64 *entries)
+wfauth_acl_build(int16 kind, int64 creator, int64 tenant, int n, int64 *entries)
 {
-	return wfauth_acl_build_checked(kind, creator, n, entries, ERRCODE_INVALID_PARAMETER_VALUE);
+	return wfauth_acl_build_checked(kind, creator, tenant, n, entries, ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
 static int16
@@ -131,7 +158,7 @@ syntax_error(const char *input, const char *detail)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type wfauth.acl: \"%s\"", input),
 			 errdetail("%s", detail),
-			 errhint("The form is kind/creator:{id=view|modify,...}, e.g. dashboard/100:{1=modify}.")));
+			 errhint("The form is kind/creator:{id=view|modify,...}[@tenant], e.g. dashboard/100:{1=modify}.")));
 }
 
 static int64
@@ -203,6 +230,7 @@ wfauth_acl_in(PG_FUNCTION_ARGS)
 	const char *slash = strchr(input, '/');
 	int16		kind;
 	int64		creator;
+	int64		tenant = WFAUTH_DEFAULT_TENANT;
 	int			n = 0,
 				max = 8;
 	int64	   *entries = palloc(max * sizeof(int64));
@@ -245,10 +273,18 @@ wfauth_acl_in(PG_FUNCTION_ARGS)
 		if (*p == '\0')
 			syntax_error(input, "The entries must end with \"}\".");
 	}
-	if (p[1] != '\0')
+	p++;
+	if (*p == '@')
+	{
+		p++;
+		tenant = parse_id(input, &p, "tenant id");
+		if (tenant == 0)
+			syntax_error(input, "A tenant id is a positive number.");
+	}
+	if (*p != '\0')
 		syntax_error(input, "Unexpected text after \"}\".");
 
-	PG_RETURN_POINTER(wfauth_acl_build_checked(kind, creator, n, entries,
+	PG_RETURN_POINTER(wfauth_acl_build_checked(kind, creator, tenant, n, entries,
 											   ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
@@ -280,10 +316,16 @@ wfauth_acl_out(PG_FUNCTION_ARGS)
 						 WfauthAclEntryPrincipal(e), WfauthAclEntryModify(e) ? "modify" : "view");
 	}
 	appendStringInfoChar(&buf, '}');
+	if (hdr.flags & WFAUTH_ACL_TENANT)
+		appendStringInfo(&buf, "@" INT64_FORMAT, wfauth_acl_tenant(acl, &hdr));
 	PG_RETURN_CSTRING(buf.data);
 }
 
-/* --- binary I/O: the kind travels by name, ids as int8 ---------------------- */
+/*
+ * --- binary I/O: the kind travels by name, ids as int8 ----------------------
+ * Version 1 is 1.1's form; version 2, sent for an object of a tenant other
+ * than the default one, adds the tenant id at the end.
+ */
 
 /* SQL function: wfauth.acl_recv(internal) → wfauth.acl */
 PG_FUNCTION_INFO_V1(wfauth_acl_recv);
@@ -297,8 +339,9 @@ wfauth_acl_recv(PG_FUNCTION_ARGS)
 	int			n,
 				i;
 	int64	   *entries;
+	int64		tenant = WFAUTH_DEFAULT_TENANT;
 
-	if (version != WFAUTH_ACL_VERSION)
+	if (version != 1 && version != 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported wfauth.acl binary version %d", version)));
@@ -321,12 +364,15 @@ wfauth_acl_recv(PG_FUNCTION_ARGS)
 					 errmsg("invalid wfauth.acl entry")));
 		entries[i] = WfauthAclMakeEntry(id, mode == 1);
 	}
+	if (version == 2)
+		tenant = pq_getmsgint64(buf);
 	if (creator < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid wfauth.acl creator")));
 	PG_RETURN_POINTER(wfauth_acl_build_checked(kind_id_or_error(kindname, ERRCODE_INVALID_BINARY_REPRESENTATION),
-											   creator, n, entries, ERRCODE_INVALID_BINARY_REPRESENTATION));
+											   creator, tenant, n, entries,
+											   ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 /* SQL function: wfauth.acl_send(wfauth.acl) → bytea */
@@ -350,7 +396,7 @@ wfauth_acl_send(PG_FUNCTION_ARGS)
 				 errdetail("The binary form names the kind."),
 				 errhint("Restore wfauth's data or register the kind first.")));
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, WFAUTH_ACL_VERSION);
+	pq_sendbyte(&buf, (hdr.flags & WFAUTH_ACL_TENANT) ? 2 : 1);
 	pq_sendstring(&buf, kind->name);
 	pq_sendint64(&buf, hdr.creator);
 	pq_sendint32(&buf, hdr.nentries);
@@ -361,6 +407,8 @@ wfauth_acl_send(PG_FUNCTION_ARGS)
 		pq_sendint64(&buf, WfauthAclEntryPrincipal(e));
 		pq_sendbyte(&buf, WfauthAclEntryModify(e) ? 1 : 0);
 	}
+	if (hdr.flags & WFAUTH_ACL_TENANT)
+		pq_sendint64(&buf, wfauth_acl_tenant(acl, &hdr));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -403,7 +451,7 @@ wfauth_acl_new(PG_FUNCTION_ARGS)
 	int64		entry = WfauthAclMakeEntry(grantee, true);
 
 	PG_RETURN_POINTER(wfauth_acl_build(kind_id_or_error(kindname, ERRCODE_NO_DATA_FOUND),
-									   creator, grantee ? 1 : 0, &entry));
+									   creator, wfauth_current_tenant(), grantee ? 1 : 0, &entry));
 }
 
 /*
@@ -438,7 +486,7 @@ wfauth_acl_set(PG_FUNCTION_ARGS)
 	}
 	if (!removing)
 		entries[n++] = WfauthAclMakeEntry(principal, modify);
-	PG_RETURN_POINTER(wfauth_acl_build(hdr.kind, hdr.creator, n, entries));
+	PG_RETURN_POINTER(wfauth_acl_build(hdr.kind, hdr.creator, wfauth_acl_tenant(acl, &hdr), n, entries));
 }
 
 /* SQL function: wfauth._acl_items(acl) → TABLE(principal bigint, modify boolean) */
@@ -493,4 +541,16 @@ wfauth_acl_creator(PG_FUNCTION_ARGS)
 	if (hdr.creator == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(hdr.creator);
+}
+
+/* SQL function: wfauth.acl_tenant(acl) → bigint */
+PG_FUNCTION_INFO_V1(wfauth_acl_tenant_sql);
+Datum
+wfauth_acl_tenant_sql(PG_FUNCTION_ARGS)
+{
+	struct varlena *acl = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	WfauthAclHeader hdr;
+
+	wfauth_acl_header(acl, &hdr);
+	PG_RETURN_INT64(wfauth_acl_tenant(acl, &hdr));
 }

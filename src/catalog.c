@@ -69,6 +69,10 @@ static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
 	{"account_id", "hash", "changed_at", "failed_attempts", "last_failed_at"}},
 	[WFAUTH_ACTIVATIONS] = {"activations", "activations_digest_key", Anum_activations_digest, F_BYTEAEQ,
 	{"id", "account_id", "digest", "created_at", "expires_at", "used_at"}},
+	[WFAUTH_TENANTS] = {"tenant_catalog", "tenant_catalog_pkey", Anum_tenants_id, F_INT8EQ,
+	{"id", "name", "name_key", "everyone_id"}},
+	[WFAUTH_TENANT_SETTINGS] = {"tenant_settings", "tenant_settings_pkey", Anum_tenant_settings_tenant_id, F_INT8EQ,
+	{"tenant_id", "new_object_access"}},
 };
 
 static Oid	checked_relid[WFAUTH_TABLE_COUNT];
@@ -148,6 +152,17 @@ wfauth_table_oid(WfauthTable table)
 	if (!OidIsValid(table_oids[table]))
 		table_oids[table] = relation_oid(tables[table].table);
 	return table_oids[table];
+}
+
+/*
+ * Does the table exist?  A table that 1.2 added is missing while a 1.0 or
+ * 1.1 schema runs on this library, before ALTER EXTENSION wfauth UPDATE.
+ */
+bool
+wfauth_table_exists(WfauthTable table)
+{
+	return OidIsValid(table_oids[table]) ||
+		OidIsValid(get_relname_relid(tables[table].table, schema_oid(false)));
 }
 
 static Oid
@@ -296,17 +311,41 @@ wfauth_kind_code(HeapTuple tuple, TupleDesc desc)
 		strcmp(kind, "group") == 0 ? 'g' : 0;
 }
 
+/* The tenant of a principals row (the default one in a schema before 1.2). */
+int64
+wfauth_principal_tenant(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (desc->natts < Anum_principals_tenant_id ||
+		strcmp(NameStr(TupleDescAttr(desc, Anum_principals_tenant_id - 1)->attname), "tenant_id") != 0)
+		return WFAUTH_DEFAULT_TENANT;
+	d = heap_getattr(tuple, Anum_principals_tenant_id, desc, &isnull);
+	return isnull ? WFAUTH_DEFAULT_TENANT : DatumGetInt64(d);
+}
+
+typedef struct KindAndTenant
+{
+	char		kind;
+	int64		tenant;
+} KindAndTenant;
+
 static void
 read_kind(HeapTuple tuple, TupleDesc desc, void *arg)
 {
-	*(char *) arg = wfauth_kind_code(tuple, desc);
+	((KindAndTenant *) arg)->kind = wfauth_kind_code(tuple, desc);
+	((KindAndTenant *) arg)->tenant = wfauth_principal_tenant(tuple, desc);
 }
 
+/* The kind of a principal, 0 when there is none; and its tenant, if asked. */
 char
-wfauth_principal_kind(int64 id)
+wfauth_principal_kind(int64 id, int64 *tenant)
 {
-	char		kind = 0;
+	KindAndTenant kt = {0, 0};
 
-	wfauth_scan_by_id(WFAUTH_PRINCIPALS, id, read_kind, &kind);
-	return kind;
+	wfauth_scan_by_id(WFAUTH_PRINCIPALS, id, read_kind, &kt);
+	if (tenant)
+		*tenant = kt.tenant;
+	return kt.kind;
 }

@@ -127,6 +127,7 @@ read_principal(HeapTuple tuple, TupleDesc desc, void *arg)
 	st->ctx->kind = wfauth_kind_code(tuple, desc);
 	st->ctx->active = DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
 	st->ctx->super_admin = DatumGetBool(heap_getattr(tuple, Anum_principals_super_admin, desc, &isnull));
+	st->ctx->tenant = wfauth_principal_tenant(tuple, desc);
 }
 
 static void
@@ -210,14 +211,61 @@ read_kind_row(HeapTuple tuple, TupleDesc desc, void *arg)
 	k->permission = TextDatumGetCString(heap_getattr(tuple, Anum_kinds_permission, desc, &isnull));
 }
 
+/* a row of tenant_catalog */
+static void
+read_tenant_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	((WfauthTenant *) arg)->everyone =
+		DatumGetInt64(heap_getattr(tuple, Anum_tenants_everyone_id, desc, &isnull));
+}
+
+/* a row of tenant_settings, or (1.0 and 1.1 schemas) the one row of settings */
 static void
 read_settings_row(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	bool		isnull;
-	char	   *pref = TextDatumGetCString(heap_getattr(tuple, Anum_settings_new_object_access,
+	char	   *pref = TextDatumGetCString(heap_getattr(tuple, Anum_tenant_settings_new_object_access,
 													   desc, &isnull));
 
-	((WfauthShared *) arg)->creator_only = (strcmp(pref, "everyone") != 0);
+	StaticAssertStmt(Anum_tenant_settings_new_object_access == Anum_settings_new_object_access,
+					 "settings and tenant_settings keep new_object_access in one place");
+	((WfauthTenant *) arg)->creator_only = (strcmp(pref, "everyone") != 0);
+}
+
+static void ensure_watched(void);
+static WfauthTenant last_tenant;
+static uint64 last_tenant_generation;
+
+/*
+ * A tenant's Everyone and security preference, current as of this command
+ * (exists is false for an unknown or deleted tenant).  The last one asked
+ * for is kept: inserts into protected tables ask for it per row.
+ */
+const WfauthTenant *
+wfauth_tenant(int64 id)
+{
+	if (last_tenant.id == id && last_tenant_generation == generation)
+		return &last_tenant;
+	ensure_watched();
+	last_tenant.id = 0;
+	last_tenant_generation = generation;
+	last_tenant.everyone = WFAUTH_EVERYONE_ID;
+	last_tenant.creator_only = false;	/* no settings row: the default, everyone */
+	if (wfauth_table_exists(WFAUTH_TENANTS))
+	{
+		last_tenant.exists = wfauth_scan_by_id(WFAUTH_TENANTS, id, read_tenant_row, &last_tenant) > 0;
+		wfauth_scan_by_id(WFAUTH_TENANT_SETTINGS, id, read_settings_row, &last_tenant);
+	}
+	else
+	{
+		last_tenant.exists = (id == WFAUTH_DEFAULT_TENANT);
+		if (last_tenant.exists)
+			wfauth_scan_all(WFAUTH_SETTINGS, read_settings_row, &last_tenant);
+	}
+	last_tenant.id = id;
+	return &last_tenant;
 }
 
 static void
@@ -266,8 +314,6 @@ wfauth_shared(void)
 									 ALLOCSET_SMALL_SIZES);
 		oldcxt = MemoryContextSwitchTo(mcxt);
 		result = palloc0(sizeof(WfauthShared));
-		result->creator_only = false;	/* no row: the default, everyone */
-		wfauth_scan_all(WFAUTH_SETTINGS, read_settings_row, result);
 		list.n = 0;
 		list.max = 8;
 		list.kinds = palloc(list.max * sizeof(WfauthKind));
@@ -348,7 +394,9 @@ load_context(int64 id)
 	/* The principal itself, then its groups: the sources of permissions. */
 	if (st.ctx->exists && st.ctx->kind != 'g')
 	{
-		push_id(&st, WFAUTH_EVERYONE_ID);
+		/* its tenant's Everyone; the default tenant's is always 1 */
+		push_id(&st, st.ctx->tenant == WFAUTH_DEFAULT_TENANT ? WFAUTH_EVERYONE_ID :
+				wfauth_tenant(st.ctx->tenant)->everyone);
 		wfauth_scan_by_id(WFAUTH_GROUP_MEMBERS, id, read_group, &st);
 	}
 	ngroups = unique_ids(st.ids, st.nids);
@@ -605,6 +653,7 @@ Datum
 wfauth_has_permission(PG_FUNCTION_ARGS)
 {
 	char	   *permission;
+	const WfauthContext *ctx;
 
 	if (PG_ARGISNULL(0))
 		wfauth_no_principal();
@@ -617,6 +666,8 @@ wfauth_has_permission(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("permission \"%s\" does not exist", permission),
 				 errhint("The catalog is the table wfauth.permissions.")));
-	PG_RETURN_BOOL(wfauth_context_has_permission(wfauth_context(PG_GETARG_INT64(0)),
-												 permission));
+	ctx = wfauth_context(PG_GETARG_INT64(0));
+	/* a principal of another tenant is as good as one that does not exist */
+	PG_RETURN_BOOL(ctx->tenant == wfauth_current_tenant() &&
+				   wfauth_context_has_permission(ctx, permission));
 }

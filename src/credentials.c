@@ -209,6 +209,8 @@ wfauth_authenticate_token(PG_FUNCTION_ARGS)
 	if (due(&cred, now))
 		note_use("tokens", "last_used_at", cred.id, now);
 	wfauth_set_principal_id(cred.account, 0);
+	if (!account_is_active(cred.account))
+		wfauth_auth_failed("token");	/* its tenant was deleted meanwhile */
 	PG_RETURN_INT64(cred.account);
 }
 
@@ -225,6 +227,8 @@ wfauth_authenticate_session(PG_FUNCTION_ARGS)
 	if (due(&cred, now))
 		note_use("sessions", "last_seen_at", cred.id, now);
 	wfauth_set_principal_id(cred.account, cred.id);
+	if (!account_is_active(cred.account))
+		wfauth_auth_failed("session");	/* its tenant was deleted meanwhile */
 	PG_RETURN_INT64(cred.account);
 }
 

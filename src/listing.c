@@ -152,7 +152,10 @@ wfauth_acl_gin_consistent(PG_FUNCTION_ARGS)
 
 	*recheck = false;
 	if (nkeys == 0)
+	{
+		*recheck = true;		/* "all": a Super Admin's rows are its tenant's only */
 		PG_RETURN_BOOL(true);
+	}
 	for (i = 0; i < nkeys; i++)
 		if (check[i])
 			PG_RETURN_BOOL(true);
@@ -170,7 +173,7 @@ wfauth_acl_gin_triconsistent(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (nkeys == 0)
-		PG_RETURN_GIN_TERNARY_VALUE(GIN_TRUE);
+		PG_RETURN_GIN_TERNARY_VALUE(GIN_MAYBE);
 	for (i = 0; i < nkeys; i++)
 	{
 		if (check[i] == GIN_TRUE)

@@ -122,41 +122,33 @@ entry_is_live(HTAB *seen, int64 id)
 	LiveEntry  *e = hash_search(seen, &id, HASH_ENTER, &found);
 
 	if (!found)
-		e->live = wfauth_principal_kind(id) != 0;
+		e->live = wfauth_principal_kind(id, NULL) != 0;
 	return e->live;
 }
 
+typedef void (*AclRowCallback) (struct varlena *acl, const WfauthAclHeader *hdr,
+								ItemPointer tid, void *arg);
+
 /*
- * SQL function: wfauth._orphans(tbl regclass, principal bigint) → SETOF tid
- *
- * The rows of a protected table whose ACL names no living principal; with
- * principal given, only those whose ACL names it.  A heap scan under the
- * statement's snapshot that reads the acl column and nothing else: no
- * trigger, policy, rule, cast or expression of the table's owner runs.
+ * Call callback with the ACL of each row of a protected table: a heap scan
+ * under the snapshot given that reads the acl column and nothing else,
+ * so no trigger, policy, rule, cast or expression of the table's owner runs.
  * A partitioned table has no rows of its own (its partitions are registered
- * and scanned one by one).  Internal, not executable by PUBLIC.
+ * and scanned one by one).
  */
-PG_FUNCTION_INFO_V1(wfauth_orphans);
-Datum
-wfauth_orphans(PG_FUNCTION_ARGS)
+static void
+scan_acls(Oid relid, Snapshot snapshot, AclRowCallback callback, void *arg)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			relid = PG_GETARG_OID(0);
-	bool		only_naming = !PG_ARGISNULL(1);
-	int64		naming = only_naming ? PG_GETARG_INT64(1) : 0;
 	Relation	rel;
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 	AttrNumber	attno;
-	HASHCTL		ctl;
-	HTAB	   *seen;
 
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	rel = table_open(relid, AccessShareLock);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 	{
 		table_close(rel, AccessShareLock);
-		return (Datum) 0;
+		return;
 	}
 	attno = get_attnum(relid, "acl");
 	if (attno <= 0 || TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid != wfauth_acl_type_oid())
@@ -165,48 +157,121 @@ wfauth_orphans(PG_FUNCTION_ARGS)
 				 errmsg("protected table \"%s\" has no column \"acl\" of type wfauth.acl",
 						RelationGetRelationName(rel))));
 
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = sizeof(LiveEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	seen = hash_create("wfauth orphan scan", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-
 	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	scan = table_beginscan(rel, snapshot, 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
 		Datum		value = slot_getattr(slot, attno, &isnull);
 		struct varlena *acl;
 		WfauthAclHeader hdr;
-		bool		names = !only_naming;
-		bool		live = false;
-		int			i;
 
 		CHECK_FOR_INTERRUPTS();
 		if (isnull)
 			continue;
 		acl = PG_DETOAST_DATUM_PACKED(value);
 		wfauth_acl_header(acl, &hdr);
-		/* stops at the first living entry: such a row is no orphan */
-		for (i = 0; i < hdr.nentries && !live; i++)
-		{
-			int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
-
-			names |= (id == naming);
-			live = entry_is_live(seen, id);
-		}
-		if (!live && names)
-		{
-			Datum		tid = PointerGetDatum(&slot->tts_tid);
-			bool		null = false;
-
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &tid, &null);
-		}
+		callback(acl, &hdr, &slot->tts_tid, arg);
 		if ((Pointer) acl != DatumGetPointer(value))
 			pfree(acl);
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, AccessShareLock);
+}
+
+typedef struct OrphanScan
+{
+	ReturnSetInfo *rsinfo;
+	HTAB	   *seen;
+	int64		tenant;
+	bool		only_naming;
+	int64		naming;
+} OrphanScan;
+
+static void
+collect_orphan(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid, void *arg)
+{
+	OrphanScan *os = arg;
+	bool		names = !os->only_naming;
+	bool		live = false;
+	int			i;
+
+	if (wfauth_acl_tenant(acl, hdr) != os->tenant)
+		return;
+	/* stops at the first living entry: such a row is no orphan */
+	for (i = 0; i < hdr->nentries && !live; i++)
+	{
+		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
+
+		names |= (id == os->naming);
+		live = entry_is_live(os->seen, id);
+	}
+	if (!live && names)
+	{
+		Datum		value = PointerGetDatum(tid);
+		bool		null = false;
+
+		tuplestore_putvalues(os->rsinfo->setResult, os->rsinfo->setDesc, &value, &null);
+	}
+}
+
+/*
+ * SQL function: wfauth._orphans(tbl regclass, principal bigint) → SETOF tid
+ *
+ * The rows of a protected table, of the acting tenant, whose ACL names no
+ * living principal; with principal given, only those whose ACL names it.
+ * Internal, not executable by PUBLIC.
+ */
+PG_FUNCTION_INFO_V1(wfauth_orphans);
+Datum
+wfauth_orphans(PG_FUNCTION_ARGS)
+{
+	OrphanScan	os;
+	HASHCTL		ctl;
+
+	os.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	os.only_naming = !PG_ARGISNULL(1);
+	os.naming = os.only_naming ? PG_GETARG_INT64(1) : 0;
+	os.tenant = wfauth_current_tenant();
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(LiveEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	os.seen = hash_create("wfauth orphan scan", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	scan_acls(PG_GETARG_OID(0), GetActiveSnapshot(), collect_orphan, &os);
 	return (Datum) 0;
+}
+
+typedef struct TenantCount
+{
+	int64		tenant;
+	int64		rows;
+} TenantCount;
+
+static void
+count_tenant_row(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid, void *arg)
+{
+	TenantCount *tc = arg;
+
+	if (wfauth_acl_tenant(acl, hdr) == tc->tenant)
+		tc->rows++;
+}
+
+/*
+ * SQL function: wfauth._tenant_rows(tbl regclass, tenant bigint) → bigint
+ * How many rows of a protected table belong to the tenant, as last
+ * committed whatever the transaction's snapshot (internal: delete_tenant
+ * counts them once it holds the tenant's lock).
+ */
+PG_FUNCTION_INFO_V1(wfauth_tenant_rows);
+Datum
+wfauth_tenant_rows(PG_FUNCTION_ARGS)
+{
+	TenantCount tc = {PG_GETARG_INT64(1), 0};
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+
+	scan_acls(PG_GETARG_OID(0), snapshot, count_tenant_row, &tc);
+	UnregisterSnapshot(snapshot);
+	PG_RETURN_INT64(tc.rows);
 }

@@ -24,9 +24,11 @@
 #include "access/parallel.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 
 #include "wfauth.h"
 
@@ -35,6 +37,7 @@ static char *admin_role_setting = NULL;
 static bool require_principal = false;
 static int64 current_principal = 0;
 static int64 current_session = 0;	/* the login session it came from, if any */
+static int64 current_tenant = 0;	/* the acting tenant; 0 for the default one */
 static bool principal_assignment_allowed = false;
 
 static bool
@@ -57,11 +60,15 @@ assign_principal(const char *newval, void *extra)
 
 	current_principal = 0;
 	current_session = 0;
+	current_tenant = 0;
+	/* "principal:session:tenant", each 0 when there is none */
 	if (newval != NULL && newval[0] != '\0')
 	{
 		current_principal = strtoi64(newval, &end, 10);
 		if (end && *end == ':')
-			current_session = strtoi64(end + 1, NULL, 10);
+			current_session = strtoi64(end + 1, &end, 10);
+		if (end && *end == ':')
+			current_tenant = strtoi64(end + 1, NULL, 10);
 	}
 }
 
@@ -108,12 +115,47 @@ wfauth_current_principal_id(void)
  * noting the login session it authenticated with (0: none).  Callers have
  * checked that the caller may do so.
  */
+/* The acting tenant: the principal's, or the one a DBA chose, or the default. */
+int64
+wfauth_current_tenant(void)
+{
+	return current_tenant != 0 ? current_tenant : WFAUTH_DEFAULT_TENANT;
+}
+
+/* Act as principal (0: nobody) for the rest of the transaction; its tenant acts with it. */
 void
 wfauth_set_principal_id(int64 id, int64 session)
 {
-	char		buf[64];
+	wfauth_set_acting(id, session, id != 0 ? wfauth_context(id)->tenant : 0);
+}
 
-	if (id == 0)
+/*
+ * The principal, its login session and the acting tenant, for the rest of
+ * the transaction: a local setting of wfauth.principal, so parallel workers
+ * inherit it and the end of the transaction forgets it.
+ */
+void
+wfauth_set_acting(int64 id, int64 session, int64 tenant)
+{
+	char		buf[80];
+
+	if (tenant == WFAUTH_DEFAULT_TENANT)
+		tenant = 0;
+	/*
+	 * Whoever acts in a tenant holds a share lock on it until the end of the
+	 * transaction; delete_tenant takes it exclusively, so it waits for them
+	 * and they for it.  Then read what it committed: the caller checks that
+	 * its principal (and tenant) still exist.  The default tenant is never
+	 * deleted.
+	 */
+	if (tenant != 0)
+	{
+		wfauth_lock_tenant(tenant, AccessShareLock);
+		AcceptInvalidationMessages();
+	}
+	if (tenant != 0)
+		snprintf(buf, sizeof(buf), INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT, id, session, tenant);
+	else if (id == 0)
 		buf[0] = '\0';
 	else if (session == 0)
 		snprintf(buf, sizeof(buf), INT64_FORMAT, id);
@@ -223,6 +265,51 @@ wfauth_current_session(PG_FUNCTION_ARGS)
 }
 
 /* SQL function: wfauth.reset_principal() — DBA only */
+/* A lock on a tenant (an object lock keyed by tenant_catalog and the id) */
+void
+wfauth_lock_tenant(int64 tenant, int mode)
+{
+	LockDatabaseObject(wfauth_table_oid(WFAUTH_TENANTS), (Oid) tenant, (uint16) (tenant >> 32), mode);
+}
+
+/* SQL function: wfauth._lock_tenant(tenant bigint): delete_tenant's exclusive lock */
+PG_FUNCTION_INFO_V1(wfauth_lock_tenant_sql);
+Datum
+wfauth_lock_tenant_sql(PG_FUNCTION_ARGS)
+{
+	require_dba("delete a tenant");
+	wfauth_lock_tenant(PG_GETARG_INT64(0), AccessExclusiveLock);
+	AcceptInvalidationMessages();
+	PG_RETURN_VOID();
+}
+
+/* SQL function: wfauth.current_tenant() → bigint */
+PG_FUNCTION_INFO_V1(wfauth_current_tenant_sql);
+Datum
+wfauth_current_tenant_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(wfauth_current_tenant());
+}
+
+/*
+ * SQL function: wfauth._set_tenant(tenant bigint) — a DBA with no principal
+ * manages this tenant for the rest of the transaction (the SQL caller has
+ * checked that it exists).
+ */
+PG_FUNCTION_INFO_V1(wfauth_set_tenant_internal);
+Datum
+wfauth_set_tenant_internal(PG_FUNCTION_ARGS)
+{
+	require_dba("choose the tenant");
+	if (current_principal != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a principal is acting: the acting tenant is its tenant"),
+				 errhint("Call wfauth.reset_principal() first, or name the tenant in wfauth.set_principal().")));
+	wfauth_set_acting(0, 0, PG_GETARG_INT64(0));
+	PG_RETURN_VOID();
+}
+
 PG_FUNCTION_INFO_V1(wfauth_reset_principal);
 Datum
 wfauth_reset_principal(PG_FUNCTION_ARGS)

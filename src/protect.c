@@ -56,6 +56,7 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 	TriggerData *trig = row_trigger(fcinfo, "wfauth._acl_on_insert");
 	const WfauthKind *kind;
 	int64		creator = wfauth_current_principal_id();
+	const WfauthTenant *tenant = wfauth_tenant(wfauth_current_tenant());
 	int64		entry;
 	int			n = 0;
 	int			attno;
@@ -70,14 +71,19 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("unknown object kind \"%s\"", trig->tg_trigger->tgargs[0])));
 
-	if (!wfauth_shared()->creator_only)
-		entry = WfauthAclMakeEntry(WFAUTH_EVERYONE_ID, true), n = 1;
+	if (!tenant->exists)		/* deleted while this transaction acted in it */
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the acting tenant no longer exists")));
+	if (!tenant->creator_only)
+		entry = WfauthAclMakeEntry(tenant->everyone, true), n = 1;
 	else if (creator != 0)
 		entry = WfauthAclMakeEntry(creator, true), n = 1;
 	/* else: "creator" with nobody acting: no entry; only Super Admins see it */
 
+	/* the object belongs to the acting tenant, whatever the row said */
 	attno = acl_attno(trig->tg_relation);
-	value = PointerGetDatum(wfauth_acl_build(kind->id, creator, n, &entry));
+	value = PointerGetDatum(wfauth_acl_build(kind->id, creator, tenant->id, n, &entry));
 	return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_trigtuple,
 													 RelationGetDescr(trig->tg_relation),
 													 1, &attno, &value, &isnull));
@@ -118,6 +124,42 @@ audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
 	fcinfo->args[2].value = new_text;
 	fcinfo->args[2].isnull = false;
 	(void) FunctionCallInvoke(fcinfo);
+}
+
+/*
+ * An object stays in its tenant (one whose ACL was null belongs to the
+ * acting tenant), and every principal its ACL gains is of that tenant.
+ */
+static void
+check_tenant(struct varlena *oldacl, const WfauthAclHeader *oldhdr,
+			 struct varlena *newacl, const WfauthAclHeader *newhdr)
+{
+	int64		tenant = oldacl ? wfauth_acl_tenant(oldacl, oldhdr) : wfauth_current_tenant();
+	int			i,
+				j = 0;
+
+	if (wfauth_acl_tenant(newacl, newhdr) != tenant)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("an object cannot move to another tenant")));
+	for (i = 0; i < newhdr->nentries; i++)
+	{
+		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(newacl, i));
+		int64		principal_tenant;
+
+		/* both lists are sorted: is id among the old entries? */
+		while (oldacl && j < oldhdr->nentries &&
+			   WfauthAclEntryPrincipal(wfauth_acl_entry(oldacl, j)) < id)
+			j++;
+		if (oldacl && j < oldhdr->nentries &&
+			WfauthAclEntryPrincipal(wfauth_acl_entry(oldacl, j)) == id)
+			continue;
+		if (wfauth_principal_kind(id, &principal_tenant) == 0 || principal_tenant != tenant)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("principal " INT64_FORMAT " does not exist", id),
+					 errdetail("An access list names principals of its object's tenant only.")));
+	}
 }
 
 /* Trigger function: wfauth._acl_on_update() */
@@ -166,6 +208,7 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the kind and creator of an object cannot change")));
+	check_tenant(oldnull ? NULL : oldacl, oldnull ? NULL : &oldhdr, newacl, &newhdr);
 	if (newhdr.nentries == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

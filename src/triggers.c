@@ -3,9 +3,11 @@
  *
  * wfauth's functions are the intended way in, but a DBA may write the tables
  * directly; these triggers keep the model whole either way:
- *   principals_guard   normalises identifiers; keeps kind and id fixed;
- *                      protects Everyone; keeps the last active Super Admin
- *   check_kinds        a column must name a principal of given kinds
+ *   principals_guard   normalises identifiers; keeps kind, id and tenant
+ *                      fixed; protects each tenant's Everyone; keeps the
+ *                      last active Super Admin of each tenant
+ *   check_kinds        a column must name a principal of given kinds, and
+ *                      all of the row's principals one tenant
  *   model_changed      queues the invalidation of every cached context
  */
 #include "postgres.h"
@@ -41,34 +43,66 @@ is_active_super_admin(HeapTuple tuple, TupleDesc desc)
 		DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
 }
 
-/*
- * Refuse to leave the model without an active Super Admin.  Locking another
- * active Super Admin row keeps two concurrent demotions from both passing:
- * the second waits, re-checks and fails (or the two deadlock, and one fails).
- */
-static void
-keep_a_super_admin(int64 id)
+/* Run a query of one bigint parameter; did it return a row? */
+static bool
+spi_exists(const char *query, int64 arg)
 {
 	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(id)};
+	Datum		args[1] = {Int64GetDatum(arg)};
 	int			level = wfauth_pin_search_path();
 	int			ret;
+	bool		found;
 
 	SPI_connect();
-	ret = SPI_execute_with_args("SELECT 1 FROM wfauth.principals"
-								" WHERE super_admin AND active AND id OPERATOR(pg_catalog.<>) $1"
-								" LIMIT 1 FOR UPDATE",
-								1, argtypes, args, NULL, false, 1);
+	ret = SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
-	if (SPI_processed == 0)
+	found = SPI_processed > 0;
+	SPI_finish();
+	AtEOXact_GUC(true, level);
+	return found;
+}
+
+/*
+ * Refuse to leave a tenant without an active Super Admin -- unless the
+ * tenant itself is gone (delete_tenant removes its whole model).  Locking
+ * another active Super Admin row keeps two concurrent demotions from both
+ * passing: the second waits, re-checks and fails (or the two deadlock, and
+ * one fails).
+ */
+static void
+keep_a_super_admin(int64 id, int64 tenant)
+{
+	bool		found;
+
+	if (!wfauth_table_exists(WFAUTH_TENANTS))	/* a 1.0 or 1.1 schema */
+		found = spi_exists("SELECT 1 FROM wfauth.principals"
+						   " WHERE super_admin AND active AND id OPERATOR(pg_catalog.<>) $1"
+						   " LIMIT 1 FOR UPDATE", id);
+	else if (!spi_exists("SELECT 1 FROM wfauth.tenant_catalog WHERE id OPERATOR(pg_catalog.=) $1", tenant))
+		return;					/* the tenant is being deleted */
+	else
+		found = spi_exists("SELECT 1 FROM wfauth.principals p, wfauth.principals me"
+						   " WHERE me.id OPERATOR(pg_catalog.=) $1"
+						   " AND p.tenant_id OPERATOR(pg_catalog.=) me.tenant_id"
+						   " AND p.super_admin AND p.active AND p.id OPERATOR(pg_catalog.<>) $1"
+						   " LIMIT 1 FOR UPDATE OF p", id);
+	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot remove the last active Super Admin"),
 				 errdetail("Account " INT64_FORMAT " is the only active Super Admin.", id),
 				 errhint("Grant Super Admin to another active user first.")));
-	SPI_finish();
-	AtEOXact_GUC(true, level);
+}
+
+/* Is id the Everyone of a tenant that exists? */
+static bool
+is_everyone(int64 id)
+{
+	if (id == WFAUTH_EVERYONE_ID)
+		return true;
+	return wfauth_table_exists(WFAUTH_TENANTS) &&
+		spi_exists("SELECT 1 FROM wfauth.tenant_catalog WHERE everyone_id OPERATOR(pg_catalog.=) $1", id);
 }
 
 /* Trigger function: wfauth._principals_guard(), BEFORE INSERT/UPDATE/DELETE, row */
@@ -97,7 +131,7 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 
 	id = DatumGetInt64(heap_getattr(oldtup ? oldtup : newtup, Anum_principals_id, desc, &isnull));
 
-	if (oldtup && id == WFAUTH_EVERYONE_ID)
+	if (oldtup && wfauth_kind_code(oldtup, desc) == 'g' && is_everyone(id))
 	{
 		char	   *oldname = TextDatumGetCString(heap_getattr(oldtup, Anum_principals_name, desc, &isnull));
 
@@ -126,6 +160,10 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("the id of a principal cannot change")));
+			if (wfauth_principal_tenant(newtup, desc) != wfauth_principal_tenant(oldtup, desc))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the tenant of a principal cannot change")));
 		}
 		else if (id < WFAUTH_FIRST_FREE_ID)
 			ereport(ERROR,
@@ -143,7 +181,7 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 
 	if (oldtup && is_active_super_admin(oldtup, desc) &&
 		(newtup == NULL || !is_active_super_admin(newtup, desc)))
-		keep_a_super_admin(id);
+		keep_a_super_admin(id, wfauth_principal_tenant(oldtup, desc));
 
 	return PointerGetDatum(newtup ? newtup : oldtup);
 }
@@ -162,6 +200,7 @@ wfauth_check_kinds(PG_FUNCTION_ARGS)
 	Trigger    *tg;
 	HeapTuple	tuple;
 	TupleDesc	desc;
+	int64		first_tenant = 0;
 	int			i;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trig->tg_event))
@@ -177,12 +216,20 @@ wfauth_check_kinds(PG_FUNCTION_ARGS)
 		bool		isnull;
 		Datum		d = column(tuple, desc, tg->tgargs[i], &isnull);
 		int64		id;
+		int64		tenant;
 		char		kind;
 
 		if (isnull)
 			continue;
 		id = DatumGetInt64(d);
-		kind = wfauth_principal_kind(id);
+		kind = wfauth_principal_kind(id, &tenant);
+		if (kind != 0 && first_tenant != 0 && tenant != first_tenant)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("principal " INT64_FORMAT " belongs to another tenant", id),
+					 errdetail("A group and its members belong to one tenant.")));
+		if (kind != 0)
+			first_tenant = tenant;
 		if (kind != 0 && strchr(tg->tgargs[i + 1], kind) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

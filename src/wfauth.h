@@ -16,6 +16,8 @@
 /* The built-in group Everyone; ids below this bound are reserved. */
 #define WFAUTH_EVERYONE_ID		INT64CONST(1)
 #define WFAUTH_FIRST_FREE_ID	INT64CONST(100)
+/* The built-in tenant "default": every principal and object of a 1.x database */
+#define WFAUTH_DEFAULT_TENANT	INT64CONST(1)
 /* wfauth.policy_principal() of a DBA with no principal */
 #define WFAUTH_DBA_PRINCIPAL	INT64CONST(-1)
 
@@ -23,6 +25,9 @@
 extern void WfauthPrincipalInit(void);
 extern int64 wfauth_current_principal_id(void);	/* 0 when none */
 extern void wfauth_set_principal_id(int64 id, int64 session);
+extern int64 wfauth_current_tenant(void);	/* the acting tenant, never 0 */
+extern void wfauth_set_acting(int64 principal, int64 session, int64 tenant);
+extern void wfauth_lock_tenant(int64 tenant, int mode);	/* a LOCKMODE */
 extern bool wfauth_actor_is_dba(void);
 extern bool wfauth_role_is_dba(Oid role);
 extern bool wfauth_dba_acting(void);
@@ -44,6 +49,8 @@ typedef enum WfauthTable
 	WFAUTH_SESSIONS,
 	WFAUTH_PASSWORDS,
 	WFAUTH_ACTIVATIONS,
+	WFAUTH_TENANTS,
+	WFAUTH_TENANT_SETTINGS,
 	WFAUTH_TABLE_COUNT
 } WfauthTable;
 
@@ -53,6 +60,7 @@ typedef enum WfauthTable
 #define Anum_principals_name		3
 #define Anum_principals_active		6
 #define Anum_principals_super_admin	7
+#define Anum_principals_tenant_id	10	/* 1.2 onwards: see wfauth_principal_tenant() */
 /* group_members(group_id, member_id): index on member_id */
 #define Anum_group_members_group_id		1
 #define Anum_group_members_member_id	2
@@ -69,8 +77,14 @@ typedef enum WfauthTable
 #define Anum_kinds_id			1
 #define Anum_kinds_name			2
 #define Anum_kinds_permission	3
-/* settings(singleton, new_object_access) */
+/* settings(singleton, new_object_access): 1.0 and 1.1; tenant_settings from 1.2 */
 #define Anum_settings_new_object_access	2
+/* tenant_catalog(id, name, name_key, everyone_id) */
+#define Anum_tenants_id					1
+#define Anum_tenants_everyone_id		4
+/* tenant_settings(tenant_id, new_object_access) */
+#define Anum_tenant_settings_tenant_id			1
+#define Anum_tenant_settings_new_object_access	2
 /* tokens: looked up by digest */
 #define Anum_tokens_id				1
 #define Anum_tokens_account_id		2
@@ -109,7 +123,9 @@ extern int	wfauth_scan_by_id(WfauthTable table, int64 key,
 extern int	wfauth_scan_all(WfauthTable table, WfauthRowCallback callback, void *arg);
 extern int	wfauth_scan_latest(WfauthTable table, Datum key,
 							   WfauthRowCallback callback, void *arg);
-extern char wfauth_principal_kind(int64 id);	/* 'u', 's', 'g' or 0 */
+extern char wfauth_principal_kind(int64 id, int64 *tenant);	/* 'u', 's', 'g' or 0 */
+extern int64 wfauth_principal_tenant(HeapTuple principal, TupleDesc desc);
+extern bool wfauth_table_exists(WfauthTable table);
 extern int16 wfauth_protected_kind(Oid relid);	/* its kind id, 0: not protected */
 extern Oid	wfauth_acl_type_oid(void);
 extern Oid	wfauth_acl_opfamily_oid(void);	/* GIN wfauth.acl_ops */
@@ -124,6 +140,7 @@ typedef struct WfauthContext
 	bool		active;
 	bool		super_admin;
 	char		kind;			/* 'u' user, 's' service, 'g' group */
+	int64		tenant;			/* the tenant it belongs to */
 	int			nmatch;
 	int64	   *match;			/* sorted: the principal itself and its groups
 								 * (Everyone included for accounts) */
@@ -140,10 +157,18 @@ typedef struct WfauthKind
 	char	   *permission;
 } WfauthKind;
 
-/* Settings, kinds and the permission catalog, cached under the same invalidation as contexts. */
+/* A tenant's Everyone and security preference. */
+typedef struct WfauthTenant
+{
+	int64		id;
+	bool		exists;
+	int64		everyone;		/* its built-in group Everyone */
+	bool		creator_only;	/* new_object_access = 'creator' */
+} WfauthTenant;
+
+/* Kinds and the permission catalog, cached under the same invalidation as contexts. */
 typedef struct WfauthShared
 {
-	bool		creator_only;	/* new_object_access = 'creator' */
 	int			nkinds;
 	WfauthKind *kinds;
 	int			npermissions;
@@ -168,6 +193,7 @@ wfauth_context_fast(int64 principal_id)
 	return wfauth_context(principal_id);
 }
 extern const WfauthShared *wfauth_shared(void);
+extern const WfauthTenant *wfauth_tenant(int64 id);
 extern const WfauthKind *wfauth_kind_by_name(const char *name);
 extern const WfauthKind *wfauth_kind_by_id(int16 id);
 extern bool wfauth_context_has_permission(const WfauthContext *ctx, const char *permission);
@@ -176,8 +202,11 @@ extern bool wfauth_context_has_permission(const WfauthContext *ctx, const char *
 /*
  * A wfauth.acl is a varlena: after the length word, a 16-byte header and
  * nentries int64 entries, each (principal id << 1) | modify, sorted by
- * principal, one per principal.  Readers go through memcpy, so a value stored
- * with a short (1-byte) header is read in place, unaligned, without a copy.
+ * principal, one per principal; then, with flag WFAUTH_ACL_TENANT, the int64
+ * id of the object's tenant (without it: the default tenant, so values of a
+ * database that never created a tenant are those of 1.1, byte for byte).
+ * Readers go through memcpy, so a value stored with a short (1-byte) header
+ * is read in place, unaligned, without a copy.
  */
 typedef struct WfauthAclHeader
 {
@@ -189,6 +218,7 @@ typedef struct WfauthAclHeader
 } WfauthAclHeader;
 
 #define WFAUTH_ACL_VERSION 1
+#define WFAUTH_ACL_TENANT 0x01		/* flags: a tenant id follows the entries */
 #define WFAUTH_FIRST_CUSTOM_KIND 10	/* wfauth.kinds' identity starts here */
 #define WFAUTH_ACL_MAX_ENTRIES (1 << 20)
 #define WfauthAclEntryPrincipal(e)	((e) >> 1)
@@ -197,9 +227,10 @@ typedef struct WfauthAclHeader
 
 extern void wfauth_acl_header(struct varlena *acl, WfauthAclHeader *hdr);
 extern int64 wfauth_acl_entry(struct varlena *acl, int i);
-extern struct varlena *wfauth_acl_build(int16 kind, int64 creator, int n, int64 *entries);
+extern int64 wfauth_acl_tenant(struct varlena *acl, const WfauthAclHeader *hdr);
+extern struct varlena *wfauth_acl_build(int16 kind, int64 creator, int64 tenant, int n, int64 *entries);
 extern Datum wfauth_acl_out(PG_FUNCTION_ARGS);
-extern struct varlena *wfauth_acl_build_checked(int16 kind, int64 creator, int n,
+extern struct varlena *wfauth_acl_build_checked(int16 kind, int64 creator, int64 tenant, int n,
 												int64 *entries, int errcode_value);
 
 /* --- access.c: the decision ------------------------------------------------- */

@@ -130,12 +130,13 @@ SELECT t.account_id, p.name AS account, t.name, t.display_prefix || '…' AS tok
        t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
        t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AS live
   FROM wfauth.tokens t JOIN wfauth.principals p ON p.id = t.account_id
- WHERE t.account_id = wfauth.current_principal()
-    OR wfauth.has_permission(wfauth.current_principal(), 'accounts')
-    OR wfauth.acting_as_dba();
+ WHERE p.tenant_id = wfauth.current_tenant()
+   AND (t.account_id = wfauth.current_principal()
+        OR wfauth.has_permission(wfauth.current_principal(), 'accounts')
+        OR wfauth.acting_as_dba());
 GRANT SELECT ON wfauth.token_list TO PUBLIC;
 COMMENT ON VIEW wfauth.token_list IS
-    'API tokens without their secrets: one''s own, or everyone''s with accounts (or as a DBA)';
+    'API tokens without their secrets: one''s own, or everyone''s of the tenant with accounts (or as a DBA)';
 COMMENT ON COLUMN wfauth.token_list.account_id IS 'The account''s principal id';
 COMMENT ON COLUMN wfauth.token_list.account IS 'The account''s identifier';
 COMMENT ON COLUMN wfauth.token_list.name IS 'The token''s name, unique among the account''s live tokens';
@@ -151,10 +152,13 @@ CREATE FUNCTION wfauth.authenticate_token(token text) RETURNS bigint
 COMMENT ON FUNCTION wfauth.authenticate_token(text) IS
     'Authenticate with an API token: its account becomes the principal for the rest of the transaction';
 
-CREATE FUNCTION wfauth.login(identifier text, password text) RETURNS text
+CREATE FUNCTION wfauth.login(identifier text, password text, tenant text DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;
+    -- an unknown tenant is no different from an unknown identifier
+    v_tenant bigint := (SELECT t.id FROM wfauth.tenant_catalog t
+                         WHERE t.name_key = lower(btrim(coalesce(login.tenant, 'default'))));
     r record;
     v_limit int := wfauth._setting('wfauth.max_failed_logins')::int;
     v_locked boolean;
@@ -164,7 +168,8 @@ DECLARE
 BEGIN
     -- only user accounts have passwords; anything that is no e-mail matches nobody
     SELECT p.id INTO v_id FROM wfauth.principals p
-     WHERE p.kind = 'user' AND p.name_key = lower(identifier) AND strpos(identifier, '@') > 0;
+     WHERE p.kind = 'user' AND p.tenant_id = v_tenant AND p.name_key = lower(identifier)
+       AND strpos(identifier, '@') > 0;
     -- the password, the failures and whether the account is active, as last
     -- committed, whatever this transaction's snapshot; the throttle by the
     -- statement's clock
@@ -197,8 +202,8 @@ BEGIN
     RETURN v_token;
 END
 $$;
-COMMENT ON FUNCTION wfauth.login(text, text) IS
-    'Check a user''s password; returns a new session token (shown once) and makes the user the principal';
+COMMENT ON FUNCTION wfauth.login(text, text, text) IS
+    'Check the password of a user of a tenant (NULL: default); returns a new session token (shown once) and makes the user the principal';
 
 CREATE FUNCTION wfauth.authenticate_session(session_token text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_authenticate_session' LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -221,7 +226,8 @@ BEGIN
         END IF;
         RETURN;                 -- already ended: nothing to do
     END IF;
-    PERFORM wfauth._audit('end_session', wfauth._label(v_account), jsonb_build_object('session', v_id));
+    PERFORM wfauth._audit('end_session', wfauth._label(v_account), jsonb_build_object('session', v_id),
+                          (SELECT p.tenant_id FROM wfauth.principals p WHERE p.id = v_account));
 END
 $$;
 COMMENT ON FUNCTION wfauth.end_session(text) IS 'Log one session out (the token is enough)';
@@ -283,7 +289,8 @@ BEGIN
     FOREACH v_email IN ARRAY emails LOOP
         -- invited before and not activated yet: a fresh token, the old one void
         SELECT p.id INTO v_pending FROM wfauth.principals p
-         WHERE p.kind = 'user' AND p.name_key = wfauth._account_key(v_email)
+         WHERE p.kind = 'user' AND p.tenant_id = wfauth.current_tenant()
+           AND p.name_key = wfauth._account_key(v_email)
            AND NOT EXISTS (SELECT 1 FROM wfauth.passwords w WHERE w.account_id = p.id)
            AND EXISTS (SELECT 1 FROM wfauth.activations a WHERE a.account_id = p.id)
            FOR NO KEY UPDATE;
@@ -326,7 +333,8 @@ BEGIN
     ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, changed_at = now(), failed_attempts = 0;
     -- and any other pending invitation of the account with it
     UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_account AND used_at IS NULL;
-    PERFORM wfauth._audit('activate_user', wfauth._label(v_account));
+    PERFORM wfauth._audit('activate_user', wfauth._label(v_account), '{}',
+                          (SELECT p.tenant_id FROM wfauth.principals p WHERE p.id = v_account));
     RETURN v_account;
 END
 $$;

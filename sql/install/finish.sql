@@ -33,7 +33,7 @@ DECLARE
     seq text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['group_members', 'permission_grants', 'roles', 'role_permissions',
-                             'role_grants', 'settings', 'new_user_permissions', 'new_user_groups',
+                             'role_grants', 'new_user_permissions', 'new_user_groups',
                              'passwords', 'tokens', 'sessions', 'activations', 'audit_log',
                              'protected_tables']
     LOOP
@@ -47,6 +47,11 @@ BEGIN
     END LOOP;
     SELECT pg_catalog.pg_get_serial_sequence('wfauth.kinds', 'id') INTO seq;
     PERFORM pg_catalog.pg_extension_config_dump(seq::regclass, '');
+    -- 1.2's, last (in the order an update from 1.1 adds them)
+    PERFORM pg_catalog.pg_extension_config_dump('wfauth.tenant_catalog', 'WHERE id <> 1');
+    PERFORM pg_catalog.pg_extension_config_dump('wfauth.tenant_settings', '');
+    PERFORM pg_catalog.pg_extension_config_dump(
+        pg_catalog.pg_get_serial_sequence('wfauth.tenant_catalog', 'id')::regclass, '');
 END
 $$;
 

@@ -62,6 +62,9 @@ COMMENT ON FUNCTION wfauth.acl_kind(wfauth.acl) IS 'The kind of the object an ac
 CREATE FUNCTION wfauth.acl_creator(wfauth.acl) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_acl_creator' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION wfauth.acl_creator(wfauth.acl) IS 'The principal that created the object (NULL when unknown)';
+CREATE FUNCTION wfauth.acl_tenant(wfauth.acl) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_acl_tenant_sql' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.acl_tenant(wfauth.acl) IS 'The tenant the object belongs to (1: default)';
 
 CREATE FUNCTION wfauth._acl_new(kind text, creator bigint, grantee bigint) RETURNS wfauth.acl
     AS 'MODULE_PATHNAME', 'wfauth_acl_new' LANGUAGE C STABLE PARALLEL SAFE;
@@ -171,7 +174,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     v_kind text := lower(btrim(kind));
 BEGIN
-    PERFORM wfauth._require_super_admin();
+    PERFORM wfauth._require_catalog_admin();
     IF v_kind IS NULL OR v_kind !~ '^[a-z][a-z0-9_]{0,62}$' THEN
         RAISE EXCEPTION 'invalid kind name "%"', kind USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'A kind name is lower case: a letter, then letters, digits and "_".';
@@ -184,7 +187,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.register_kind(text, text) IS
-    'Add a kind of protected object and the permission that modifying it needs; Super Admin or DBA only';
+    'Add a kind of protected object, which every tenant shares (so only the default tenant''s Super Admins may), and the permission that modifying it needs; Super Admin or DBA only';
 
 -- Work on an application table: as its owner, in a security-restricted
 -- operation, with search_path pinned (src/owner.c); rows processed.
@@ -194,6 +197,8 @@ CREATE FUNCTION wfauth._as_owner(tbl regclass, commands text[]) RETURNS bigint
 -- principal, when given): a heap scan that runs none of the owner's code.
 CREATE FUNCTION wfauth._orphans(tbl regclass, principal bigint) RETURNS SETOF tid
     AS 'MODULE_PATHNAME', 'wfauth_orphans' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._tenant_rows(tbl regclass, tenant bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_tenant_rows' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 -- The lockdown of protected tables (src/lockdown.c).
 CREATE FUNCTION wfauth._guard_ddl() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'wfauth_guard_ddl' LANGUAGE C;
@@ -477,24 +482,25 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp A
 BEGIN
     PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
     RETURN QUERY
-    SELECT coalesce(wfauth._label(i.principal), '#' || i.principal),
+    SELECT CASE WHEN p.id IS NULL THEN '#' || i.principal ELSE wfauth._label(i.principal) END,
            CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode
       FROM wfauth._acl_items(object) i
-      LEFT JOIN wfauth.principals p ON p.id = i.principal
+      LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()
      ORDER BY p.kind <> 'group', p.name, i.principal;
 END
 $$;
 COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
-    'The entries of an access list in grantee notation (#id for a principal that is gone); any authenticated principal';
+    'The entries of an access list in grantee notation (#id for a principal that is gone, or of another tenant); any authenticated principal';
 
--- Accounts that hold a permission (active; directly, by role, by group or its roles, or Super Admin).
+-- Accounts of the acting tenant that hold a permission (active; directly,
+-- by role, by group or its roles, or Super Admin).
 CREATE FUNCTION wfauth._holders(permission text) RETURNS SETOF bigint
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT a.id FROM wfauth.principals a
-     WHERE a.kind <> 'group' AND a.active
+     WHERE a.kind <> 'group' AND a.active AND a.tenant_id = wfauth.current_tenant()
        AND (a.super_admin OR EXISTS (
             SELECT 1
-              FROM (SELECT a.id AS pid UNION ALL SELECT 1
+              FROM (SELECT a.id AS pid UNION ALL SELECT wfauth._everyone()
                     UNION ALL SELECT m.group_id FROM wfauth.group_members m WHERE m.member_id = a.id) src
              WHERE EXISTS (SELECT 1 FROM wfauth.permission_grants g
                             WHERE g.principal_id = src.pid AND g.permission = _holders.permission)
@@ -508,20 +514,26 @@ RETURNS TABLE (account_id bigint, identifier text, via text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_permission text;
+    v_tenant bigint := wfauth.current_tenant();
+    v_everyone bigint := wfauth._everyone();
 BEGIN
     -- an ACL passed as an argument proves nothing about a stored object
     PERFORM wfauth._require_permission('accounts');
+    -- an object of another tenant: nobody here has access, and nobody there is named
+    IF wfauth.acl_tenant(object) <> v_tenant THEN
+        RETURN;
+    END IF;
     SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = wfauth.acl_kind(object);
     RETURN QUERY
     WITH entries AS (
         SELECT i.principal, i.modify, p.kind, p.name FROM wfauth._acl_items(object) i
-          JOIN wfauth.principals p ON p.id = i.principal
+          JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = v_tenant
          WHERE mode = 'view' OR i.modify
     ), permitted AS (
         SELECT h FROM wfauth._holders(v_permission) h
     ), sources AS (
         SELECT a.id, 'super admin' AS via, 0 AS rank FROM wfauth.principals a
-         WHERE a.kind = 'user' AND a.active AND a.super_admin
+         WHERE a.kind = 'user' AND a.active AND a.super_admin AND a.tenant_id = v_tenant
         UNION ALL
         SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
                      || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END || ')'
@@ -529,7 +541,8 @@ BEGIN
                CASE WHEN e.kind = 'group' THEN 1 ELSE 2 END
           FROM entries e
           JOIN wfauth.principals a ON a.kind <> 'group' AND a.active AND NOT a.super_admin
-               AND (a.id = e.principal OR e.principal = 1
+               AND a.tenant_id = v_tenant
+               AND (a.id = e.principal OR e.principal = v_everyone
                     OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                 WHERE m.group_id = e.principal AND m.member_id = a.id))
          -- modifying needs the kind's permission; so does a service account's viewing
@@ -540,7 +553,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) IS
-    'Every active account with that access to the object, one row per way it has it; needs accounts';
+    'Every active account of the acting tenant with that access to the object, one row per way it has it; needs accounts';
 
 CREATE FUNCTION wfauth.explain_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (step int, rule text, result boolean)
@@ -562,12 +575,14 @@ BEGIN
     IF mode IS NULL OR object IS NULL THEN
         RAISE EXCEPTION 'explain_access needs an object and a mode' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT * INTO v_who FROM wfauth.principals p WHERE p.id = explain_access.principal;
+    -- a principal of another tenant is as good as one that does not exist
+    SELECT * INTO v_who FROM wfauth.principals p
+     WHERE p.id = explain_access.principal AND p.tenant_id = wfauth.current_tenant();
     SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = v_kind;
 
     v_step := v_step + 1;
     RETURN QUERY SELECT v_step, 'Super Admin: ' || CASE WHEN v_who.super_admin THEN 'yes' ELSE 'no' END,
-                        coalesce(v_who.super_admin AND v_who.active, false);
+                        coalesce(v_who.super_admin AND v_who.active AND wfauth.acl_tenant(object) = v_who.tenant_id, false);
     IF mode = 'modify' OR v_who.kind = 'service' THEN
         v_step := v_step + 1;
         RETURN QUERY SELECT v_step, format('permission %s (needed %s kind %s): %s', v_permission,
@@ -582,9 +597,10 @@ BEGIN
     v_any := false;
     FOR e IN SELECT i.principal, i.modify, g.name FROM wfauth._acl_items(object) i
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
-              WHERE g.id = 1 OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                       AND g.tenant_id = coalesce(v_who.tenant_id, wfauth.current_tenant())
+              WHERE g.id = wfauth._everyone() OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                          WHERE m.group_id = g.id AND m.member_id = explain_access.principal)
-              ORDER BY g.id <> 1, g.name
+              ORDER BY g.id <> wfauth._everyone(), g.name
     LOOP
         v_step := v_step + 1; v_any := true;
         RETURN QUERY SELECT v_step, format('group %s: %s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
@@ -595,7 +611,7 @@ BEGIN
         RETURN QUERY SELECT v_step, 'group-level entries: none for a group of this principal', false;
     END IF;
     v_any := false;
-    FOR e IN SELECT i.modify FROM wfauth._acl_items(object) i WHERE i.principal = explain_access.principal LOOP
+    FOR e IN SELECT i.modify FROM wfauth._acl_items(object) i WHERE i.principal = v_who.id LOOP
         v_step := v_step + 1; v_any := true;
         RETURN QUERY SELECT v_step, format('%s %s: %s', CASE v_who.kind WHEN 'service' THEN 'service account' ELSE v_who.kind END,
                                            v_who.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
@@ -611,6 +627,7 @@ BEGIN
         'decision: ' || CASE WHEN wfauth.can_access(principal, object, mode) THEN mode || ' allowed'
                              WHEN v_who.id IS NULL THEN 'denied (no such principal)'
                              WHEN NOT v_who.active THEN 'denied (account is deactivated)'
+                             WHEN wfauth.acl_tenant(object) <> v_who.tenant_id THEN 'denied (object of another tenant)'
                              ELSE mode || ' denied' END,
         wfauth.can_access(principal, object, mode);
 END
@@ -628,7 +645,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.orphaned_objects() IS
-    'Protected rows no living principal can reach (only Super Admins can); Super Admin or DBA only';
+    'Protected rows of the acting tenant that no living principal can reach (only Super Admins can); Super Admin or DBA only';
 
 -- How many objects a principal's deletion leaves with no living grantee.
 CREATE FUNCTION wfauth._orphaned_by(principal bigint) RETURNS bigint

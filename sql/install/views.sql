@@ -8,13 +8,14 @@
 -- itself (its account, its groups, its roles and grants); nobody else none.
 -- Who sees everything is decided once per query (an InitPlan); the views are
 -- security barriers, and their owner (the extension's) reads the tables.
+-- Every view shows the acting tenant's rows only.
 -------------------------------------------------------------------------------
 
 CREATE VIEW wfauth.account_list WITH (security_barrier) AS
 SELECT p.id, p.name_key AS identifier, p.kind, p.description, p.active, p.super_admin, p.created_at,
        EXISTS (SELECT 1 FROM wfauth.passwords w WHERE w.account_id = p.id) AS has_password
   FROM wfauth.principals p
- WHERE p.kind <> 'group'
+ WHERE p.kind <> 'group' AND p.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR p.id = (SELECT wfauth.current_principal()));
 COMMENT ON VIEW wfauth.account_list IS
@@ -29,18 +30,19 @@ COMMENT ON COLUMN wfauth.account_list.created_at IS 'When the account was create
 COMMENT ON COLUMN wfauth.account_list.has_password IS 'Whether a password is set (an invited user has none until activation)';
 
 CREATE VIEW wfauth.group_list WITH (security_barrier) AS
-SELECT g.id, g.name, g.description, g.id = 1 AS built_in,
-       CASE WHEN g.id = 1 THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group')
+SELECT g.id, g.name, g.description, g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) AS built_in,
+       CASE WHEN g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant())
+            THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group' AND a.tenant_id = g.tenant_id)
             ELSE (SELECT count(*) FROM wfauth.group_members m WHERE m.group_id = g.id) END AS member_count
   FROM wfauth.principals g
- WHERE g.kind = 'group'
+ WHERE g.kind = 'group' AND g.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR (SELECT wfauth.current_principal()) IS NOT NULL
-           AND (g.id = 1 OR EXISTS (SELECT 1 FROM wfauth.group_members m
+           AND (g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                      WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.group_list IS
     'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included)';
-COMMENT ON COLUMN wfauth.group_list.id IS 'The group''s principal id (Everyone is 1)';
+COMMENT ON COLUMN wfauth.group_list.id IS 'The group''s principal id (Everyone of the default tenant is 1)';
 COMMENT ON COLUMN wfauth.group_list.name IS 'The group''s name, unique regardless of case';
 COMMENT ON COLUMN wfauth.group_list.description IS 'Free text (alter_group)';
 COMMENT ON COLUMN wfauth.group_list.built_in IS 'True for Everyone, which cannot be deleted or renamed';
@@ -51,8 +53,9 @@ SELECT m.group_id, g.name AS group_name, m.member_id AS account_id, a.name_key A
   FROM wfauth.group_members m
   JOIN wfauth.principals g ON g.id = m.group_id
   JOIN wfauth.principals a ON a.id = m.member_id
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
-    OR m.member_id = (SELECT wfauth.current_principal());
+ WHERE g.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR m.member_id = (SELECT wfauth.current_principal()));
 COMMENT ON VIEW wfauth.member_list IS
     'Explicit group memberships (Everyone''s are implicit and not listed): all with accounts, else one''s own';
 COMMENT ON COLUMN wfauth.member_list.group_id IS 'The group''s principal id';
@@ -66,13 +69,14 @@ SELECT r.id, r.name, r.description,
        ARRAY(SELECT rp.permission::text FROM wfauth.role_permissions rp WHERE rp.role_id = r.id ORDER BY 1) AS permissions,
        r.created_at
   FROM wfauth.roles r
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
-    OR (SELECT wfauth.current_principal()) IS NOT NULL
-       AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
-                    WHERE rg.role_id = r.id
-                      AND (rg.principal_id IN ((SELECT wfauth.current_principal()), 1)
-                           OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
-                                                   WHERE m.member_id = (SELECT wfauth.current_principal()))));
+ WHERE r.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
+                        WHERE rg.role_id = r.id
+                          AND (rg.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
+                               OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                                       WHERE m.member_id = (SELECT wfauth.current_principal())))));
 COMMENT ON VIEW wfauth.role_list IS
     'Roles with their permissions: all with accounts, else those one holds (directly or through a group)';
 COMMENT ON COLUMN wfauth.role_list.id IS 'The role''s id';
@@ -82,7 +86,8 @@ COMMENT ON COLUMN wfauth.role_list.permissions IS 'The role''s permissions, sort
 COMMENT ON COLUMN wfauth.role_list.created_at IS 'When the role was created';
 
 CREATE VIEW wfauth.grant_list WITH (security_barrier) AS
-SELECT CASE WHEN p.id = 1 THEN 'everyone' WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
+SELECT CASE WHEN p.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) THEN 'everyone'
+            WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
        g.principal_id, g.kind, g.name, g.granted_at
   FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at
           FROM wfauth.permission_grants pg
@@ -90,11 +95,12 @@ SELECT CASE WHEN p.id = 1 THEN 'everyone' WHEN p.kind = 'group' THEN 'group:' ||
         SELECT rg.principal_id, 'role', r.name, rg.granted_at
           FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
   JOIN wfauth.principals p ON p.id = g.principal_id
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
-    OR (SELECT wfauth.current_principal()) IS NOT NULL
-       AND (g.principal_id IN ((SELECT wfauth.current_principal()), 1)
-            OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
-                                   WHERE m.member_id = (SELECT wfauth.current_principal())));
+ WHERE p.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND (g.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
+                OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                       WHERE m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.grant_list IS
     'Roles and permissions granted to accounts and groups: all with accounts, else those to oneself and one''s groups';
 COMMENT ON COLUMN wfauth.grant_list.grantee IS 'Who holds it, in grantee notation (everyone, group:NAME, identifier)';
@@ -106,8 +112,10 @@ COMMENT ON COLUMN wfauth.grant_list.granted_at IS 'When it was granted';
 CREATE VIEW wfauth.new_user_defaults WITH (security_barrier) AS
 SELECT d.kind, d.name
   FROM (SELECT 'permission'::text AS kind, n.permission::text AS name FROM wfauth.new_user_permissions n
+         WHERE n.tenant_id = (SELECT wfauth.current_tenant())
         UNION ALL
-        SELECT 'group', g.name FROM wfauth.new_user_groups n JOIN wfauth.principals g ON g.id = n.group_id) d
+        SELECT 'group', g.name FROM wfauth.new_user_groups n JOIN wfauth.principals g ON g.id = n.group_id
+         WHERE g.tenant_id = (SELECT wfauth.current_tenant())) d
  WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
 COMMENT ON VIEW wfauth.new_user_defaults IS
     'What every new user account gets (set_new_user_defaults): accounts holders, Super Admins and DBAs';
@@ -120,7 +128,8 @@ SELECT l.id, l.at,
                 CASE WHEN l.principal_id IS NOT NULL THEN '#' || l.principal_id END, l.db_role) AS actor,
        l.action, l.target, l.details, l.principal_id, l.db_role
   FROM wfauth.audit_log l LEFT JOIN wfauth.principals p ON p.id = l.principal_id
- WHERE (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
+ WHERE l.tenant_id = (SELECT wfauth.current_tenant())
+   AND (SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'));
 COMMENT ON VIEW wfauth.audit_list IS
     'Every change made through wfauth, in order of id: accounts holders, Super Admins and DBAs';
 COMMENT ON COLUMN wfauth.audit_list.id IS 'Order of the changes';
@@ -143,14 +152,40 @@ COMMENT ON COLUMN wfauth.permission_list.api_name IS 'The product''s REST identi
 COMMENT ON COLUMN wfauth.permission_list.description IS 'What it allows';
 COMMENT ON COLUMN wfauth.permission_list.built_in IS 'One of the product''s own permissions (register_permission adds others)';
 
-GRANT SELECT ON wfauth.account_list, wfauth.group_list, wfauth.member_list, wfauth.role_list,
+-- 1.1's table of the security preference, as a view of the acting tenant's
+-- (tenant_settings holds every tenant's); like the table, not for PUBLIC.
+CREATE VIEW wfauth.settings AS
+SELECT true AS singleton, s.new_object_access
+  FROM wfauth.tenant_settings s
+ WHERE s.tenant_id = wfauth.current_tenant();
+COMMENT ON VIEW wfauth.settings IS
+    'The acting tenant''s security preference (none: the default, everyone); 1.1''s table, kept as a view';
+COMMENT ON COLUMN wfauth.settings.singleton IS 'Always true (1.1 kept one row)';
+COMMENT ON COLUMN wfauth.settings.new_object_access IS 'everyone or creator';
+
+CREATE VIEW wfauth.tenants WITH (security_barrier) AS
+SELECT t.id, t.name, t.created_at, t.everyone_id,
+       (SELECT count(*) FROM wfauth.principals a WHERE a.tenant_id = t.id AND a.kind <> 'group') AS account_count
+  FROM wfauth.tenant_catalog t
+ WHERE (SELECT wfauth.acting_as_dba())
+    OR (SELECT wfauth.current_principal()) IS NOT NULL AND t.id = (SELECT wfauth.current_tenant());
+COMMENT ON VIEW wfauth.tenants IS
+    'Tenants: all for a DBA, else the acting principal''s own';
+COMMENT ON COLUMN wfauth.tenants.id IS 'The tenant''s id (1: the built-in default tenant)';
+COMMENT ON COLUMN wfauth.tenants.name IS 'The name login() and set_principal() take, unique regardless of case';
+COMMENT ON COLUMN wfauth.tenants.created_at IS 'When the tenant was created';
+COMMENT ON COLUMN wfauth.tenants.everyone_id IS 'The principal id of its built-in group Everyone';
+COMMENT ON COLUMN wfauth.tenants.account_count IS 'Its user and service accounts';
+
+GRANT SELECT ON wfauth.tenants, wfauth.account_list, wfauth.group_list, wfauth.member_list, wfauth.role_list,
                 wfauth.grant_list, wfauth.new_user_defaults, wfauth.audit_list, wfauth.permission_list TO PUBLIC;
 
 CREATE FUNCTION wfauth.new_object_access() RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM wfauth._require_actor();
-    RETURN coalesce((SELECT s.new_object_access FROM wfauth.settings s), 'everyone');
+    RETURN coalesce((SELECT s.new_object_access FROM wfauth.tenant_settings s
+                      WHERE s.tenant_id = wfauth.current_tenant()), 'everyone');
 END
 $$;
 COMMENT ON FUNCTION wfauth.new_object_access() IS
@@ -204,7 +239,7 @@ BEGIN
     v_id := wfauth._group(name);
     SELECT p.name INTO v_old FROM wfauth.principals p WHERE p.id = v_id FOR UPDATE;
     IF new_name IS NOT NULL THEN
-        IF v_id = 1 THEN
+        IF v_id = wfauth._everyone() THEN
             RAISE EXCEPTION 'the built-in group Everyone cannot be renamed' USING ERRCODE = 'insufficient_privilege';
         END IF;
         v_new := wfauth._clean_name(new_name, 'group name');
