@@ -1253,12 +1253,12 @@ BEGIN
 
     v_step := v_step + 1;
     RETURN QUERY SELECT v_step,
-        'decision: ' || CASE WHEN wfauth.can_access(principal, object, mode) THEN mode || ' allowed'
+        'decision: ' || CASE WHEN v_who.id IS NOT NULL AND wfauth.can_access(principal, object, mode) THEN mode || ' allowed'
                              WHEN v_who.id IS NULL THEN 'denied (no such principal)'
                              WHEN NOT v_who.active THEN 'denied (account is deactivated)'
                              WHEN wfauth.acl_tenant(object) <> v_who.tenant_id THEN 'denied (object of another tenant)'
                              ELSE mode || ' denied' END,
-        wfauth.can_access(principal, object, mode);
+        v_who.id IS NOT NULL AND wfauth.can_access(principal, object, mode);
 END
 $$;
 COMMENT ON FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode) IS

@@ -53,6 +53,14 @@ UPDATE app.alerts SET acl = wfauth.acl_grant(acl, 'lee@example.com', 'modify');
 INSERT INTO app.reports VALUES (1), (2);
 UPDATE app.reports SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'lee@example.com', 'view'), 'everyone')
  WHERE id = 2;
+-- a second tenant, with its own dana, token and row
+SELECT wfauth.create_tenant('acme');
+BEGIN;
+SELECT wfauth.set_tenant('acme');
+SELECT wfauth.create_user('dana@example.com', 'acme dana''s passphrase', permissions => '{dashboards}');
+INSERT INTO keep SELECT 'acme', wfauth.generate_token('dana@example.com', 'laptop');
+INSERT INTO app.dashboards VALUES (3, 'acme''s');
+COMMIT;
 SQL
 # try_sqlstate(sql): the SQLSTATE a statement fails with, or ok
 try_sqlstate="CREATE FUNCTION public.try_sqlstate(sql text) RETURNS text LANGUAGE plpgsql AS \$\$
@@ -77,14 +85,24 @@ rm -f "$dump"
 q $dst "$try_sqlstate" >/dev/null
 
 check "every access decision is the same after restore" "$before" "$(q $dst "$decisions")"
-check "Everyone is there once" "1" "$(q $dst "SELECT count(*) FROM wfauth.principals WHERE name = 'Everyone'")"
+check "each tenant's Everyone is there once" "1 1 2" \
+      "$(q $dst "SELECT min(n) || ' ' || max(n) || ' ' || count(*) FROM (SELECT count(*) AS n FROM wfauth.principals
+                  WHERE name = 'Everyone' GROUP BY tenant_id) e")"
 check "built-in permissions and kinds are there once, with the custom ones" "19 3" \
       "$(q $dst "SELECT (SELECT count(*) FROM wfauth.permissions) || ' ' || (SELECT count(*) FROM wfauth.kinds)")"
-for who in dana exporter; do
+for who in dana exporter acme; do
     tok=$(q $src "SELECT token FROM keep WHERE name = '$who'")
     check "the $who token still authenticates" "$(q $src "SELECT wfauth.authenticate_token('$tok')")" \
           "$(q $dst "SELECT wfauth.authenticate_token('$tok')")"
 done
+tok=$(q $src "SELECT token FROM keep WHERE name = 'acme'")
+check "the acme token authenticates in acme" "acme" \
+      "$(q $dst "SELECT wfauth.authenticate_token('$tok'); SELECT name FROM wfauth.tenants WHERE id = wfauth.current_tenant()" | tail -1)"
+check "acme's dana logs in to acme with her own password" "true false" \
+      "$(q $dst "SELECT (wfauth.login('dana@example.com', 'acme dana''s passphrase', 'acme') IS NOT NULL) || ' ' ||
+                        (wfauth.current_tenant() = 1)")"
+check "rows keep their tenant" "$(q $src "SELECT string_agg(id || ':' || wfauth.acl_tenant(acl), ',' ORDER BY id) FROM app.dashboards")" \
+      "$(q $dst "SELECT string_agg(id || ':' || wfauth.acl_tenant(acl), ',' ORDER BY id) FROM app.dashboards")"
 check "the password still logs in" "t" \
       "$(q $dst "SELECT wfauth.login('dana@example.com', 'dana''s long passphrase') IS NOT NULL")"
 check "effective permissions are the same" \

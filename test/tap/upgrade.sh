@@ -78,6 +78,12 @@ SQL
           "$(grep -c 'groups "Engineering" and "Еngineering" look alike' $WORK/update.log)"
     check "$from: the extension is now $current" "$current" "$(q $db "SELECT extversion FROM pg_extension WHERE extname = 'wfauth'")"
     check "$from: every access decision is the same" "$before" "$(q $db "$decisions")"
+    check "$from: every principal, role, row and audit entry is in the default tenant" "1 1 1 1 1" \
+          "$(q $db "SELECT (SELECT string_agg(DISTINCT tenant_id::text, ',') FROM wfauth.principals) || ' ' ||
+                           (SELECT coalesce(string_agg(DISTINCT tenant_id::text, ','), '1') FROM wfauth.roles) || ' ' ||
+                           (SELECT string_agg(DISTINCT tenant_id::text, ',') FROM wfauth.audit_log) || ' ' ||
+                           (SELECT string_agg(DISTINCT wfauth.acl_tenant(acl)::text, ',') FROM app.dashboards) || ' ' ||
+                           (SELECT string_agg(id || ':' || name, ',') FROM wfauth.tenants)" | sed 's/1:default/1/')"
     for who in dana exporter; do
         check "$from: the $who token still authenticates" "t" \
               "$(q $db "SELECT wfauth.authenticate_token(token) = wfauth.account_id(CASE name WHEN 'dana' THEN 'dana@example.com' ELSE 'sa::exporter' END)
