@@ -157,3 +157,80 @@ COMMIT;
 \echo
 \echo '== 8. The audit trail =================================================='
 SELECT action, target, coalesce(wfauth._label(principal_id), db_role) AS by FROM wfauth.audit_log ORDER BY id;
+
+\echo
+\echo '== 9. Two customers in one database: tenants ==========================='
+\echo 'A DBA creates two tenants. Each has its own Everyone, accounts, groups,'
+\echo 'roles, settings and audit, and both have a dana@example.com, each with'
+\echo 'her own password and rights.'
+SELECT wfauth.create_tenant('Acme') \gset
+SELECT wfauth.create_tenant('Globex') \gset
+BEGIN;
+SELECT wfauth.set_tenant('Acme') \gset
+SELECT wfauth.create_user('dana@example.com', 'Acme dana''s passphrase', permissions => ARRAY['dashboards']) \gset
+COMMIT;
+BEGIN;
+SELECT wfauth.set_tenant('Globex') \gset
+SELECT wfauth.create_user('dana@example.com', 'Globex dana''s passphrase', permissions => ARRAY['dashboards']) \gset
+SELECT wfauth.set_new_object_access('creator') \gset
+COMMIT;
+SELECT t.name AS tenant, p.id, p.name AS account
+  FROM wfauth.principals p JOIN wfauth.tenants t ON t.id = p.tenant_id
+ WHERE p.name = 'dana@example.com' ORDER BY t.id;
+
+\echo
+\echo 'Each Dana logs in to her tenant (login takes the tenant) and creates a'
+\echo 'dashboard named "Q3 plan"; the row belongs to her tenant:'
+BEGIN;
+SET LOCAL ROLE demo_app;
+SELECT wfauth.login('dana@example.com', 'Acme dana''s passphrase', 'acme') IS NOT NULL AS "Acme's Dana logged in";
+INSERT INTO app.dashboards (title) VALUES ('Q3 plan');
+COMMIT;
+BEGIN;
+SET LOCAL ROLE demo_app;
+SELECT wfauth.login('dana@example.com', 'Globex dana''s passphrase', 'globex') IS NOT NULL AS "Globex's Dana logged in";
+INSERT INTO app.dashboards (title) VALUES ('Q3 plan');
+COMMIT;
+SELECT d.title, t.name AS tenant, d.acl::text AS acl
+  FROM app.dashboards d JOIN wfauth.tenants t ON t.id = wfauth.acl_tenant(d.acl)
+ WHERE d.title = 'Q3 plan' ORDER BY t.id;
+
+\echo
+\echo 'What each Dana sees (the default tenant''s Dana sees neither Q3 plan):'
+CREATE FUNCTION pg_temp.titles(who text, tenant text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    v text;
+BEGIN
+    PERFORM wfauth.set_principal(who, tenant);
+    SET LOCAL ROLE demo_app;
+    SELECT string_agg(title, ', ' ORDER BY title) INTO v FROM app.dashboards;
+    RESET ROLE;
+    PERFORM wfauth.reset_principal();
+    RETURN v;
+END $$;
+SELECT coalesce(tenant, 'default') AS tenant, pg_temp.titles('dana@example.com', tenant) AS "SELECT title FROM app.dashboards"
+  FROM (VALUES (NULL), ('Acme'), ('Globex')) t(tenant);
+
+\echo
+\echo 'Can Acme''s Dana view or modify Globex''s "Q3 plan"? No principal of another'
+\echo 'tenant can, Super Admins included:'
+SELECT who, d.mode, wfauth.can_access(p.id, (SELECT acl FROM app.dashboards x, wfauth.tenants t
+                                             WHERE x.title = 'Q3 plan' AND t.name = 'Globex'
+                                               AND wfauth.acl_tenant(x.acl) = t.id), d.mode) AS allowed
+  FROM (SELECT 'Acme''s dana' AS who, p.id FROM wfauth.principals p JOIN wfauth.tenants t ON t.id = p.tenant_id
+         WHERE p.name = 'dana@example.com' AND t.name = 'Acme'
+        UNION ALL
+        SELECT 'Globex''s dana', p.id FROM wfauth.principals p JOIN wfauth.tenants t ON t.id = p.tenant_id
+         WHERE p.name = 'dana@example.com' AND t.name = 'Globex') p,
+       (VALUES ('view'::wfauth.access_mode), ('modify')) d(mode)
+ ORDER BY 1, 2;
+
+\echo
+\echo 'Acme''s accounts holder names "dana@example.com": only Acme''s Dana exists for it.'
+BEGIN;
+SELECT wfauth.set_tenant('Acme') \gset
+SELECT wfauth.create_user('admin@acme.example', permissions => ARRAY['accounts']) \gset
+SELECT wfauth.reset_principal() \gset
+SELECT wfauth.set_principal('admin@acme.example', 'Acme') \gset
+SELECT identifier, kind FROM wfauth.account_list ORDER BY identifier;
+COMMIT;
