@@ -218,6 +218,12 @@ SELECT attack, as_app(who, tenant, sql) AS result
   ) a(attack, who, tenant, sql);
 SELECT id, wfauth.acl_tenant(acl) = :acme AS acme_row FROM appdata.docs ORDER BY id;
 DELETE FROM appdata.docs WHERE id = 9;
+-- a DBA acting in default removes an entry of an acme row by its id: ACL
+-- changes are audited in the object's tenant, whoever makes them
+UPDATE appdata.docs SET acl = wfauth.acl_revoke(acl, '#' || (SELECT everyone_id FROM wfauth.tenants WHERE name = 'Acme'))
+ WHERE id = 3;
+SELECT tenant_id = :acme AS in_acme, count(*) FROM wfauth.audit_log
+ WHERE action = 'change_acl' AND target = 'appdata.docs' GROUP BY 1 ORDER BY 1;
 -- the directory functions stay in the tenant (the ACL values are read as
 -- the DBA and passed in, as an attacker could pass made-up ones)
 CREATE TEMP TABLE acls AS SELECT id, acl FROM appdata.docs;

@@ -1829,6 +1829,12 @@ CREATE FUNCTION wfauth.acl_tenant(wfauth.acl) RETURNS bigint
 COMMENT ON FUNCTION wfauth.acl_tenant(wfauth.acl) IS 'The tenant the object belongs to (1: default)';
 CREATE FUNCTION wfauth._tenant_rows(tbl regclass, tenant bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_tenant_rows' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+-- (in the object's tenant's audit log, whoever changed it)
+CREATE OR REPLACE FUNCTION wfauth._audit_acl_change(tbl oid, old_acl text, new_acl text) RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT wfauth._audit('change_acl', tbl::regclass::text, jsonb_build_object('from', old_acl, 'to', new_acl),
+                         wfauth.acl_tenant(new_acl::wfauth.acl))
+$$;
 CREATE OR REPLACE VIEW wfauth.token_list WITH (security_barrier) AS
 SELECT t.account_id, p.name AS account, t.name, t.display_prefix || '…' AS token,
        t.created_at, t.last_used_at, t.expires_at, t.revoked_at,

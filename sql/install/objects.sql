@@ -164,9 +164,11 @@ $$;
 CREATE EVENT TRIGGER wfauth_forget_dropped ON sql_drop EXECUTE FUNCTION wfauth._forget_dropped();
 
 -- Called by the ACL update trigger (through fmgr, not SQL) for every change.
+-- (in the object's tenant's audit log, whoever changed it)
 CREATE FUNCTION wfauth._audit_acl_change(tbl oid, old_acl text, new_acl text) RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT wfauth._audit('change_acl', tbl::regclass::text, jsonb_build_object('from', old_acl, 'to', new_acl))
+    SELECT wfauth._audit('change_acl', tbl::regclass::text, jsonb_build_object('from', old_acl, 'to', new_acl),
+                         wfauth.acl_tenant(new_acl::wfauth.acl))
 $$;
 
 CREATE FUNCTION wfauth.register_kind(kind text, permission text) RETURNS void
