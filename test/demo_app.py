@@ -28,7 +28,7 @@ question = """SELECT wfauth.current_principal() AS asking, d.title, m::text AS a
                 FROM app.dashboards d, unnest(ARRAY['view', 'modify']::wfauth.access_mode[]) m
                WHERE d.title = ANY(%s) ORDER BY d.title, m"""
 print()
-print("== 9. The application's path ==========================================")
+print("== 10. The application's path =========================================")
 print("Dana logs in (wfauth.login, password bound as $2) and asks, in a request of")
 print("her own; the service account sa::nightly-export authenticates with its API")
 print("token (bound as $1) in another. Each request is one transaction.")
