@@ -186,8 +186,20 @@ SELECT id, regexp_replace(e.grantee, '[0-9]+', 'N') AS grantee, e.mode FROM appd
 SELECT who, tenant, as_app(who, tenant, 'SELECT string_agg(id::text, '','' ORDER BY id) FROM appdata.docs') AS rows_seen
   FROM (VALUES ('dana@shared.example', NULL), ('root@tenants.example', NULL),
                ('dana@shared.example', 'acme'), ('boss@acme.example', 'acme'), ('admin@acme.example', 'acme')) w(who, tenant);
-SELECT wfauth.can_access(:root_default, acl, 'view') AS default_super_admin,
+-- can_access of an acme row, asked in acme and in default: only a principal
+-- of the acting tenant is anybody (an id of another tenant answers like a
+-- missing one, even about a row of its own tenant)
+BEGIN;
+SELECT wfauth.set_tenant('acme');
+SELECT 'in acme' AS asked, wfauth.can_access(:root_default, acl, 'view') AS default_super_admin,
        wfauth.can_access(:boss_acme, acl, 'modify') AS acme_super_admin,
+       wfauth.can_access(:dana_acme, acl, 'modify') AS acme_dana,
+       wfauth.can_access(:dana_default, acl, 'view') AS default_dana
+  FROM appdata.docs WHERE id = 2;
+COMMIT;
+SELECT 'in default' AS asked, wfauth.can_access(:root_default, acl, 'view') AS default_super_admin,
+       wfauth.can_access(:boss_acme, acl, 'modify') AS acme_super_admin,
+       wfauth.can_access(:dana_acme, acl, 'modify') AS acme_dana,
        wfauth.can_access(:dana_default, acl, 'view') AS default_dana
   FROM appdata.docs WHERE id = 2;
 -- through the listing index too: an acme Super Admin's "every row" is acme's

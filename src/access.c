@@ -3,7 +3,8 @@
  *
  * For an active principal P of the object's tenant, and an object whose ACL
  * has kind K (a principal of another tenant, Super Admin or not, reaches
- * nothing):
+ * nothing; nor does one of another tenant than the acting one, so that no
+ * id of another tenant answers differently from an id that does not exist):
  *   view(P, O)   = P is Super Admin, or an entry names P or a group of P
  *                  (and, for a service account, P holds K's permission)
  *   modify(P, O) = P is Super Admin, or P holds K's permission and a
@@ -100,6 +101,9 @@ decide_with(const WfauthContext *ctx, struct varlena *acl, bool modify, bool kin
 	WfauthAclHeader hdr;
 
 	if (!ctx->exists || !ctx->active)
+		return false;
+	/* a principal of another tenant than the acting one is as good as none */
+	if (unlikely(ctx->tenant != wfauth_current_tenant()))
 		return false;
 	read_header(acl, &hdr);
 	if (wfauth_acl_tenant(acl, &hdr) != ctx->tenant)

@@ -122,7 +122,7 @@ wfauth_acl_gin_extract_query(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);	/* else: nothing matches */
 	}
 	ctx = wfauth_context(principal);
-	if (!ctx->exists || !ctx->active)
+	if (!ctx->exists || !ctx->active || ctx->tenant != wfauth_current_tenant())
 		PG_RETURN_POINTER(NULL);
 	if (ctx->super_admin)
 	{

@@ -213,7 +213,9 @@ SELECT coalesce(tenant, 'default') AS tenant, pg_temp.titles('dana@example.com',
 
 \echo
 \echo 'Can Acme''s Dana view or modify Globex''s "Q3 plan"? No principal of another'
-\echo 'tenant can, Super Admins included:'
+\echo 'tenant can, Super Admins included (asked in Globex, as its policies ask):'
+BEGIN;
+SELECT wfauth.set_tenant('Globex') \gset
 SELECT who, d.mode, wfauth.can_access(p.id, (SELECT acl FROM app.dashboards x, wfauth.tenants t
                                              WHERE x.title = 'Q3 plan' AND t.name = 'Globex'
                                                AND wfauth.acl_tenant(x.acl) = t.id), d.mode) AS allowed
@@ -224,6 +226,7 @@ SELECT who, d.mode, wfauth.can_access(p.id, (SELECT acl FROM app.dashboards x, w
          WHERE p.name = 'dana@example.com' AND t.name = 'Globex') p,
        (VALUES ('view'::wfauth.access_mode), ('modify')) d(mode)
  ORDER BY 1, 2;
+COMMIT;
 
 \echo
 \echo 'Acme''s accounts holder names "dana@example.com": only Acme''s Dana exists for it.'
