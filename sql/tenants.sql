@@ -206,6 +206,25 @@ SELECT 'in default' AS asked, wfauth.can_access(:root_default, acl, 'view') AS d
 SET enable_seqscan = off;
 SELECT as_app('boss@acme.example', 'acme', 'SELECT string_agg(id::text, '','' ORDER BY id) FROM appdata.docs WHERE acl OPERATOR(wfauth.@@) ' || :boss_acme) AS index_super_admin,
        as_app('dana@shared.example', NULL, 'SELECT string_agg(id::text, '','' ORDER BY id) FROM appdata.docs WHERE acl OPERATOR(wfauth.@@) ' || :dana_default) AS index_default_dana;
+-- ... and the index finds them by the tenant's key: no other tenant's row
+-- is read and rechecked (a Super Admin of the default tenant reads all)
+CREATE FUNCTION pg_temp.index_work(who text, tenant text, q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    PERFORM wfauth.set_principal(who, tenant);
+    SET LOCAL ROLE wfauth_regress_app;
+    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+        IF line ~ 'Index Scan|Removed by Index Recheck' THEN
+            RETURN NEXT regexp_replace(line, '^ *(->)? *', '');
+        END IF;
+    END LOOP;
+    RESET ROLE;
+    PERFORM wfauth.reset_principal();
+END
+$$;
+SELECT pg_temp.index_work('boss@acme.example', 'acme', 'SELECT id FROM appdata.docs WHERE acl OPERATOR(wfauth.@@) ' || :boss_acme) AS acme_super_admin;
+SELECT pg_temp.index_work('root@tenants.example', NULL, 'SELECT id FROM appdata.docs WHERE acl OPERATOR(wfauth.@@) ' || :root_default) AS default_super_admin;
 RESET enable_seqscan;
 -- no ACL change moves a row to another tenant, or names another tenant's principal
 SELECT attack, as_app(who, tenant, sql) AS result

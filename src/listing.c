@@ -5,14 +5,20 @@
  * whole table when a principal sees few rows.  The ACL sits in the row, so a
  * GIN index over it can find them instead:
  *
- *   keys        each entry of an ACL, as stored: (principal id << 1) | modify
+ *   keys        each entry of an ACL, as stored: (principal id << 1) | modify;
+ *               and, for an object of another tenant than the default one,
+ *               its tenant as the negative key -tenant
  *   operators   acl @@ p   an entry names p or one of its groups (view level)
  *               acl @@@ p  a modify-level entry does
  *               both true for an active Super Admin, and for p = -1 while a
  *               DBA acts with no principal (wfauth.policy_principal())
  *   query       p's match set (p, its groups, Everyone): two keys per member
- *               for view, one for modify; "every row" for a Super Admin or
- *               the DBA; nothing for an inactive or unknown principal
+ *               for view, one for modify; its tenant's key for a Super Admin
+ *               ("every row", rechecked, in the default tenant, whose rows
+ *               carry no key: a database that never creates a tenant indexes
+ *               what it did before); "every row" for the DBA; nothing for an
+ *               inactive or unknown principal, or one of another tenant than
+ *               the acting one
  *
  * The policies call policy_check((SELECT wfauth.policy_principal()), acl,
  * mode) -- can_access, but for -1 -- and the planner support function of both
@@ -49,6 +55,8 @@
 #define STRATEGY_VIEW	1
 #define STRATEGY_MODIFY	2
 #define DEFAULT_ACL_SELECTIVITY 0.1	/* no statistics yet */
+/* the key of an object's tenant: negative, where entries are positive */
+#define TENANT_KEY(tenant)	(-(tenant))
 
 /* --- the operators ---------------------------------------------------------- */
 
@@ -92,11 +100,16 @@ wfauth_acl_gin_extract_value(PG_FUNCTION_ARGS)
 	Datum	   *keys;
 	int			i;
 
+	int64		tenant;
+
 	wfauth_acl_header(acl, &hdr);
-	keys = palloc(sizeof(Datum) * Max(hdr.nentries, 1));
+	tenant = wfauth_acl_tenant(acl, &hdr);
+	keys = palloc(sizeof(Datum) * (hdr.nentries + 1));
 	for (i = 0; i < hdr.nentries; i++)
 		keys[i] = Int64GetDatum(wfauth_acl_entry(acl, i));
 	*nkeys = hdr.nentries;
+	if (tenant != WFAUTH_DEFAULT_TENANT)
+		keys[(*nkeys)++] = Int64GetDatum(TENANT_KEY(tenant));
 	PG_RETURN_POINTER(keys);
 }
 
@@ -124,10 +137,17 @@ wfauth_acl_gin_extract_query(PG_FUNCTION_ARGS)
 	ctx = wfauth_context(principal);
 	if (!ctx->exists || !ctx->active || ctx->tenant != wfauth_current_tenant())
 		PG_RETURN_POINTER(NULL);
-	if (ctx->super_admin)
+	if (ctx->super_admin && ctx->tenant == WFAUTH_DEFAULT_TENANT)
 	{
 		*search_mode = GIN_SEARCH_MODE_ALL;
 		PG_RETURN_POINTER(NULL);
+	}
+	if (ctx->super_admin)
+	{
+		keys = palloc(sizeof(Datum));
+		keys[0] = Int64GetDatum(TENANT_KEY(ctx->tenant));
+		*nkeys = 1;
+		PG_RETURN_POINTER(keys);
 	}
 	keys = palloc(sizeof(Datum) * ctx->nmatch * 2);
 	for (i = 0; i < ctx->nmatch; i++)
@@ -241,10 +261,18 @@ compute_acl_stats(VacAttrStatsP stats, AnalyzeAttrFetchFunc fetchfunc,
 		width += VARSIZE_ANY(DatumGetPointer(value));
 		acl = PG_DETOAST_DATUM_PACKED(value);
 		wfauth_acl_header(acl, &hdr);
-		for (j = 0; j < hdr.nentries; j++)	/* one entry per principal */
+		/* one entry per principal; and the tenant's key, as a Super Admin's query names it */
+		for (j = 0; j <= hdr.nentries; j++)
 		{
-			int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, j));
+			int64		id;
 			bool		found;
+
+			if (j < hdr.nentries)
+				id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, j));
+			else if (wfauth_acl_tenant(acl, &hdr) != WFAUTH_DEFAULT_TENANT)
+				id = TENANT_KEY(wfauth_acl_tenant(acl, &hdr));
+			else
+				break;
 
 			nc = hash_search(counts, &id, HASH_ENTER, &found);
 			if (!found)
@@ -349,7 +377,10 @@ acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalar
 	bool		none;
 	int64		principal = estimated_principal(principalarg, &none);
 	const WfauthContext *ctx = NULL;
-	int			i,
+	const int64 *keys;
+	int64		tenant_key;
+	int			nkeys,
+				i,
 				j;
 
 	if (none)
@@ -357,13 +388,26 @@ acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalar
 	if (principal != WFAUTH_DBA_PRINCIPAL)
 	{
 		ctx = wfauth_context(principal);
-		if (!ctx->exists || !ctx->active)
+		if (!ctx->exists || !ctx->active || ctx->tenant != wfauth_current_tenant())
 			return 0.0;
+	}
+	/* what the index query names (see extract_query) */
+	if (ctx != NULL && ctx->super_admin)
+	{
+		tenant_key = TENANT_KEY(ctx->tenant);
+		keys = &tenant_key;
+		nkeys = 1;
+	}
+	else if (ctx != NULL)
+	{
+		keys = ctx->match;
+		nkeys = ctx->nmatch;
 	}
 	examine_variable(root, aclarg, varRelid, &vardata);
 	if (HeapTupleIsValid(vardata.statsTuple))
 		nullfrac = ((Form_pg_statistic) GETSTRUCT(vardata.statsTuple))->stanullfrac;
-	if (ctx == NULL || ctx->super_admin)	/* the DBA, or a Super Admin */
+	/* the DBA, or a Super Admin of the default tenant */
+	if (ctx == NULL || (ctx->super_admin && ctx->tenant == WFAUTH_DEFAULT_TENANT))
 		sel = 1.0 - nullfrac;
 	else if (HeapTupleIsValid(vardata.statsTuple) &&
 			 get_attstatsslot(&sslot, vardata.statsTuple, STATISTIC_KIND_MCELEM, InvalidOid,
@@ -372,12 +416,12 @@ acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalar
 		double		named = 0.0;
 		double		rare = sslot.nnumbers > sslot.nvalues ? sslot.numbers[sslot.nvalues] / 2 : 0.0001;
 
-		for (i = 0; i < ctx->nmatch; i++)
+		for (i = 0; i < nkeys; i++)
 		{
 			double		f = rare;
 
 			for (j = 0; j < sslot.nvalues; j++)
-				if (DatumGetInt64(sslot.values[j]) == ctx->match[i])
+				if (DatumGetInt64(sslot.values[j]) == keys[i])
 				{
 					f = sslot.numbers[j];
 					break;
