@@ -1,7 +1,10 @@
 /*
- * principal.c — who is acting: the principal of the current transaction.
+ * principal.c — who is acting: the principal of the current transaction,
+ * and the tenant it acts in.
  *
- * The principal is kept in the setting wfauth.principal, always set with
+ * The principal, its login session and the acting tenant (the principal's,
+ * or the one a DBA chose with set_tenant) are kept in the setting
+ * wfauth.principal, always set with
  * GUC_ACTION_LOCAL.  That buys exactly the semantics the contract asks for
  * from PostgreSQL's own machinery: the value ends with the transaction (a
  * pooled connection never carries it into the next one), ROLLBACK TO
@@ -18,6 +21,9 @@
  * VIEW, index builds, VACUUM, ANALYZE, and wfauth's own work as a table's
  * owner) the code that runs is a table owner's, acting as that owner: there
  * nobody is a DBA, whoever started the operation.
+ *
+ * Acting in a tenant other than the default one holds a share lock on it
+ * until the end of the transaction, which delete_tenant takes exclusively.
  */
 #include "postgres.h"
 
@@ -110,11 +116,6 @@ wfauth_current_principal_id(void)
 	return current_principal;
 }
 
-/*
- * Make id the acting principal until the end of the transaction (0 clears),
- * noting the login session it authenticated with (0: none).  Callers have
- * checked that the caller may do so.
- */
 /* The acting tenant: the principal's, or the one a DBA chose, or the default. */
 int64
 wfauth_current_tenant(void)
@@ -122,7 +123,11 @@ wfauth_current_tenant(void)
 	return current_tenant != 0 ? current_tenant : WFAUTH_DEFAULT_TENANT;
 }
 
-/* Act as principal (0: nobody) for the rest of the transaction; its tenant acts with it. */
+/*
+ * Make id the acting principal until the end of the transaction (0 clears),
+ * noting the login session it authenticated with (0: none); its tenant acts
+ * with it.  Callers have checked that the caller may do so.
+ */
 void
 wfauth_set_principal_id(int64 id, int64 session)
 {
@@ -152,9 +157,8 @@ wfauth_set_acting(int64 id, int64 session, int64 tenant)
 	{
 		wfauth_lock_tenant(tenant, AccessShareLock);
 		AcceptInvalidationMessages();
-	}
-	if (tenant != 0)
 		snprintf(buf, sizeof(buf), INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT, id, session, tenant);
+	}
 	else if (id == 0)
 		buf[0] = '\0';
 	else if (session == 0)
@@ -264,7 +268,6 @@ wfauth_current_session(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(current_session);
 }
 
-/* SQL function: wfauth.reset_principal() — DBA only */
 /* A lock on a tenant (an object lock keyed by tenant_catalog and the id) */
 void
 wfauth_lock_tenant(int64 tenant, int mode)
@@ -310,6 +313,7 @@ wfauth_set_tenant_internal(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* SQL function: wfauth.reset_principal() — DBA only */
 PG_FUNCTION_INFO_V1(wfauth_reset_principal);
 Datum
 wfauth_reset_principal(PG_FUNCTION_ARGS)
