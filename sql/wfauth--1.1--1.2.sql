@@ -1631,7 +1631,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE a.kind <> 'group' AND a.active AND a.tenant_id = wfauth.current_tenant()
        AND (a.super_admin OR EXISTS (
             SELECT 1
-              FROM (SELECT a.id AS pid UNION ALL SELECT wfauth._everyone()
+              FROM (SELECT a.id AS pid UNION ALL SELECT (SELECT wfauth._everyone())
                     UNION ALL SELECT m.group_id FROM wfauth.group_members m WHERE m.member_id = a.id) src
              WHERE EXISTS (SELECT 1 FROM wfauth.permission_grants g
                             WHERE g.principal_id = src.pid AND g.permission = _holders.permission)

@@ -36,6 +36,14 @@ UPDATE app.boards SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'group:Other
 CREATE TABLE public.secrets (name text PRIMARY KEY, value text);
 INSERT INTO public.secrets SELECT 'token', wfauth.generate_token('dana@example.com', 'laptop');
 INSERT INTO public.secrets SELECT 'session', wfauth.login('dana@example.com', 'dana''s long passphrase');
+-- a tenant's account: authenticating takes a share lock on its tenant
+SELECT wfauth.create_tenant('acme');
+BEGIN;
+SELECT wfauth.set_tenant('acme');
+SELECT wfauth.create_service_account('bot', permissions => '{dashboards}');
+INSERT INTO public.secrets SELECT 'acme', wfauth.generate_token('sa::bot', 'ci');
+INSERT INTO app.boards VALUES (1001, 'acme''s board');
+COMMIT;
 SQL
 [ $? -eq 0 ] || bail "set up the primary"
 token=$(P "SELECT value FROM public.secrets WHERE name = 'token'")
@@ -78,6 +86,8 @@ SQL
 # (the token was never used, so on a primary this would record its last use)
 check "authenticate_token works on the replica, and RLS shows the group's rows" "100" "$(read_as token "$token")"
 check "authenticate_session works on the replica" "100" "$(read_as session "$session")"
+acme=$(P "SELECT value FROM public.secrets WHERE name = 'acme'")
+check "a token of another tenant authenticates on the replica, into its tenant's rows" "1" "$(read_as token "$acme")"
 check "can_access answers on the replica" "100 0" \
       "$(R "SELECT count(*) FILTER (WHERE wfauth.can_access($dana, acl, 'view')) || ' ' ||
                   count(*) FILTER (WHERE wfauth.can_access($dana, acl, 'modify')) FROM app.boards")"
