@@ -311,6 +311,8 @@ DECLARE
     v_token text;
     v_session bigint;
 BEGIN
+    -- a tenant being deleted is waited for (then its accounts are gone)
+    PERFORM wfauth._lock_tenant(v_tenant, false) WHERE v_tenant IS NOT NULL;
     -- only user accounts have passwords; anything that is no e-mail matches nobody
     SELECT p.id INTO v_id FROM wfauth.principals p
      WHERE p.kind = 'user' AND p.tenant_id = v_tenant AND p.name_key = lower(identifier)
@@ -359,6 +361,11 @@ DECLARE
 BEGIN
     IF password IS NULL THEN
         RAISE EXCEPTION 'the password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a tenant being deleted is waited for; then the account may be gone
+    PERFORM wfauth._lock_tenant(p.tenant_id, false) FROM wfauth.principals p WHERE p.id = v_account;
+    IF NOT EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.id = v_account) THEN
+        PERFORM wfauth._auth_failed('activation token');
     END IF;
     -- single use: whoever marks it used first wins; a second use finds it used
     UPDATE wfauth.activations SET used_at = now()
@@ -1703,7 +1710,7 @@ COMMENT ON FUNCTION wfauth.set_principal(text, text) IS
     'DBA only: act as the given account of a tenant (NULL: default) for the rest of the transaction (psql work, tests)';
 CREATE FUNCTION wfauth._set_tenant(tenant bigint) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_set_tenant_internal' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
-CREATE FUNCTION wfauth._lock_tenant(tenant bigint) RETURNS void
+CREATE FUNCTION wfauth._lock_tenant(tenant bigint, exclusive boolean) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_lock_tenant_sql' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 -- A tenant by name (NULL: the default one).
@@ -1798,7 +1805,7 @@ BEGIN
     END IF;
     -- waits for every transaction acting in the tenant, and keeps new ones
     -- out until this one ends; then counts its objects as last committed
-    PERFORM wfauth._lock_tenant(v_id);
+    PERFORM wfauth._lock_tenant(v_id, true);
     SELECT coalesce(sum(wfauth._tenant_rows(p.tbl, v_id)), 0) INTO v_rows FROM wfauth.protected_tables p;
     IF v_rows > 0 THEN
         RAISE EXCEPTION 'tenant "%" still has % protected objects', name, v_rows
@@ -1873,7 +1880,7 @@ COMMENT ON COLUMN wfauth.tenants.account_count IS 'Its user and service accounts
 
 GRANT SELECT ON wfauth.tenants TO PUBLIC;
 REVOKE ALL ON FUNCTION wfauth._account(text, boolean, bigint), wfauth._audit(text, text, jsonb, bigint),
-    wfauth._require_catalog_admin(), wfauth._set_tenant(bigint), wfauth._lock_tenant(bigint),
+    wfauth._require_catalog_admin(), wfauth._set_tenant(bigint), wfauth._lock_tenant(bigint, boolean),
     wfauth._tenant(text), wfauth._free_tenant_name(text, bigint), wfauth._tenant_rows(regclass, bigint)
     FROM PUBLIC;
 

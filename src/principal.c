@@ -275,13 +275,23 @@ wfauth_lock_tenant(int64 tenant, int mode)
 	LockDatabaseObject(wfauth_table_oid(WFAUTH_TENANTS), (Oid) tenant, (uint16) (tenant >> 32), mode);
 }
 
-/* SQL function: wfauth._lock_tenant(tenant bigint): delete_tenant's exclusive lock */
+/*
+ * SQL function: wfauth._lock_tenant(tenant bigint, exclusive boolean):
+ * delete_tenant's exclusive lock (DBA only), or the share lock that login
+ * and activate_user take before they write the account's rows (so that they
+ * and a deletion wait for each other in one order, not deadlock); then what
+ * was committed meanwhile is read.
+ */
 PG_FUNCTION_INFO_V1(wfauth_lock_tenant_sql);
 Datum
 wfauth_lock_tenant_sql(PG_FUNCTION_ARGS)
 {
-	require_dba("delete a tenant");
-	wfauth_lock_tenant(PG_GETARG_INT64(0), AccessExclusiveLock);
+	bool		exclusive = PG_GETARG_BOOL(1);
+
+	if (exclusive)
+		require_dba("delete a tenant");
+	if (PG_GETARG_INT64(0) != WFAUTH_DEFAULT_TENANT)
+		wfauth_lock_tenant(PG_GETARG_INT64(0), exclusive ? AccessExclusiveLock : AccessShareLock);
 	AcceptInvalidationMessages();
 	PG_RETURN_VOID();
 }

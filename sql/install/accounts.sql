@@ -624,7 +624,7 @@ COMMENT ON FUNCTION wfauth.set_principal(text, text) IS
 
 CREATE FUNCTION wfauth._set_tenant(tenant bigint) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_set_tenant_internal' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
-CREATE FUNCTION wfauth._lock_tenant(tenant bigint) RETURNS void
+CREATE FUNCTION wfauth._lock_tenant(tenant bigint, exclusive boolean) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_lock_tenant_sql' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 -- A tenant by name (NULL: the default one).
@@ -719,7 +719,7 @@ BEGIN
     END IF;
     -- waits for every transaction acting in the tenant, and keeps new ones
     -- out until this one ends; then counts its objects as last committed
-    PERFORM wfauth._lock_tenant(v_id);
+    PERFORM wfauth._lock_tenant(v_id, true);
     SELECT coalesce(sum(wfauth._tenant_rows(p.tbl, v_id)), 0) INTO v_rows FROM wfauth.protected_tables p;
     IF v_rows > 0 THEN
         RAISE EXCEPTION 'tenant "%" still has % protected objects', name, v_rows

@@ -166,6 +166,8 @@ DECLARE
     v_token text;
     v_session bigint;
 BEGIN
+    -- a tenant being deleted is waited for (then its accounts are gone)
+    PERFORM wfauth._lock_tenant(v_tenant, false) WHERE v_tenant IS NOT NULL;
     -- only user accounts have passwords; anything that is no e-mail matches nobody
     SELECT p.id INTO v_id FROM wfauth.principals p
      WHERE p.kind = 'user' AND p.tenant_id = v_tenant AND p.name_key = lower(identifier)
@@ -322,6 +324,11 @@ DECLARE
 BEGIN
     IF password IS NULL THEN
         RAISE EXCEPTION 'the password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a tenant being deleted is waited for; then the account may be gone
+    PERFORM wfauth._lock_tenant(p.tenant_id, false) FROM wfauth.principals p WHERE p.id = v_account;
+    IF NOT EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.id = v_account) THEN
+        PERFORM wfauth._auth_failed('activation token');
     END IF;
     -- single use: whoever marks it used first wins; a second use finds it used
     UPDATE wfauth.activations SET used_at = now()
