@@ -2,7 +2,8 @@
 -- and functions in its public schema and puts public first on the
 -- database's search_path.  Then everything of wfauth that runs SQL -- the
 -- failed-login worker, protect(), delete_account and its orphan count,
--- orphaned_objects(), the Super Admin guard under a DBA's direct DML -- must
+-- orphaned_objects(), the Super Admin guard under a DBA's direct DML, the
+-- tenant checks of that guard and delete_tenant -- must
 -- run none of them.  Each shadow records that it ran, as whom, and makes the
 -- database owner a superuser when it can.
 \set VERBOSITY terse
@@ -99,6 +100,23 @@ SELECT tbl, count(*) FROM wfauth.orphaned_objects() GROUP BY tbl;
 -- 3. the Super Admin guard, under a DBA's direct DML
 UPDATE wfauth.principals SET super_admin = false WHERE name OPERATOR(pg_catalog.=) 'two@example.com';
 SELECT try('UPDATE wfauth.principals SET super_admin = false WHERE name OPERATOR(pg_catalog.=) ''one@example.com''') AS last_super_admin;
+-- 3b. tenants: the guard's SPI (each tenant's Everyone, its last Super
+--     Admin, a tenant being deleted) and delete_tenant's count of its rows
+SELECT wfauth.create_tenant('hostile') IS NOT NULL AS tenant_made;
+BEGIN;
+SELECT wfauth.set_tenant('hostile');
+SELECT wfauth.create_user('boss@hostile.example') IS NOT NULL AS boss_made;
+SELECT wfauth.grant_super_admin('boss@hostile.example');
+SELECT wfauth.create_group('Doomed') IS NOT NULL AS group_made;
+SELECT wfauth.delete_group('Doomed');
+SELECT wfauth.create_group('Doomed too') IS NOT NULL AS group_made;
+DELETE FROM wfauth.principals WHERE name OPERATOR(pg_catalog.=) 'Doomed too';
+SELECT try('SELECT wfauth.delete_group(''Everyone'')') AS tenant_everyone;
+SELECT try('DELETE FROM wfauth.principals WHERE id OPERATOR(pg_catalog.=) (SELECT everyone_id FROM wfauth.tenants
+                                                     WHERE name OPERATOR(pg_catalog.=) ''hostile'')') AS tenant_everyone_by_dml;
+SELECT try('UPDATE wfauth.principals SET super_admin = false WHERE name OPERATOR(pg_catalog.=) ''boss@hostile.example''') AS last_tenant_super_admin;
+COMMIT;
+SELECT wfauth.delete_tenant('hostile');
 
 -- 4. settings the database owner can make for every connection, the
 --    worker's included: a role of its own, read-only transactions, a
