@@ -156,7 +156,6 @@ wfauth_set_acting(int64 id, int64 session, int64 tenant)
 	if (tenant != 0)
 	{
 		wfauth_lock_tenant(tenant, AccessShareLock);
-		AcceptInvalidationMessages();
 		snprintf(buf, sizeof(buf), INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT, id, session, tenant);
 	}
 	else if (id == 0)
@@ -268,11 +267,15 @@ wfauth_current_session(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(current_session);
 }
 
-/* A lock on a tenant (an object lock keyed by tenant_catalog and the id) */
+/*
+ * Lock a tenant (an object lock keyed by tenant_catalog and the id), then
+ * take in what was committed while waiting for it.
+ */
 void
 wfauth_lock_tenant(int64 tenant, int mode)
 {
 	LockDatabaseObject(wfauth_table_oid(WFAUTH_TENANTS), (Oid) tenant, (uint16) (tenant >> 32), mode);
+	AcceptInvalidationMessages();
 }
 
 /*
@@ -292,7 +295,6 @@ wfauth_lock_tenant_sql(PG_FUNCTION_ARGS)
 		require_dba("delete a tenant");
 	if (PG_GETARG_INT64(0) != WFAUTH_DEFAULT_TENANT)
 		wfauth_lock_tenant(PG_GETARG_INT64(0), exclusive ? AccessExclusiveLock : AccessShareLock);
-	AcceptInvalidationMessages();
 	PG_RETURN_VOID();
 }
 

@@ -321,12 +321,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     -- checked against the latest committed state and the statement's clock
     v_account bigint := wfauth._activation(activation_token);
+    v_tenant bigint := (SELECT p.tenant_id FROM wfauth.principals p WHERE p.id = v_account);
 BEGIN
     IF password IS NULL THEN
         RAISE EXCEPTION 'the password must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- a tenant being deleted is waited for; then the account may be gone
-    PERFORM wfauth._lock_tenant(p.tenant_id, false) FROM wfauth.principals p WHERE p.id = v_account;
+    PERFORM wfauth._lock_tenant(v_tenant, false);
     IF NOT EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.id = v_account) THEN
         PERFORM wfauth._auth_failed('activation token');
     END IF;
@@ -340,8 +341,7 @@ BEGIN
     ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, changed_at = now(), failed_attempts = 0;
     -- and any other pending invitation of the account with it
     UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_account AND used_at IS NULL;
-    PERFORM wfauth._audit('activate_user', wfauth._label(v_account), '{}',
-                          (SELECT p.tenant_id FROM wfauth.principals p WHERE p.id = v_account));
+    PERFORM wfauth._audit('activate_user', wfauth._label(v_account), '{}', v_tenant);
     RETURN v_account;
 END
 $$;
