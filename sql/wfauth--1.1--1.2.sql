@@ -910,15 +910,15 @@ COMMENT ON COLUMN wfauth.account_list.created_at IS 'When the account was create
 COMMENT ON COLUMN wfauth.account_list.has_password IS 'Whether a password is set (an invited user has none until activation)';
 
 CREATE VIEW wfauth.group_list WITH (security_barrier) AS
-SELECT g.id, g.name, g.description, g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) AS built_in,
-       CASE WHEN g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant())
+SELECT g.id, g.name, g.description, g.id = t.everyone_id AS built_in,
+       CASE WHEN g.id = t.everyone_id
             THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group' AND a.tenant_id = g.tenant_id)
             ELSE (SELECT count(*) FROM wfauth.group_members m WHERE m.group_id = g.id) END AS member_count
-  FROM wfauth.principals g
+  FROM wfauth.principals g JOIN wfauth.tenant_catalog t ON t.id = g.tenant_id
  WHERE g.kind = 'group' AND g.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR (SELECT wfauth.current_principal()) IS NOT NULL
-           AND (g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) OR EXISTS (SELECT 1 FROM wfauth.group_members m
+           AND (g.id = t.everyone_id OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                      WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.group_list IS
     'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included)';
@@ -966,7 +966,7 @@ COMMENT ON COLUMN wfauth.role_list.permissions IS 'The role''s permissions, sort
 COMMENT ON COLUMN wfauth.role_list.created_at IS 'When the role was created';
 
 CREATE VIEW wfauth.grant_list WITH (security_barrier) AS
-SELECT CASE WHEN p.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) THEN 'everyone'
+SELECT CASE WHEN p.id = t.everyone_id THEN 'everyone'
             WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
        g.principal_id, g.kind, g.name, g.granted_at
   FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at
@@ -975,10 +975,11 @@ SELECT CASE WHEN p.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE
         SELECT rg.principal_id, 'role', r.name, rg.granted_at
           FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
   JOIN wfauth.principals p ON p.id = g.principal_id
+  JOIN wfauth.tenant_catalog t ON t.id = p.tenant_id
  WHERE p.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR (SELECT wfauth.current_principal()) IS NOT NULL
-           AND (g.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
+           AND (g.principal_id IN ((SELECT wfauth.current_principal()), t.everyone_id)
                 OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
                                        WHERE m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.grant_list IS
@@ -1198,6 +1199,7 @@ DECLARE
     v_who wfauth.principals;
     v_permission text;
     v_kind text := wfauth.acl_kind(object);
+    v_everyone bigint := wfauth._everyone();
     v_step int := 0;
     v_any boolean;
     e record;
@@ -1233,10 +1235,10 @@ BEGIN
     v_any := false;
     FOR e IN SELECT i.principal, i.modify, g.name FROM wfauth._acl_items(object) i
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
-                                       AND g.tenant_id = coalesce(v_who.tenant_id, wfauth.current_tenant())
-              WHERE g.id = wfauth._everyone() OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                       AND g.tenant_id = wfauth.current_tenant()
+              WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                          WHERE m.group_id = g.id AND m.member_id = explain_access.principal)
-              ORDER BY g.id <> wfauth._everyone(), g.name
+              ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;
         RETURN QUERY SELECT v_step, format('group %s: %s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),

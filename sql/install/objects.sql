@@ -564,6 +564,7 @@ DECLARE
     v_who wfauth.principals;
     v_permission text;
     v_kind text := wfauth.acl_kind(object);
+    v_everyone bigint := wfauth._everyone();
     v_step int := 0;
     v_any boolean;
     e record;
@@ -599,10 +600,10 @@ BEGIN
     v_any := false;
     FOR e IN SELECT i.principal, i.modify, g.name FROM wfauth._acl_items(object) i
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
-                                       AND g.tenant_id = coalesce(v_who.tenant_id, wfauth.current_tenant())
-              WHERE g.id = wfauth._everyone() OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                       AND g.tenant_id = wfauth.current_tenant()
+              WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                          WHERE m.group_id = g.id AND m.member_id = explain_access.principal)
-              ORDER BY g.id <> wfauth._everyone(), g.name
+              ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;
         RETURN QUERY SELECT v_step, format('group %s: %s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),

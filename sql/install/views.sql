@@ -30,15 +30,15 @@ COMMENT ON COLUMN wfauth.account_list.created_at IS 'When the account was create
 COMMENT ON COLUMN wfauth.account_list.has_password IS 'Whether a password is set (an invited user has none until activation)';
 
 CREATE VIEW wfauth.group_list WITH (security_barrier) AS
-SELECT g.id, g.name, g.description, g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) AS built_in,
-       CASE WHEN g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant())
+SELECT g.id, g.name, g.description, g.id = t.everyone_id AS built_in,
+       CASE WHEN g.id = t.everyone_id
             THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group' AND a.tenant_id = g.tenant_id)
             ELSE (SELECT count(*) FROM wfauth.group_members m WHERE m.group_id = g.id) END AS member_count
-  FROM wfauth.principals g
+  FROM wfauth.principals g JOIN wfauth.tenant_catalog t ON t.id = g.tenant_id
  WHERE g.kind = 'group' AND g.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR (SELECT wfauth.current_principal()) IS NOT NULL
-           AND (g.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) OR EXISTS (SELECT 1 FROM wfauth.group_members m
+           AND (g.id = t.everyone_id OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                      WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.group_list IS
     'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included)';
@@ -86,7 +86,7 @@ COMMENT ON COLUMN wfauth.role_list.permissions IS 'The role''s permissions, sort
 COMMENT ON COLUMN wfauth.role_list.created_at IS 'When the role was created';
 
 CREATE VIEW wfauth.grant_list WITH (security_barrier) AS
-SELECT CASE WHEN p.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()) THEN 'everyone'
+SELECT CASE WHEN p.id = t.everyone_id THEN 'everyone'
             WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
        g.principal_id, g.kind, g.name, g.granted_at
   FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at
@@ -95,10 +95,11 @@ SELECT CASE WHEN p.id = (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE
         SELECT rg.principal_id, 'role', r.name, rg.granted_at
           FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
   JOIN wfauth.principals p ON p.id = g.principal_id
+  JOIN wfauth.tenant_catalog t ON t.id = p.tenant_id
  WHERE p.tenant_id = (SELECT wfauth.current_tenant())
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR (SELECT wfauth.current_principal()) IS NOT NULL
-           AND (g.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
+           AND (g.principal_id IN ((SELECT wfauth.current_principal()), t.everyone_id)
                 OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
                                        WHERE m.member_id = (SELECT wfauth.current_principal()))));
 COMMENT ON VIEW wfauth.grant_list IS
