@@ -6,7 +6,7 @@
 #    must cost the same.
 set -euo pipefail
 cd "$(dirname "$0")"
-PGBENCH=/usr/lib/postgresql/15/bin/pgbench
+PGBENCH=${WFAUTH_PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
 db=wfauth_bench_auth
 psql -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 psql -qX -d $db -v ON_ERROR_STOP=1 >/dev/null <<'SQL'

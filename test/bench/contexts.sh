@@ -7,7 +7,7 @@
 # first check of a principal a backend has not cached).
 set -euo pipefail
 cd "$(dirname "$0")"
-PGBENCH=/usr/lib/postgresql/15/bin/pgbench
+PGBENCH=${WFAUTH_PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
 db=wfauth_bench_contexts
 psql -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 psql -qX -d $db -v ON_ERROR_STOP=1 >/dev/null <<'SQL'

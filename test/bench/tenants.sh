@@ -13,7 +13,7 @@
 # account's token in a side table.
 set -euo pipefail
 cd "$(dirname "$0")"
-PGBENCH=/usr/lib/postgresql/15/bin/pgbench
+PGBENCH=${WFAUTH_PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
 psql -qX -c "DO \$\$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wfauth_bench_app') THEN CREATE ROLE wfauth_bench_app LOGIN; END IF;
 END \$\$" -c "ALTER ROLE wfauth_bench_app SET max_parallel_workers_per_gather = 0" >/dev/null

@@ -1,6 +1,6 @@
 # Shared by the TAP shell tests (test/tap/*.sh): TAP output, and clusters of
 # their own beside the harness's one, run as an unprivileged user.
-BIN=/usr/lib/postgresql/15/bin
+BIN=${WFAUTH_PGBIN:-/usr/lib/postgresql/15/bin}
 RUN_AS=()
 [ "$(id -u)" = 0 ] && RUN_AS=(runuser -u postgres --)
 n=0

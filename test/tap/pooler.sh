@@ -54,7 +54,7 @@ cat >$pgb/pgbouncer.ini <<INI
 $db = host=$PGHOST port=$PGPORT dbname=$db
 [pgbouncer]
 listen_addr =
-listen_port = 54339
+listen_port = $((PGPORT + 10))
 unix_socket_dir = $pgb
 auth_type = trust
 auth_file = $pgb/users.txt
@@ -69,7 +69,7 @@ echo '"wfauth_pool_app" ""' >$pgb/users.txt
 "${RUN_AS[@]}" $PGBOUNCER -d $pgb/pgbouncer.ini || bail "start pgbouncer" $pgb/pgbouncer.log
 stop_pgbouncer() { [ -f $pgb/pgbouncer.pid ] && kill "$(cat $pgb/pgbouncer.pid)" 2>/dev/null; remove_clusters; }
 trap stop_pgbouncer EXIT
-dsn="host=$pgb port=54339 dbname=$db user=wfauth_pool_app"
+dsn="host=$pgb port=$((PGPORT + 10)) dbname=$db user=wfauth_pool_app"
 for _ in $(seq 1 50); do psql -qXAt "$dsn" -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
 
 count() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
