@@ -3,30 +3,37 @@
  *
  * Once protect() has run, only a DBA (a superuser or a member of
  * wfauth.admin_role, acting as itself and not inside a security-restricted
- * operation) may switch the protection off: disable or unforce row-level
- * security, add, alter or drop policies, disable, drop or replace wfauth's
- * triggers, drop, rename or retype the acl column, or TRUNCATE the table.
- * PostgreSQL gives a table's owner all of these; an event trigger on
- * ddl_command_start (wfauth._guard_ddl) looks at each such command before it
- * runs and refuses it, and a BEFORE TRUNCATE trigger on every protected table
- * (wfauth._refuse_truncate) does the same for TRUNCATE.
+ * operation) may take any part of the protection off.  The rule is a rule
+ * about state, not about commands: every DDL command runs between two
+ * event triggers, and the relations registered as protected must differ
+ * from their protected state (protected_state.c) after the command in no
+ * way they did not before it.  A command of anyone but a DBA that adds a
+ * difference fails, whatever its tag or the path it took: renaming a
+ * column through ALTER VIEW, a trigger made extension-dependent and the
+ * extension dropped, a partition detached, a table renamed onto a checked
+ * name while the command waited for its lock.  wfauth's own work (protect(),
+ * unprotect()) is checked the same way, DBA or not.
  *
- * Rows must not escape through the table hierarchy either, for anyone:
- *   - a partition created with CREATE TABLE ... PARTITION OF a protected
- *     table is protected at ddl_command_end (wfauth._protect_new_partitions);
- *   - ATTACH PARTITION and INHERIT join a protected table only to a table
- *     protected with the same kind, in either direction (RLS applies the
- *     policies of the table a query names, not of its children);
- *   - CREATE TABLE ... INHERITS a protected table, and a foreign partition of
- *     one, are refused: neither could be protected before it holds rows.
- * A BEFORE ROW trigger of the owner that fires after wfauth's (triggers fire
- * in name order) could rewrite an ACL wfauth has just checked, so one is
- * refused too.
+ * Commands nest (DDL in a function a command calls, wfauth's own DDL run
+ * by an event trigger).  While a checked section is open, a nested command
+ * needs no check of its own: the outer one compares the whole database when
+ * it ends.  Inside a DBA's command, which is not checked, a nested one is
+ * judged for itself, so a table owner's code that a DBA's command runs
+ * (under a security-restricted operation, as the owner) is checked.
+ *
+ * Before that, a fast path at ddl_command_start refuses the common
+ * commands by their form, with a message that says what to do instead,
+ * and a BEFORE TRUNCATE trigger on every protected table refuses TRUNCATE,
+ * which no event trigger sees.  Rows must not escape through the table
+ * hierarchy either: a partition created under a protected table is
+ * protected at ddl_command_end (wfauth._protect_new_partitions), and any
+ * other unprotected relation joined to a protected one fails the check.
  */
 #include "postgres.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -41,6 +48,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "wfauth.h"
 
@@ -54,8 +62,135 @@ static bool internal_ddl = false;
 static bool
 ddl_allowed(void)
 {
-	return internal_ddl ||
-		(!InSecurityRestrictedOperation() && wfauth_role_is_dba(GetUserId()));
+	return internal_ddl || wfauth_actor_is_dba();
+}
+
+/* --- checked sections -------------------------------------------------------- */
+
+/*
+ * An open section: a command between its two event triggers, or protect()
+ * or unprotect() at work.  The stack lives in TopTransactionContext; a
+ * (sub)transaction that aborts takes the sections it opened with it.
+ */
+typedef struct Section
+{
+	SubTransactionId subxid;	/* opened in this subtransaction */
+	bool		checked;		/* false: a DBA's command, or nested in a checked one */
+	List	   *before;			/* the faults when it opened */
+} Section;
+
+static List *sections = NIL;
+
+static void
+sections_at_xact_end(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		sections = NIL;
+}
+
+static void
+sections_at_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (sections != NIL && ((Section *) llast(sections))->subxid >= mySubid)
+		sections = list_delete_last(sections);
+}
+
+void
+WfauthLockdownInit(void)
+{
+	RegisterXactCallback(sections_at_xact_end, NULL);
+	RegisterSubXactCallback(sections_at_subxact_abort, NULL);
+}
+
+static bool
+in_checked_section(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, sections)
+		if (((Section *) lfirst(lc))->checked)
+			return true;
+	return false;
+}
+
+/* Open a section; checked unless exempt or nested in a checked one. */
+static void
+open_section(bool exempt)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	Section    *section = palloc0(sizeof(Section));
+
+	section->subxid = GetCurrentSubTransactionId();
+	section->checked = !exempt && !in_checked_section();
+	if (section->checked)
+		section->before = wfauth_protection_faults();
+	sections = lappend(sections, section);
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+same_fault(const WfauthFault *a, const WfauthFault *b)
+{
+	return a->relid == b->relid && strcmp(a->what, b->what) == 0;
+}
+
+/* Close the innermost section; fail if it left a protected table less protected. */
+static void
+close_section(void)
+{
+	Section    *section;
+	ListCell   *lc;
+
+	if (sections == NIL)
+		return;					/* opened before wfauth's event triggers existed */
+	section = llast(sections);
+	sections = list_delete_last(sections);
+	if (!section->checked)
+		return;
+	CommandCounterIncrement();
+	foreach(lc, wfauth_protection_faults())
+	{
+		WfauthFault *fault = lfirst(lc);
+		ListCell   *old;
+		bool		before = false;
+
+		foreach(old, section->before)
+			before |= same_fault(fault, lfirst(old));
+		if (!before)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to change the protection of table \"%s\"",
+							get_rel_name(fault->relid)),
+					 errdetail("After this command, %s.", fault->what),
+					 errhint("A superuser or a member of the role named by wfauth.admin_role can do this, "
+							 "or remove the protection first with wfauth.unprotect().")));
+	}
+}
+
+/*
+ * SQL functions: wfauth._protection_begin() and wfauth._protection_end(),
+ * around protect() and unprotect(), which must leave no protected relation
+ * less protected, whoever calls them (internal, not executable by PUBLIC).
+ */
+PG_FUNCTION_INFO_V1(wfauth_protection_begin);
+Datum
+wfauth_protection_begin(PG_FUNCTION_ARGS)
+{
+	open_section(false);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(wfauth_protection_end);
+Datum
+wfauth_protection_end(PG_FUNCTION_ARGS)
+{
+	close_section();
+	PG_RETURN_VOID();
 }
 
 /* Is relid a protected table whose protection the caller may not change? */
@@ -96,30 +231,6 @@ static bool
 is_wfauth_trigger(const char *name)
 {
 	return name != NULL && strncmp(name, "wfauth_", 7) == 0;
-}
-
-/*
- * Would a BEFORE ROW trigger of these events, with this name, fire after
- * wfauth's ACL trigger for the same event?
- */
-static bool
-fires_after_acl_check(const char *name, int16 type)
-{
-	if (!TRIGGER_FOR_ROW(type) || !TRIGGER_FOR_BEFORE(type))
-		return false;
-	return (TRIGGER_FOR_INSERT(type) && strcmp(name, ACL_INSERT_TRIGGER) > 0) ||
-		(TRIGGER_FOR_UPDATE(type) && strcmp(name, ACL_UPDATE_TRIGGER) > 0);
-}
-
-/*
- * SQL function: wfauth._fires_after_acl_check(tgname name, tgtype smallint) → boolean
- * The same rule, for protect()'s look at the triggers a table has already.
- */
-PG_FUNCTION_INFO_V1(wfauth_fires_after_acl_check);
-Datum
-wfauth_fires_after_acl_check(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(fires_after_acl_check(NameStr(*PG_GETARG_NAME(0)), PG_GETARG_INT16(1)));
 }
 
 static void
@@ -290,7 +401,7 @@ guard_rename(RenameStmt *stmt)
 			if (is_wfauth_trigger(stmt->subname))
 				refuse(relid, "rename wfauth's triggers");
 			type = trigger_type(relid, stmt->subname);
-			if (type >= 0 && fires_after_acl_check(stmt->newname, (int16) type))
+			if (type >= 0 && wfauth_late_before_row_trigger(stmt->newname, (int16) type))
 				refuse_late_trigger(relid, stmt->newname);
 			break;
 		default:
@@ -325,8 +436,9 @@ guard_create_table(CreateStmt *stmt, bool foreign)
 }
 
 /*
- * Event trigger function: wfauth._guard_ddl(), on ddl_command_start for the
- * commands that can change a table's protection or its place in a hierarchy.
+ * Event trigger function: wfauth._guard_ddl(), on ddl_command_start of every
+ * command: opens the command's section, then refuses the common ways to
+ * take protection off by their form.
  */
 PG_FUNCTION_INFO_V1(wfauth_guard_ddl);
 Datum
@@ -339,6 +451,7 @@ wfauth_guard_ddl(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "wfauth._guard_ddl must be called as an event trigger");
 	parsetree = ((EventTriggerData *) fcinfo->context)->parsetree;
+	open_section(ddl_allowed());
 
 	switch (nodeTag(parsetree))
 	{
@@ -374,7 +487,7 @@ wfauth_guard_ddl(PG_FUNCTION_ARGS)
 					break;
 				if (is_wfauth_trigger(stmt->trigname))
 					refuse(relid, "create or replace wfauth's triggers");
-				if (fires_after_acl_check(stmt->trigname, type))
+				if (wfauth_late_before_row_trigger(stmt->trigname, type))
 					refuse_late_trigger(relid, stmt->trigname);
 				break;
 			}
@@ -401,6 +514,20 @@ wfauth_guard_ddl(PG_FUNCTION_ARGS)
 		default:
 			break;
 	}
+	PG_RETURN_VOID();
+}
+
+/*
+ * Event trigger function: wfauth._verify_ddl(), on ddl_command_end of every
+ * command, after wfauth's other ones: the state check.
+ */
+PG_FUNCTION_INFO_V1(wfauth_verify_ddl);
+Datum
+wfauth_verify_ddl(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		elog(ERROR, "wfauth._verify_ddl must be called as an event trigger");
+	close_section();
 	PG_RETURN_VOID();
 }
 

@@ -16,7 +16,8 @@
  *   listing.c    the listing index: GIN operator class, planner support, statistics
  *   protect.c    row triggers on protected tables
  *   owner.c      work on application tables as their owner; pinned search_path
- *   lockdown.c   what a protected table's owner may no longer do
+ *   protected_state.c  what a protected table looks like; how each differs
+ *   lockdown.c   protected tables stay so: the state before and after each command
  */
 #include "postgres.h"
 
@@ -37,5 +38,6 @@ _PG_init(void)
 	WfauthContextInit();
 	WfauthPasswordsInit();
 	WfauthTokensInit();
+	WfauthLockdownInit();
 	MarkGUCPrefixReserved("wfauth");
 }

@@ -12,6 +12,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "nodes/pg_list.h"
 
 /* The built-in group Everyone; ids below this bound are reserved. */
 #define WFAUTH_EVERYONE_ID		INT64CONST(1)
@@ -250,6 +251,19 @@ extern int	wfauth_session_idle_timeout;	/* seconds */
 
 /* --- owner.c: work on application tables; wfauth's own SQL settings ----- */
 extern int	wfauth_pin_search_path(void);
+
+/* --- protected_state.c: what a protected relation looks like ------------ */
+typedef struct WfauthFault
+{
+	Oid			relid;
+	char	   *what;			/* how it differs, as a clause of a sentence */
+} WfauthFault;
+
+extern List *wfauth_protection_faults(void);
+extern bool wfauth_late_before_row_trigger(const char *name, int16 type);
+
+/* --- lockdown.c: protected tables stay protected ------------------------ */
+extern void WfauthLockdownInit(void);
 
 /* --- accounts.c: identifier rules ----------------------------------------- */
 extern char *wfauth_normalize_name(char kind, const char *name);

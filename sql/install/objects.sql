@@ -158,7 +158,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     DELETE FROM wfauth.protected_tables p
      USING pg_event_trigger_dropped_objects() d
-     WHERE d.classid = 'pg_class'::regclass AND d.objid = p.tbl::oid;
+     WHERE d.classid = 'pg_class'::regclass AND d.objid = p.tbl::oid
+       AND d.objsubid = 0;      -- the table itself, not one of its columns
 END
 $$;
 CREATE EVENT TRIGGER wfauth_forget_dropped ON sql_drop EXECUTE FUNCTION wfauth._forget_dropped();
@@ -208,11 +209,24 @@ CREATE FUNCTION wfauth._refuse_truncate() RETURNS trigger
     AS 'MODULE_PATHNAME', 'wfauth_refuse_truncate' LANGUAGE C;
 CREATE FUNCTION wfauth._fires_after_acl_check(tgname name, tgtype smallint) RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_fires_after_acl_check' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
-CREATE EVENT TRIGGER wfauth_guard_ddl ON ddl_command_start
-    WHEN TAG IN ('ALTER TABLE', 'ALTER FOREIGN TABLE', 'CREATE TABLE', 'CREATE FOREIGN TABLE',
-                 'CREATE POLICY', 'ALTER POLICY', 'DROP POLICY',
-                 'CREATE TRIGGER', 'ALTER TRIGGER', 'DROP TRIGGER')
-    EXECUTE FUNCTION wfauth._guard_ddl();
+CREATE FUNCTION wfauth._verify_ddl() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'wfauth_verify_ddl' LANGUAGE C;
+-- Around protect() and unprotect(): they leave nothing less protected.
+CREATE FUNCTION wfauth._protection_begin() RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_protection_begin' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._protection_end() RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_protection_end' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+-- Every command, by anyone: the protected tables' state before it (with a
+-- fast path that refuses the common commands by their form) and after it,
+-- once wfauth's other ddl_command_end triggers have run (they fire in name
+-- order); a command that leaves one less protected fails unless a DBA ran it.
+CREATE EVENT TRIGGER wfauth_guard_ddl ON ddl_command_start EXECUTE FUNCTION wfauth._guard_ddl();
+CREATE EVENT TRIGGER wfauth_verify_ddl ON ddl_command_end EXECUTE FUNCTION wfauth._verify_ddl();
+
+CREATE FUNCTION wfauth.protection_faults() RETURNS TABLE (tbl regclass, fault text)
+    AS 'MODULE_PATHNAME', 'wfauth_protection_faults_sql' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.protection_faults() IS
+    'Every way a protected table differs from what wfauth.protect() made of it (RLS, policies, triggers, the acl column, its parents and children); empty unless a DBA changed one by hand';
 
 -- A table and every partition under it, parents first.
 CREATE FUNCTION wfauth._family(tbl regclass) RETURNS SETOF regclass
@@ -352,7 +366,9 @@ BEGIN
     -- Rows that exist already fail closed: no entry, so only Super Admins
     -- reach them until one gives them entries (see orphaned_objects()).
     -- The UPDATE runs the owner's triggers, constraints and index
-    -- expressions: as the owner, never as wfauth.
+    -- expressions: as the owner, never as wfauth; whatever they do, no
+    -- protected table may end up less protected (src/lockdown.c).
+    PERFORM wfauth._protection_begin();
     v_rows := wfauth._as_owner(tbl, ARRAY[
         CASE WHEN v_type IS NULL THEN format('ALTER TABLE %s ADD COLUMN acl wfauth.acl', tbl) END,
         format('UPDATE %s SET acl = %L::wfauth.acl WHERE acl IS NULL', tbl,
@@ -368,13 +384,15 @@ BEGIN
             USING HINT = 'List them with wfauth.orphaned_objects() and grant access with wfauth.acl_grant().';
     END IF;
     PERFORM wfauth._protect_relation(f, v_kind.id) FROM wfauth._family(tbl) f;
+    PERFORM wfauth._protection_end();
     PERFORM wfauth._audit('protect', tbl::text, jsonb_build_object('kind', v_kind.name));
 END
 $$;
 COMMENT ON FUNCTION wfauth.protect(regclass, text) IS
     'Make a table (and each of its partitions) a protected object table: acl column, ACL triggers, forced RLS policies; table owner only';
 
--- A partition created later is protected when it is created.
+-- A partition created later is protected when it is created (also inside
+-- CREATE SCHEMA); an inheritance child is not: the state check refuses it.
 CREATE FUNCTION wfauth._protect_new_partitions() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -382,9 +400,11 @@ DECLARE
 BEGIN
     FOR r IN SELECT c.objid::regclass AS tbl, p.kind
                FROM pg_event_trigger_ddl_commands() c
+               JOIN pg_class k ON k.oid = c.objid AND k.relispartition
                JOIN pg_inherits i ON i.inhrelid = c.objid
                JOIN wfauth.protected_tables p ON p.tbl = i.inhparent
               WHERE c.classid = 'pg_class'::regclass AND c.objsubid = 0
+                AND c.command_tag = 'CREATE TABLE'
                 AND NOT EXISTS (SELECT 1 FROM wfauth.protected_tables q WHERE q.tbl = c.objid)
     LOOP
         PERFORM wfauth._check_protectable(r.tbl);
@@ -393,7 +413,7 @@ BEGIN
 END
 $$;
 CREATE EVENT TRIGGER wfauth_protect_new_partitions ON ddl_command_end
-    WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION wfauth._protect_new_partitions();
+    WHEN TAG IN ('CREATE TABLE', 'CREATE SCHEMA') EXECUTE FUNCTION wfauth._protect_new_partitions();
 
 CREATE FUNCTION wfauth.unprotect(tbl regclass) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -416,6 +436,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Unprotect the parent table, or detach this one first.';
     END IF;
+    PERFORM wfauth._protection_begin();
     DELETE FROM wfauth.protected_tables p USING wfauth._family(unprotect.tbl) f WHERE p.tbl = f;
     PERFORM wfauth._as_owner(unprotect.tbl, ARRAY[
         format('DROP TRIGGER IF EXISTS wfauth_acl_insert ON %s', tbl),
@@ -432,6 +453,7 @@ BEGIN
                                    AND polname NOT IN ('wfauth_select', 'wfauth_insert', 'wfauth_update', 'wfauth_delete'))
                  THEN format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', v_part) END]);
     END LOOP;
+    PERFORM wfauth._protection_end();
     PERFORM wfauth._audit('unprotect', tbl::text, jsonb_build_object('kind', v_kind));
 END
 $$;

@@ -1,0 +1,466 @@
+/*
+ * protected_state.c — what a protected relation looks like, and everything
+ * in the database that differs from it.
+ *
+ * A relation registered in wfauth.protected_tables is protected when:
+ *   - row-level security is enabled and forced on it;
+ *   - it has wfauth's four policies exactly as protect() made them (command,
+ *     PERMISSIVE, TO PUBLIC, and the expressions, which name the column
+ *     "acl" by its attribute number: a renamed column shows in their text),
+ *     and no other permissive policy (a restrictive one can only narrow);
+ *   - it has wfauth's three triggers, enabled, calling wfauth's functions
+ *     for the right events, with no column list or WHEN condition, and
+ *     depending on no extension (a DROP EXTENSION would take them along);
+ *   - no BEFORE ROW trigger of its own fires after wfauth's ACL triggers
+ *     (triggers fire in name order) to rewrite an ACL wfauth has checked;
+ *   - it has a column "acl" of type wfauth.acl, NOT NULL;
+ *   - every parent and child of it (partition or inheritance) is registered
+ *     with the same kind: RLS applies the policies of the table a query
+ *     names, so an unprotected relation in the hierarchy would show or take
+ *     rows unchecked.
+ * wfauth_protection_faults() lists, for every registered relation, each way
+ * it differs; the lockdown (lockdown.c) compares the list before and after
+ * a command.  Everything here reads the catalogs directly and runs no SQL
+ * and no code of a table's owner.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "wfauth.h"
+
+#define ACL_INSERT_TRIGGER "wfauth_acl_insert"
+#define ACL_UPDATE_TRIGGER "wfauth_acl_update"
+#define TRUNCATE_TRIGGER "wfauth_truncate"
+
+/* wfauth's policies: name, command, and the text pg_get_expr gives back */
+typedef struct ExpectedPolicy
+{
+	const char *name;
+	char		cmd;
+	const char *qual;			/* NULL: none */
+	const char *with_check;		/* NULL: none; "%s": the kind's permission */
+} ExpectedPolicy;
+
+#define POLICY_CHECK(mode) \
+	"wfauth.policy_check(( SELECT wfauth.policy_principal() AS policy_principal), acl, '" mode "'::wfauth.access_mode)"
+
+static const ExpectedPolicy expected_policies[] = {
+	{"wfauth_select", 'r', POLICY_CHECK("view"), NULL},
+	{"wfauth_insert", 'a', NULL,
+		"(( SELECT wfauth.acting_as_dba() AS acting_as_dba) OR "
+	"wfauth.has_permission(( SELECT wfauth.current_principal() AS current_principal), %s::text))"},
+	{"wfauth_update", 'w', POLICY_CHECK("modify"), "true"},
+	{"wfauth_delete", 'd', POLICY_CHECK("modify"), NULL},
+};
+#define NUM_POLICIES lengthof(expected_policies)
+
+/* wfauth's triggers: name, function, and tgtype */
+typedef struct ExpectedTrigger
+{
+	const char *name;
+	const char *function;
+	int16		type;
+} ExpectedTrigger;
+
+static const ExpectedTrigger expected_triggers[] = {
+	{ACL_INSERT_TRIGGER, "_acl_on_insert", TRIGGER_TYPE_ROW | TRIGGER_TYPE_BEFORE | TRIGGER_TYPE_INSERT},
+	{ACL_UPDATE_TRIGGER, "_acl_on_update", TRIGGER_TYPE_ROW | TRIGGER_TYPE_BEFORE | TRIGGER_TYPE_UPDATE},
+	{TRUNCATE_TRIGGER, "_refuse_truncate", TRIGGER_TYPE_BEFORE | TRIGGER_TYPE_TRUNCATE},
+};
+#define NUM_TRIGGERS lengthof(expected_triggers)
+
+typedef struct Registered
+{
+	Oid			relid;
+	int16		kind;
+} Registered;
+
+static void
+add_fault(List **faults, Oid relid, const char *fmt,...) pg_attribute_printf(3, 4);
+
+static void
+add_fault(List **faults, Oid relid, const char *fmt,...)
+{
+	WfauthFault *fault = palloc(sizeof(WfauthFault));
+	va_list		args;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	fault->relid = relid;
+	fault->what = buf.data;
+	*faults = lappend(*faults, fault);
+}
+
+/*
+ * Would a BEFORE ROW trigger of these events, with this name, fire after
+ * wfauth's ACL trigger for the same event?
+ */
+bool
+wfauth_late_before_row_trigger(const char *name, int16 type)
+{
+	if (!TRIGGER_FOR_ROW(type) || !TRIGGER_FOR_BEFORE(type))
+		return false;
+	return (TRIGGER_FOR_INSERT(type) && strcmp(name, ACL_INSERT_TRIGGER) > 0) ||
+		(TRIGGER_FOR_UPDATE(type) && strcmp(name, ACL_UPDATE_TRIGGER) > 0);
+}
+
+/* SQL function: wfauth._fires_after_acl_check(tgname name, tgtype smallint) → boolean */
+PG_FUNCTION_INFO_V1(wfauth_fires_after_acl_check);
+Datum
+wfauth_fires_after_acl_check(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(wfauth_late_before_row_trigger(NameStr(*PG_GETARG_NAME(0)), PG_GETARG_INT16(1)));
+}
+
+static void
+collect_registered(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	List	  **list = arg;
+	Registered *r = palloc(sizeof(Registered));
+	bool		isnull;
+
+	r->relid = DatumGetObjectId(heap_getattr(tuple, Anum_protected_tables_tbl, desc, &isnull));
+	r->kind = DatumGetInt16(heap_getattr(tuple, Anum_protected_tables_kind, desc, &isnull));
+	*list = lappend(*list, r);
+}
+
+static bool
+extension_dependent(Oid classid, Oid objid)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&keys[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(classid));
+	ScanKeyInit(&keys[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objid));
+	sd = systable_beginscan(rel, DependDependerIndexId, true, NULL, 2, keys);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		char		type = ((Form_pg_depend) GETSTRUCT(tuple))->deptype;
+
+		found = (type == DEPENDENCY_EXTENSION || type == DEPENDENCY_AUTO_EXTENSION);
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+static char *
+expression_text(HeapTuple tuple, Relation catalog, int attno, Oid relid)
+{
+	bool		isnull;
+	Datum		expr = heap_getattr(tuple, attno, RelationGetDescr(catalog), &isnull);
+
+	if (isnull)
+		return NULL;
+	return TextDatumGetCString(DirectFunctionCall2(pg_get_expr, expr, ObjectIdGetDatum(relid)));
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
+}
+
+/* Is this policy wfauth's, as protect() made it? */
+static bool
+policy_as_made(HeapTuple tuple, Relation catalog, Oid relid, const ExpectedPolicy *expected,
+			   const char *permission)
+{
+	Form_pg_policy policy = (Form_pg_policy) GETSTRUCT(tuple);
+	bool		isnull;
+	Datum	   *roles;
+	int			nroles;
+	char	   *with_check = NULL;
+
+	if (policy->polcmd != expected->cmd || !policy->polpermissive)
+		return false;
+	deconstruct_array(DatumGetArrayTypeP(heap_getattr(tuple, Anum_pg_policy_polroles,
+													  RelationGetDescr(catalog), &isnull)),
+					  OIDOID, sizeof(Oid), true, TYPALIGN_INT, &roles, NULL, &nroles);
+	if (nroles != 1 || DatumGetObjectId(roles[0]) != ACL_ID_PUBLIC)
+		return false;
+	if (expected->with_check)
+		with_check = psprintf(expected->with_check, quote_literal_cstr(permission));
+	return same_text(expression_text(tuple, catalog, Anum_pg_policy_polqual, relid), expected->qual) &&
+		same_text(expression_text(tuple, catalog, Anum_pg_policy_polwithcheck, relid), with_check);
+}
+
+static void
+check_policies(List **faults, Oid relid, const WfauthKind *kind)
+{
+	Relation	catalog = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	bool		found[NUM_POLICIES] = {false};
+	int			i;
+
+	ScanKeyInit(&key, Anum_pg_policy_polrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	sd = systable_beginscan(catalog, PolicyPolrelidPolnameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		Form_pg_policy policy = (Form_pg_policy) GETSTRUCT(tuple);
+		bool		ours = false;
+
+		for (i = 0; i < (int) NUM_POLICIES; i++)
+			if (strcmp(NameStr(policy->polname), expected_policies[i].name) == 0)
+			{
+				ours = found[i] = true;
+				if (!policy_as_made(tuple, catalog, relid, &expected_policies[i], kind->permission))
+					add_fault(faults, relid, "policy \"%s\" is not as wfauth.protect() made it",
+							  expected_policies[i].name);
+			}
+		if (!ours && policy->polpermissive)
+			add_fault(faults, relid, "it has a permissive policy \"%s\" besides wfauth's",
+					  NameStr(policy->polname));
+	}
+	systable_endscan(sd);
+	table_close(catalog, AccessShareLock);
+	for (i = 0; i < (int) NUM_POLICIES; i++)
+		if (!found[i])
+			add_fault(faults, relid, "policy \"%s\" is missing", expected_policies[i].name);
+}
+
+/* wfauth.name(), found without the USAGE check a lookup by name makes */
+static Oid
+wfauth_function(const char *name)
+{
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
+						   PointerGetDatum(buildoidvector(NULL, 0)),
+						   ObjectIdGetDatum(get_namespace_oid("wfauth", false)));
+}
+
+/* How a trigger of wfauth's name differs from what protect() made; NULL: it does not */
+static const char *
+trigger_difference(Form_pg_trigger trigger, HeapTuple tuple, Relation catalog,
+				   const ExpectedTrigger *expected, const WfauthKind *kind)
+{
+	bool		isnull;
+
+	if (trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN && trigger->tgenabled != TRIGGER_FIRES_ALWAYS)
+		return "is disabled or fires only on replicas";
+	if (extension_dependent(TriggerRelationId, trigger->oid))
+		return "depends on an extension";
+	if (trigger->tgfoid != wfauth_function(expected->function) || trigger->tgtype != expected->type ||
+		trigger->tgattr.dim1 != 0 || !heap_attisnull(tuple, Anum_pg_trigger_tgqual, NULL))
+		return "is not as wfauth.protect() made it";
+	if (strcmp(expected->name, ACL_INSERT_TRIGGER) == 0)
+	{
+		bytea	   *args;
+
+		if (trigger->tgnargs != 1)
+			return "is not as wfauth.protect() made it";
+		args = DatumGetByteaPP(heap_getattr(tuple, Anum_pg_trigger_tgargs,
+											RelationGetDescr(catalog), &isnull));
+		/* the argument, NUL-terminated */
+		if (VARSIZE_ANY_EXHDR(args) != strlen(kind->name) + 1 ||
+			memcmp(VARDATA_ANY(args), kind->name, strlen(kind->name) + 1) != 0)
+			return "is not as wfauth.protect() made it";
+	}
+	else if (trigger->tgnargs != 0)
+		return "is not as wfauth.protect() made it";
+	return NULL;
+}
+
+static void
+check_triggers(List **faults, Oid relid, const WfauthKind *kind)
+{
+	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	bool		found[NUM_TRIGGERS] = {false};
+	const char *difference;
+	int			i;
+
+	ScanKeyInit(&key, Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	sd = systable_beginscan(catalog, TriggerRelidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
+		bool		ours = false;
+
+		for (i = 0; i < (int) NUM_TRIGGERS; i++)
+			if (strcmp(NameStr(trigger->tgname), expected_triggers[i].name) == 0)
+			{
+				ours = found[i] = true;
+				difference = trigger_difference(trigger, tuple, catalog, &expected_triggers[i], kind);
+				if (difference)
+					add_fault(faults, relid, "trigger \"%s\" %s", expected_triggers[i].name, difference);
+			}
+		if (!ours && !trigger->tgisinternal && trigger->tgenabled != TRIGGER_DISABLED &&
+			wfauth_late_before_row_trigger(NameStr(trigger->tgname), trigger->tgtype))
+			add_fault(faults, relid, "its BEFORE ROW trigger \"%s\" would fire after wfauth's",
+					  NameStr(trigger->tgname));
+	}
+	systable_endscan(sd);
+	table_close(catalog, AccessShareLock);
+	for (i = 0; i < (int) NUM_TRIGGERS; i++)
+		if (!found[i])
+			add_fault(faults, relid, "trigger \"%s\" is missing", expected_triggers[i].name);
+}
+
+/* Every parent and child of relid is registered with the same kind. */
+static void
+check_hierarchy(List **faults, Oid relid, int16 kind)
+{
+	Relation	catalog = table_open(InheritsRelationId, AccessShareLock);
+	int			pass;
+
+	for (pass = 0; pass < 2; pass++)
+	{
+		bool		parents = (pass == 0);
+		ScanKeyData key;
+		SysScanDesc sd;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&key, parents ? Anum_pg_inherits_inhrelid : Anum_pg_inherits_inhparent,
+					BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+		sd = systable_beginscan(catalog, parents ? InheritsRelidSeqnoIndexId : InheritsParentIndexId,
+								true, NULL, 1, &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+		{
+			Form_pg_inherits inh = (Form_pg_inherits) GETSTRUCT(tuple);
+			Oid			other = parents ? inh->inhparent : inh->inhrelid;
+
+			if (wfauth_protected_kind(other) != kind)
+				add_fault(faults, relid, "its %s \"%s\" is not protected with the same kind",
+						  parents ? "parent" : "child", get_rel_name(other));
+		}
+		systable_endscan(sd);
+	}
+	table_close(catalog, AccessShareLock);
+}
+
+static void
+check_relation(List **faults, Oid relid, int16 kind_id)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	const WfauthKind *kind = wfauth_kind_by_id(kind_id);
+	Form_pg_class rel;
+
+	if (!HeapTupleIsValid(tuple) || kind == NULL)
+	{
+		if (HeapTupleIsValid(tuple))
+			ReleaseSysCache(tuple);
+		return;					/* being dropped in this very command */
+	}
+	rel = (Form_pg_class) GETSTRUCT(tuple);
+	if (!rel->relrowsecurity)
+		add_fault(faults, relid, "row-level security is disabled");
+	else if (!rel->relforcerowsecurity)
+		add_fault(faults, relid, "row-level security is not forced");
+	ReleaseSysCache(tuple);
+
+	tuple = SearchSysCacheAttName(relid, "acl");
+	if (!HeapTupleIsValid(tuple))
+		add_fault(faults, relid, "it has no column \"acl\"");
+	else
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
+
+		if (att->atttypid != wfauth_acl_type_oid())
+			add_fault(faults, relid, "its column \"acl\" is not of type wfauth.acl");
+		else if (!att->attnotnull)
+			add_fault(faults, relid, "its column \"acl\" may be null");
+		ReleaseSysCache(tuple);
+	}
+	check_policies(faults, relid, kind);
+	check_triggers(faults, relid, kind);
+	check_hierarchy(faults, relid, kind_id);
+}
+
+/*
+ * Every way a registered relation differs from its protected state, as a
+ * list of WfauthFault.  Expressions are printed with search_path pinned, so
+ * wfauth's names always come out schema-qualified.
+ */
+List *
+wfauth_protection_faults(void)
+{
+	List	   *registered = NIL;
+	List	   *faults = NIL;
+	ListCell   *lc;
+	int			level;
+
+	if (!wfauth_table_exists(WFAUTH_PROTECTED_TABLES))
+		return NIL;
+	wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_registered, &registered);
+	if (registered == NIL)
+		return NIL;
+	level = wfauth_pin_search_path();
+	foreach(lc, registered)
+	{
+		Registered *r = lfirst(lc);
+
+		check_relation(&faults, r->relid, r->kind);
+	}
+	AtEOXact_GUC(false, level);
+	list_free_deep(registered);
+	return faults;
+}
+
+/*
+ * SQL function: wfauth.protection_faults() → TABLE(tbl regclass, fault text)
+ * For DBAs: every way a protected table differs from what wfauth.protect()
+ * made (none, unless a DBA changed it by hand).
+ */
+PG_FUNCTION_INFO_V1(wfauth_protection_faults_sql);
+Datum
+wfauth_protection_faults_sql(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	foreach(lc, wfauth_protection_faults())
+	{
+		WfauthFault *fault = lfirst(lc);
+		Datum		values[2] = {ObjectIdGetDatum(fault->relid), CStringGetTextDatum(fault->what)};
+		bool		nulls[2] = {false, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
