@@ -47,7 +47,10 @@
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -96,9 +99,16 @@ static const ExpectedTrigger expected_triggers[] = {
 
 typedef struct Registered
 {
-	Oid			relid;
+	Oid			relid;			/* hash key */
 	int16		kind;
 } Registered;
+
+/* One look at every registered relation */
+typedef struct Pass
+{
+	HTAB	   *registered;		/* the registry: relid -> kind */
+	List	   *extension_triggers;	/* oids of triggers that depend on an extension */
+} Pass;
 
 static void
 add_fault(List **faults, Oid relid, const char *fmt,...) pg_attribute_printf(3, 4);
@@ -151,38 +161,46 @@ wfauth_fires_after_acl_check(PG_FUNCTION_ARGS)
 static void
 collect_registered(HeapTuple tuple, TupleDesc desc, void *arg)
 {
-	List	  **list = arg;
-	Registered *r = palloc(sizeof(Registered));
+	HTAB	   *registered = arg;
 	bool		isnull;
+	Oid			relid = DatumGetObjectId(heap_getattr(tuple, Anum_protected_tables_tbl, desc, &isnull));
+	Registered *r = hash_search(registered, &relid, HASH_ENTER, NULL);
 
-	r->relid = DatumGetObjectId(heap_getattr(tuple, Anum_protected_tables_tbl, desc, &isnull));
 	r->kind = DatumGetInt16(heap_getattr(tuple, Anum_protected_tables_kind, desc, &isnull));
-	*list = lappend(*list, r);
 }
 
-static bool
-extension_dependent(Oid classid, Oid objid)
+/* The kind relid is registered with; 0: not registered */
+static int16
+registered_kind(Pass *pass, Oid relid)
+{
+	Registered *r = hash_search(pass->registered, &relid, HASH_FIND, NULL);
+
+	return r ? r->kind : 0;
+}
+
+/* The triggers that depend on an extension, from one scan of pg_depend */
+static List *
+extension_dependent_triggers(void)
 {
 	Relation	rel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyData keys[2];
+	ScanKeyData key;
 	SysScanDesc sd;
 	HeapTuple	tuple;
-	bool		found = false;
+	List	   *oids = NIL;
 
-	ScanKeyInit(&keys[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(classid));
-	ScanKeyInit(&keys[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(objid));
-	sd = systable_beginscan(rel, DependDependerIndexId, true, NULL, 2, keys);
-	while (!found && HeapTupleIsValid(tuple = systable_getnext(sd)))
+	ScanKeyInit(&key, Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(TriggerRelationId));
+	sd = systable_beginscan(rel, DependDependerIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{
-		char		type = ((Form_pg_depend) GETSTRUCT(tuple))->deptype;
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
 
-		found = (type == DEPENDENCY_EXTENSION || type == DEPENDENCY_AUTO_EXTENSION);
+		if (dep->deptype == DEPENDENCY_EXTENSION || dep->deptype == DEPENDENCY_AUTO_EXTENSION)
+			oids = lappend_oid(oids, dep->objid);
 	}
 	systable_endscan(sd);
 	table_close(rel, AccessShareLock);
-	return found;
+	return oids;
 }
 
 static char *
@@ -280,8 +298,6 @@ trigger_difference(Form_pg_trigger trigger, HeapTuple tuple, Relation catalog,
 
 	if (trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN && trigger->tgenabled != TRIGGER_FIRES_ALWAYS)
 		return "is disabled or fires only on replicas";
-	if (extension_dependent(TriggerRelationId, trigger->oid))
-		return "depends on an extension";
 	if (trigger->tgfoid != wfauth_function(expected->function) || trigger->tgtype != expected->type ||
 		trigger->tgattr.dim1 != 0 || !heap_attisnull(tuple, Anum_pg_trigger_tgqual, NULL))
 		return "is not as wfauth.protect() made it";
@@ -304,7 +320,7 @@ trigger_difference(Form_pg_trigger trigger, HeapTuple tuple, Relation catalog,
 }
 
 static void
-check_triggers(List **faults, Oid relid, const WfauthKind *kind)
+check_triggers(List **faults, Oid relid, const WfauthKind *kind, Oid *oids)
 {
 	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
 	ScanKeyData key;
@@ -325,6 +341,7 @@ check_triggers(List **faults, Oid relid, const WfauthKind *kind)
 			if (strcmp(NameStr(trigger->tgname), expected_triggers[i].name) == 0)
 			{
 				ours = found[i] = true;
+				oids[i] = trigger->oid;
 				difference = trigger_difference(trigger, tuple, catalog, &expected_triggers[i], kind);
 				if (difference)
 					add_fault(faults, relid, "trigger \"%s\" %s", expected_triggers[i].name, difference);
@@ -341,74 +358,175 @@ check_triggers(List **faults, Oid relid, const WfauthKind *kind)
 			add_fault(faults, relid, "trigger \"%s\" is missing", expected_triggers[i].name);
 }
 
-/* Every parent and child of relid is registered with the same kind. */
+/*
+ * Every parent and child of a registered relation is registered with the
+ * same kind: one scan of pg_inherits.
+ */
 static void
-check_hierarchy(List **faults, Oid relid, int16 kind)
+check_hierarchies(Pass *pass, List **faults)
 {
-	Relation	catalog = table_open(InheritsRelationId, AccessShareLock);
-	int			pass;
+	Relation	rel = table_open(InheritsRelationId, AccessShareLock);
+	SysScanDesc sd = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
 
-	for (pass = 0; pass < 2; pass++)
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{
-		bool		parents = (pass == 0);
-		ScanKeyData key;
-		SysScanDesc sd;
-		HeapTuple	tuple;
+		Form_pg_inherits inh = (Form_pg_inherits) GETSTRUCT(tuple);
+		int16		parent = registered_kind(pass, inh->inhparent);
+		int16		child = registered_kind(pass, inh->inhrelid);
 
-		ScanKeyInit(&key, parents ? Anum_pg_inherits_inhrelid : Anum_pg_inherits_inhparent,
-					BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-		sd = systable_beginscan(catalog, parents ? InheritsRelidSeqnoIndexId : InheritsParentIndexId,
-								true, NULL, 1, &key);
-		while (HeapTupleIsValid(tuple = systable_getnext(sd)))
-		{
-			Form_pg_inherits inh = (Form_pg_inherits) GETSTRUCT(tuple);
-			Oid			other = parents ? inh->inhparent : inh->inhrelid;
-
-			if (wfauth_protected_kind(other) != kind)
-				add_fault(faults, relid, "its %s \"%s\" is not protected with the same kind",
-						  parents ? "parent" : "child", get_rel_name(other));
-		}
-		systable_endscan(sd);
+		if (parent != 0 && child != parent)
+			add_fault(faults, inh->inhparent, "its child \"%s\" is not protected with the same kind",
+					  get_rel_name(inh->inhrelid));
+		if (child != 0 && parent != child)
+			add_fault(faults, inh->inhrelid, "its parent \"%s\" is not protected with the same kind",
+					  get_rel_name(inh->inhparent));
 	}
-	table_close(catalog, AccessShareLock);
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
 }
 
-static void
-check_relation(List **faults, Oid relid, int16 kind_id)
+/*
+ * How a relation differs from its protected state in its own catalog rows
+ * (pg_class, pg_attribute, pg_policy, pg_trigger), and the oids of wfauth's
+ * triggers on it.
+ */
+static List *
+own_faults(Oid relid, const WfauthKind *kind, Oid *trigger_oids)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	const WfauthKind *kind = wfauth_kind_by_id(kind_id);
+	List	   *faults = NIL;
 	Form_pg_class rel;
 
-	if (!HeapTupleIsValid(tuple) || kind == NULL)
-	{
-		if (HeapTupleIsValid(tuple))
-			ReleaseSysCache(tuple);
-		return;					/* being dropped in this very command */
-	}
+	if (!HeapTupleIsValid(tuple))
+		return NIL;				/* being dropped in this very command */
 	rel = (Form_pg_class) GETSTRUCT(tuple);
 	if (!rel->relrowsecurity)
-		add_fault(faults, relid, "row-level security is disabled");
+		add_fault(&faults, relid, "row-level security is disabled");
 	else if (!rel->relforcerowsecurity)
-		add_fault(faults, relid, "row-level security is not forced");
+		add_fault(&faults, relid, "row-level security is not forced");
 	ReleaseSysCache(tuple);
 
 	tuple = SearchSysCacheAttName(relid, "acl");
 	if (!HeapTupleIsValid(tuple))
-		add_fault(faults, relid, "it has no column \"acl\"");
+		add_fault(&faults, relid, "it has no column \"acl\"");
 	else
 	{
 		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
 
 		if (att->atttypid != wfauth_acl_type_oid())
-			add_fault(faults, relid, "its column \"acl\" is not of type wfauth.acl");
+			add_fault(&faults, relid, "its column \"acl\" is not of type wfauth.acl");
 		else if (!att->attnotnull)
-			add_fault(faults, relid, "its column \"acl\" may be null");
+			add_fault(&faults, relid, "its column \"acl\" may be null");
 		ReleaseSysCache(tuple);
 	}
-	check_policies(faults, relid, kind);
-	check_triggers(faults, relid, kind);
-	check_hierarchy(faults, relid, kind_id);
+	check_policies(&faults, relid, kind);
+	check_triggers(&faults, relid, kind, trigger_oids);
+	return faults;
+}
+
+/*
+ * own_faults() prints the policies' expressions, which costs; its answer is
+ * kept per relation until a relcache invalidation of the relation, which
+ * every change of those catalog rows sends (at the command's end for this
+ * transaction's own changes).  What such a change does not invalidate is
+ * read every time: extension dependencies (pg_depend) and the hierarchy
+ * (pg_inherits).
+ */
+typedef struct CachedState
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	int16		kind;
+	List	   *faults;			/* of char *, in CacheMemoryContext */
+	Oid			trigger_oids[NUM_TRIGGERS];
+} CachedState;
+
+static HTAB *state_cache = NULL;
+static uint64 state_invalidations = 0;
+
+static void
+forget_state(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	CachedState *entry;
+
+	state_invalidations++;
+	if (state_cache == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		entry = hash_search(state_cache, &relid, HASH_FIND, NULL);
+		if (entry)
+			entry->valid = false;
+		return;
+	}
+	hash_seq_init(&status, state_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		entry->valid = false;
+}
+
+static CachedState *
+cached_state(Oid relid, const WfauthKind *kind)
+{
+	CachedState *entry;
+	bool		found;
+
+	if (state_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(CachedState);
+		ctl.hcxt = CacheMemoryContext;
+		state_cache = hash_create("wfauth protected states", 64, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterRelcacheCallback(forget_state, (Datum) 0);
+	}
+	entry = hash_search(state_cache, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->valid = false;
+		entry->faults = NIL;
+	}
+	if (!entry->valid || entry->kind != kind->id)
+	{
+		uint64		invalidations = state_invalidations;
+		Oid			oids[NUM_TRIGGERS] = {InvalidOid};
+		List	   *faults = own_faults(relid, kind, oids);
+		MemoryContext old = MemoryContextSwitchTo(CacheMemoryContext);
+		ListCell   *lc;
+
+		list_free_deep(entry->faults);
+		entry->faults = NIL;
+		foreach(lc, faults)
+			entry->faults = lappend(entry->faults, pstrdup(((WfauthFault *) lfirst(lc))->what));
+		MemoryContextSwitchTo(old);
+		memcpy(entry->trigger_oids, oids, sizeof(oids));
+		entry->kind = kind->id;
+		/* an invalidation that arrived while reading may concern this relation */
+		entry->valid = (invalidations == state_invalidations);
+	}
+	return entry;
+}
+
+static void
+check_relation(Pass *pass, List **faults, Oid relid, int16 kind_id)
+{
+	const WfauthKind *kind = wfauth_kind_by_id(kind_id);
+	CachedState *state;
+	ListCell   *lc;
+	int			i;
+
+	if (kind == NULL || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return;					/* being dropped in this very command */
+	state = cached_state(relid, kind);
+	foreach(lc, state->faults)
+		add_fault(faults, relid, "%s", (char *) lfirst(lc));
+	for (i = 0; i < (int) NUM_TRIGGERS; i++)
+		if (OidIsValid(state->trigger_oids[i]) &&
+			list_member_oid(pass->extension_triggers, state->trigger_oids[i]))
+			add_fault(faults, relid, "trigger \"%s\" depends on an extension", expected_triggers[i].name);
 }
 
 /*
@@ -419,25 +537,34 @@ check_relation(List **faults, Oid relid, int16 kind_id)
 List *
 wfauth_protection_faults(void)
 {
-	List	   *registered = NIL;
+	Pass		pass;
+	HASHCTL		ctl;
+	HASH_SEQ_STATUS status;
+	Registered *r;
 	List	   *faults = NIL;
-	ListCell   *lc;
 	int			level;
 
 	if (!wfauth_table_exists(WFAUTH_PROTECTED_TABLES))
 		return NIL;
-	wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_registered, &registered);
-	if (registered == NIL)
-		return NIL;
-	level = wfauth_pin_search_path();
-	foreach(lc, registered)
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(Registered);
+	ctl.hcxt = CurrentMemoryContext;
+	pass.registered = hash_create("wfauth registered relations", 64, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_registered, pass.registered) == 0)
 	{
-		Registered *r = lfirst(lc);
-
-		check_relation(&faults, r->relid, r->kind);
+		hash_destroy(pass.registered);
+		return NIL;
 	}
+	pass.extension_triggers = extension_dependent_triggers();
+	level = wfauth_pin_search_path();
+	hash_seq_init(&status, pass.registered);
+	while ((r = hash_seq_search(&status)) != NULL)
+		check_relation(&pass, &faults, r->relid, r->kind);
 	AtEOXact_GUC(false, level);
-	list_free_deep(registered);
+	check_hierarchies(&pass, &faults);
+	list_free(pass.extension_triggers);
+	hash_destroy(pass.registered);
 	return faults;
 }
 
