@@ -122,13 +122,22 @@ in_checked_section(void)
 static void
 open_section(bool exempt)
 {
+	bool		checked = !exempt && !in_checked_section();
+	List	   *before = checked ? wfauth_protection_faults() : NIL;
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	Section    *section = palloc0(sizeof(Section));
+	ListCell   *lc;
 
 	section->subxid = GetCurrentSubTransactionId();
-	section->checked = !exempt && !in_checked_section();
-	if (section->checked)
-		section->before = wfauth_protection_faults();
+	section->checked = checked;
+	foreach(lc, before)
+	{
+		WfauthFault *fault = palloc(sizeof(WfauthFault));
+
+		fault->relid = ((WfauthFault *) lfirst(lc))->relid;
+		fault->what = pstrdup(((WfauthFault *) lfirst(lc))->what);
+		section->before = lappend(section->before, fault);
+	}
 	sections = lappend(sections, section);
 	MemoryContextSwitchTo(old);
 }
