@@ -150,23 +150,17 @@ note_use(const char *table, const char *column, int64 id, TimestampTz now)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	Oid			save_userid;
-	int			save_sec_context;
-
 	if (XactReadOnly || RecoveryInProgress())
 		return;
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	BeginInternalSubTransaction(NULL);
 	PG_TRY();
 	{
 		Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
 		Datum		args[2] = {Int64GetDatum(id), TimestampTzGetDatum(now)};
-		int			level;
+		WfauthSwitch saved;
 
-		SetUserIdAndSecContext(wfauth_relation_owner(wfauth_table_oid(WFAUTH_PRINCIPALS)),
-							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-		level = wfauth_pin_search_path();
+		wfauth_enter(WFAUTH_AS_EXTENSION, InvalidOid, &saved);
 		SPI_connect();
 		if (SPI_execute_with_args(psprintf("SELECT 1 FROM wfauth.%s WHERE id OPERATOR(pg_catalog.=) $1"
 										   " FOR NO KEY UPDATE SKIP LOCKED", table),
@@ -176,8 +170,7 @@ note_use(const char *table, const char *column, int64 id, TimestampTz now)
 										   table, column),
 								  2, argtypes, args, NULL, false, 0);
 		SPI_finish();
-		AtEOXact_GUC(true, level);
-		SetUserIdAndSecContext(save_userid, save_sec_context);
+		wfauth_leave(&saved);
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();

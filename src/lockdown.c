@@ -312,7 +312,7 @@ hand_over_acl_triggers(Oid child)
 {
 	const char *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
 												  get_rel_name(child));
-	int			level = wfauth_pin_search_path();
+	int			level = wfauth_pin();
 
 	SPI_connect();
 	internal_ddl = true;
@@ -327,7 +327,7 @@ hand_over_acl_triggers(Oid child)
 	}
 	PG_END_TRY();
 	SPI_finish();
-	AtEOXact_GUC(true, level);
+	wfauth_unpin(level);
 }
 
 static void

@@ -1,22 +1,19 @@
 /*
- * owner.c — what wfauth does on and over application tables, and the
- * settings every SQL statement of wfauth's own runs under.
+ * owner.c — what wfauth does on and over application tables.
  *
  * Every role below superuser is assumed hostile, and so is every setting it
- * can make (DESIGN §8).  Two rules follow:
+ * can make (DESIGN §8):
  *
  *   - Work on a table (protect()'s column, UPDATE, triggers and policies)
- *     runs as the table's owner inside a security-restricted operation, the
- *     way PostgreSQL itself runs REFRESH MATERIALIZED VIEW, VACUUM and index
- *     builds: the owner's triggers, constraints and index expressions then
- *     run with the owner's privileges and no more.  Reading ACLs across
- *     tables (the orphan scans) runs no SQL at all: a heap scan that looks at
- *     the acl column only, so none of the owner's code is ever evaluated.
+ *     runs as the table's owner inside a security-restricted operation
+ *     (privileges.c), the way PostgreSQL itself runs REFRESH MATERIALIZED
+ *     VIEW, VACUUM and index builds: the owner's triggers, constraints and
+ *     index expressions then run with the owner's privileges and no more,
+ *     and whatever settings they make are rolled back afterwards.
  *
- *   - SQL that wfauth sends through SPI runs in a GUC nest level with
- *     search_path = pg_catalog, pg_temp (and its statements schema-qualify
- *     every operator and function), so neither a database's nor a role's
- *     search_path can put an operator of theirs in front of pg_catalog's.
+ *   - Reading ACLs across tables (the orphan scans, a tenant's row count)
+ *     runs no SQL at all: a heap scan that looks at the acl column only, so
+ *     none of the owner's code is ever evaluated.
  */
 #include "postgres.h"
 
@@ -41,24 +38,11 @@
 #include "wfauth.h"
 
 /*
- * Open a GUC nest level with wfauth's search_path; the caller ends it with
- * AtEOXact_GUC(true, level) (an error ends it with the (sub)transaction).
- */
-int
-wfauth_pin_search_path(void)
-{
-	int			level = NewGUCNestLevel();
-
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	return level;
-}
-
-/*
  * SQL function: wfauth._as_owner(tbl regclass, commands text[]) → bigint
  *
  * Runs each command as tbl's owner, inside a security-restricted operation,
- * with search_path pinned; returns the number of rows they processed.
+ * with search_path pinned and every setting the owner's code makes rolled
+ * back afterwards; returns the number of rows they processed.
  * Internal (not executable by PUBLIC): wfauth's SECURITY DEFINER functions
  * build the commands and have already checked that their caller may have
  * them run.
@@ -73,19 +57,12 @@ wfauth_as_owner(PG_FUNCTION_ARGS)
 	bool	   *nulls;
 	int			n,
 				i;
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			level;
+	WfauthSwitch saved;
 	int64		processed = 0;
 
-	owner = wfauth_relation_owner(relid);
 	deconstruct_array(commands, TEXTOID, -1, false, TYPALIGN_INT, &texts, &nulls, &n);
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	level = wfauth_pin_search_path();
+	wfauth_enter(WFAUTH_AS_OWNER, relid, &saved);
 
 	SPI_connect();
 	for (i = 0; i < n; i++)
@@ -101,8 +78,7 @@ wfauth_as_owner(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 
-	AtEOXact_GUC(true, level);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	wfauth_leave(&saved);
 	PG_RETURN_INT64(processed);
 }
 

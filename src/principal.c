@@ -14,13 +14,7 @@
  * restoring its leader's state), so SET, set_config(), ALTER ROLE ... SET,
  * PGOPTIONS and the configuration file cannot forge it.
  *
- * "DBA" means a superuser or a member of the role named by wfauth.admin_role.
- * It is judged on the role the session acts as (PostgreSQL's outer user: the
- * login role or SET ROLE), which wfauth's own SECURITY DEFINER functions do
- * not change.  Inside a security-restricted operation (REFRESH MATERIALIZED
- * VIEW, index builds, VACUUM, ANALYZE, and wfauth's own work as a table's
- * owner) the code that runs is a table owner's, acting as that owner: there
- * nobody is a DBA, whoever started the operation.
+ * Who is a DBA is privileges.c's to say.
  *
  * Acting in a tenant other than the default one holds a share lock on it
  * until the end of the transaction, which delete_tenant takes exclusively.
@@ -39,7 +33,6 @@
 #include "wfauth.h"
 
 static char *principal_setting = NULL;
-static char *admin_role_setting = NULL;
 static bool require_principal = false;
 static int64 current_principal = 0;
 static int64 current_session = 0;	/* the login session it came from, if any */
@@ -99,15 +92,6 @@ WfauthPrincipalInit(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
-
-	DefineCustomStringVariable("wfauth.admin_role",
-							   "Members of this role act as wfauth DBAs (like superusers).",
-							   "Empty means only superusers are wfauth DBAs.",
-							   &admin_role_setting,
-							   "",
-							   PGC_SUSET,
-							   0,
-							   NULL, NULL, NULL);
 }
 
 int64
@@ -177,26 +161,6 @@ wfauth_set_acting(int64 id, int64 session, int64 tenant)
 		principal_assignment_allowed = false;
 	}
 	PG_END_TRY();
-}
-
-/* Is role a superuser or a member of wfauth.admin_role? */
-bool
-wfauth_role_is_dba(Oid role)
-{
-	Oid			admin;
-
-	if (superuser_arg(role))
-		return true;
-	if (admin_role_setting == NULL || admin_role_setting[0] == '\0')
-		return false;
-	admin = get_role_oid(admin_role_setting, true);
-	return OidIsValid(admin) && is_member_of_role(role, admin);
-}
-
-bool
-wfauth_actor_is_dba(void)
-{
-	return !InSecurityRestrictedOperation() && wfauth_role_is_dba(GetOuterUserId());
 }
 
 /* A DBA with no principal: acting with Super Admin rights. */

@@ -14,6 +14,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -25,15 +26,52 @@
 
 #include "wfauth.h"
 
+/*
+ * Is rel registered as protected, or a partition of a table that is (before
+ * 1.2 only the partitioned table was registered)?
+ */
+static bool
+is_protected(Relation rel)
+{
+	ListCell   *lc;
+
+	if (wfauth_protected_kind(RelationGetRelid(rel)) != 0)
+		return true;
+	if (!rel->rd_rel->relispartition)
+		return false;
+	foreach(lc, get_partition_ancestors(RelationGetRelid(rel)))
+		if (wfauth_protected_kind(lfirst_oid(lc)) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * The acl column of the table a trigger fires on, checked before anything
+ * reads or writes it: these trigger functions are executable by every role
+ * (a table's owner needs that to have them), so any role can attach them to
+ * a table of its own with any column named acl.  They act on tables
+ * registered as protected, and on a column of type wfauth.acl only.
+ */
 static int
 acl_attno(Relation rel)
 {
-	int			attno = SPI_fnumber(RelationGetDescr(rel), "acl");
+	int			attno;
 
+	if (!is_protected(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" is not protected by wfauth", RelationGetRelationName(rel)),
+				 errhint("Protect it with wfauth.protect().")));
+	attno = SPI_fnumber(RelationGetDescr(rel), "acl");
 	if (attno <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("protected table \"%s\" has no column \"acl\"", RelationGetRelationName(rel))));
+	if (TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid != wfauth_acl_type_oid())
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"acl\" of protected table \"%s\" is not of type wfauth.acl",
+						RelationGetRelationName(rel))));
 	return attno;
 }
 
@@ -93,8 +131,8 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
  * Record an ACL change.  wfauth._audit_acl_change is SECURITY DEFINER and not
  * executable by PUBLIC; calling it through fmgr skips the EXECUTE check (the
  * caller is this trigger, not the client) but keeps the definer's rights.
- * Any table owner can put this trigger on a table (its owner needs EXECUTE
- * on it), so only a protected table's changes reach the audit log.
+ * The trigger has checked that its table is protected (acl_attno()), so
+ * only a protected table's changes reach the audit log.
  */
 static void
 audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
@@ -110,11 +148,6 @@ audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
 	LOCAL_FCINFO(fcinfo, 3);
 	FmgrInfo	flinfo;
 
-	if (wfauth_protected_kind(RelationGetRelid(rel)) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s\" is not protected by wfauth", RelationGetRelationName(rel)),
-				 errhint("Protect it with wfauth.protect().")));
 	fmgr_info(fn, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 3, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = ObjectIdGetDatum(RelationGetRelid(rel));

@@ -557,11 +557,11 @@ wfauth_protection_faults(void)
 		return NIL;
 	}
 	pass.extension_triggers = extension_dependent_triggers();
-	level = wfauth_pin_search_path();
+	level = wfauth_pin();
 	hash_seq_init(&status, pass.registered);
 	while ((r = hash_seq_search(&status)) != NULL)
 		check_relation(&pass, &faults, r->relid, r->kind);
-	AtEOXact_GUC(false, level);
+	wfauth_unpin(level);
 	check_hierarchies(&pass, &faults);
 	list_free(pass.extension_triggers);
 	hash_destroy(pass.registered);

@@ -49,7 +49,7 @@ spi_exists(const char *query, int64 arg)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(arg)};
-	int			level = wfauth_pin_search_path();
+	int			level = wfauth_pin();
 	int			ret;
 	bool		found;
 
@@ -59,7 +59,7 @@ spi_exists(const char *query, int64 arg)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
 	found = SPI_processed > 0;
 	SPI_finish();
-	AtEOXact_GUC(true, level);
+	wfauth_unpin(level);
 	return found;
 }
 

@@ -2,7 +2,8 @@
  * wfauth.c — module entry point: wires the subsystems together.
  *
  * What lives where:
- *   principal.c  who is acting (the transaction's principal, DBA test)
+ *   privileges.c who runs as whom: user, security context, settings; the DBA test
+ *   principal.c  who is acting (the transaction's principal)
  *   context.c    cached context of a principal; permission checks
  *   catalog.c    direct reads of wfauth's tables for the hot paths
  *   accounts.c   identifier rules (e-mails, service accounts, groups); NFKC, confusables
@@ -15,7 +16,7 @@
  *   access.c     the access decision: can_access
  *   listing.c    the listing index: GIN operator class, planner support, statistics
  *   protect.c    row triggers on protected tables
- *   owner.c      work on application tables as their owner; pinned search_path
+ *   owner.c      work on application tables as their owner; ACL heap scans
  *   protected_state.c  what a protected table looks like; how each differs
  *   lockdown.c   protected tables stay so: the state before and after each command
  */
@@ -34,6 +35,7 @@ void
 _PG_init(void)
 {
 	WfauthCatalogInit();
+	WfauthPrivilegesInit();
 	WfauthPrincipalInit();
 	WfauthContextInit();
 	WfauthPasswordsInit();

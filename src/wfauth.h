@@ -249,8 +249,25 @@ extern bytea *wfauth_token_digest_of(text *token, const char *prefix, const char
 extern bool wfauth_digests_equal(bytea *a, bytea *b);
 extern int	wfauth_session_idle_timeout;	/* seconds */
 
-/* --- owner.c: work on application tables; wfauth's own SQL settings ----- */
-extern int	wfauth_pin_search_path(void);
+/* --- privileges.c: who runs as whom; the one definition of a DBA -------- */
+typedef enum WfauthRunAs
+{
+	WFAUTH_AS_OWNER,			/* a relation's owner, security-restricted */
+	WFAUTH_AS_EXTENSION			/* the owner of wfauth's tables */
+} WfauthRunAs;
+
+typedef struct WfauthSwitch
+{
+	Oid			userid;
+	int			sec_context;
+	int			level;
+} WfauthSwitch;
+
+extern void WfauthPrivilegesInit(void);
+extern int	wfauth_pin(void);
+extern void wfauth_unpin(int level);
+extern void wfauth_enter(WfauthRunAs who, Oid relid, WfauthSwitch *saved);
+extern void wfauth_leave(WfauthSwitch *saved);
 
 /* --- protected_state.c: what a protected relation looks like ------------ */
 typedef struct WfauthFault
