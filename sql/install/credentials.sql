@@ -166,6 +166,13 @@ DECLARE
     v_token text;
     v_session bigint;
 BEGIN
+    -- A failed login must be counted, and a standby can count nothing: it
+    -- answers every password alike, before looking at any.
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'cannot log in on a hot standby' USING ERRCODE = 'read_only_sql_transaction',
+            DETAIL = 'A login checks and counts a password, which needs the primary.',
+            HINT = 'Send logins to the primary; API tokens and login sessions authenticate on a standby too.';
+    END IF;
     -- a tenant being deleted is waited for (then its accounts are gone)
     PERFORM wfauth._lock_tenant(v_tenant, false) WHERE v_tenant IS NOT NULL;
     -- only user accounts have passwords; anything that is no e-mail matches nobody
@@ -303,6 +310,9 @@ BEGIN
         ELSE
             account_id := wfauth._create_account('user', v_email, NULL, NULL, groups, roles, permissions);
         END IF;
+        -- a fresh activation token sets the account's password: a Super
+        -- Admin's (made so before activating) is only a Super Admin's to hand out
+        PERFORM wfauth._protect_super_admin(account_id);
         email := wfauth._label(account_id);
         activation_token := wfauth._token_new('wfai_');
         INSERT INTO wfauth.activations (account_id, digest, expires_at)
@@ -314,7 +324,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.invite_users(text[], text[], text[], text[]) IS
-    'Create user accounts (with the new-user defaults) and single-use activation tokens valid 24 hours; inviting again one not activated yet gives a fresh token and voids the old; needs accounts';
+    'Create user accounts (with the new-user defaults) and single-use activation tokens valid 24 hours; inviting again one not activated yet gives a fresh token and voids the old (a Super Admin''s: Super Admin only); needs accounts';
 
 CREATE FUNCTION wfauth.activate_user(activation_token text, password text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

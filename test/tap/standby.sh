@@ -121,4 +121,18 @@ check "the session now sees only the rows granted to dana herself" "5" "$(read_a
 check "the replica still refuses writes (wfauth does not try any)" "25006" \
       "$(psql -qXAt -h $replica -p $rport -d wfauth -v VERBOSITY=sqlstate \
            -c "SELECT wfauth.create_group('Nope')" 2>&1 | grep -o '25006')"
+# A login on the replica answers every password alike, before looking at
+# any (it was 28P01 for a wrong one and 25006 for the right one: an
+# oracle that no failure counter throttled), and says where logins go.
+login_on_replica() {
+    psql -qXAt -h $replica -p $rport -d wfauth -v VERBOSITY=sqlstate \
+         -c "SELECT wfauth.login('dana@example.com', '$1')" 2>&1 | grep -oE '[0-9A-Z]{5}$' | head -1
+}
+check "on the replica the right password gets 25006" "25006" "$(login_on_replica "dana''s long passphrase")"
+check "on the replica a wrong password gets 25006 too" "25006" "$(login_on_replica 'a wrong guess')"
+check "on the replica an unknown account gets 25006 too" "25006" \
+      "$(psql -qXAt -h $replica -p $rport -d wfauth -v VERBOSITY=sqlstate \
+           -c "SELECT wfauth.login('nobody@example.com', 'x')" 2>&1 | grep -oE '[0-9A-Z]{5}$' | head -1)"
+check "the refusal says where logins go" "HINT:  Send logins to the primary" \
+      "$(psql -qXAt -h $replica -p $rport -d wfauth -c "SELECT wfauth.login('dana@example.com', 'x')" 2>&1 | grep -o 'HINT:  Send logins to the primary')"
 done_testing
