@@ -77,6 +77,25 @@ cmp_entry(const void *a, const void *b)
  * Build a value from entries in any order; refuses duplicate principals and
  * ids outside 1 .. 2^62 with errcode_value.  Sorts entries in place.
  */
+/*
+ * The one range of every id an access list holds, whichever input it came
+ * from: principals and tenants from 1, a creator from 0 (unknown), all up
+ * to WFAUTH_ACL_MAX_ID (an entry shifts its principal's id left by one, and
+ * the listing index by two).  Text and binary input check each id here
+ * before encoding it, so a value one of them accepts the other accepts too.
+ */
+static int64
+checked_id(int64 id, bool zero_allowed, const char *what, int errcode_value)
+{
+	if (id < (zero_allowed ? 0 : 1) || id > WFAUTH_ACL_MAX_ID)
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("%s " INT64_FORMAT " in access list is out of range", what, id),
+				 errdetail("It must be from %d to " INT64_FORMAT ".", zero_allowed ? 0 : 1,
+						   WFAUTH_ACL_MAX_ID)));
+	return id;
+}
+
 struct varlena *
 wfauth_acl_build_checked(int16 kind, int64 creator, int64 tenant, int n, int64 *entries,
 						 int errcode_value)
@@ -93,22 +112,15 @@ wfauth_acl_build_checked(int16 kind, int64 creator, int64 tenant, int n, int64 *
 	qsort(entries, n, sizeof(int64), cmp_entry);
 	for (i = 0; i < n; i++)
 	{
-		if (WfauthAclEntryPrincipal(entries[i]) <= 0)
-			ereport(ERROR,
-					(errcode(errcode_value),
-					 errmsg("invalid principal id " INT64_FORMAT " in access list",
-							WfauthAclEntryPrincipal(entries[i]))));
+		checked_id(WfauthAclEntryPrincipal(entries[i]), false, "principal id", errcode_value);
 		if (i > 0 && WfauthAclEntryPrincipal(entries[i]) == WfauthAclEntryPrincipal(entries[i - 1]))
 			ereport(ERROR,
 					(errcode(errcode_value),
 					 errmsg("principal " INT64_FORMAT " appears twice in access list",
 							WfauthAclEntryPrincipal(entries[i]))));
 	}
-
-	if (tenant <= 0)
-		ereport(ERROR,
-				(errcode(errcode_value),
-				 errmsg("invalid tenant id " INT64_FORMAT " in access list", tenant)));
+	checked_id(creator, true, "creator id", errcode_value);
+	checked_id(tenant, false, "tenant id", errcode_value);
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.version = WFAUTH_ACL_VERSION;
@@ -161,6 +173,7 @@ syntax_error(const char *input, const char *detail)
 			 errhint("The form is kind/creator:{id=view|modify,...}[@tenant], e.g. dashboard/100:{1=modify}.")));
 }
 
+/* Digits as an int64; beyond int64 is out of range like any id too large */
 static int64
 parse_id(const char *input, const char **p, const char *what)
 {
@@ -169,7 +182,7 @@ parse_id(const char *input, const char **p, const char *what)
 
 	while (**p >= '0' && **p <= '9')
 	{
-		if (v > (PG_INT64_MAX >> 2) / 10)
+		if (v > (PG_INT64_MAX - (**p - '0')) / 10)
 			syntax_error(input, psprintf("The %s is out of range.", what));
 		v = v * 10 + (**p - '0');
 		(*p)++;
@@ -254,7 +267,8 @@ wfauth_acl_in(PG_FUNCTION_ARGS)
 				syntax_error(input, "Entries are separated by commas.");
 			skip_spaces(&p);
 		}
-		id = parse_id(input, &p, "principal id");
+		id = checked_id(parse_id(input, &p, "principal id"), false, "principal id",
+						ERRCODE_INVALID_TEXT_REPRESENTATION);
 		if (*p++ != '=')
 			syntax_error(input, "Each entry is id=view or id=modify.");
 		if (strncmp(p, "view", 4) == 0)
@@ -278,8 +292,6 @@ wfauth_acl_in(PG_FUNCTION_ARGS)
 	{
 		p++;
 		tenant = parse_id(input, &p, "tenant id");
-		if (tenant == 0)
-			syntax_error(input, "A tenant id is a positive number.");
 	}
 	if (*p != '\0')
 		syntax_error(input, "Unexpected text after \"}\".");
@@ -358,18 +370,15 @@ wfauth_acl_recv(PG_FUNCTION_ARGS)
 		int64		id = pq_getmsgint64(buf);
 		int			mode = pq_getmsgbyte(buf);
 
-		if (id <= 0 || id > (PG_INT64_MAX >> 2) || (mode != 0 && mode != 1))
+		checked_id(id, false, "principal id", ERRCODE_INVALID_BINARY_REPRESENTATION);
+		if (mode != 0 && mode != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid wfauth.acl entry")));
+					 errmsg("invalid wfauth.acl access mode %d", mode)));
 		entries[i] = WfauthAclMakeEntry(id, mode == 1);
 	}
 	if (version == 2)
 		tenant = pq_getmsgint64(buf);
-	if (creator < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid wfauth.acl creator")));
 	PG_RETURN_POINTER(wfauth_acl_build_checked(kind_id_or_error(kindname, ERRCODE_INVALID_BINARY_REPRESENTATION),
 											   creator, tenant, n, entries,
 											   ERRCODE_INVALID_BINARY_REPRESENTATION));

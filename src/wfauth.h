@@ -222,6 +222,7 @@ typedef struct WfauthAclHeader
 #define WFAUTH_ACL_TENANT 0x01		/* flags: a tenant id follows the entries */
 #define WFAUTH_FIRST_CUSTOM_KIND 10	/* wfauth.kinds' identity starts here */
 #define WFAUTH_ACL_MAX_ENTRIES (1 << 20)
+#define WFAUTH_ACL_MAX_ID (PG_INT64_MAX >> 2)	/* of a principal, creator or tenant */
 #define WfauthAclEntryPrincipal(e)	((e) >> 1)
 #define WfauthAclEntryModify(e)		(((e) & 1) != 0)
 #define WfauthAclMakeEntry(id, modify)	(((id) << 1) | ((modify) ? 1 : 0))
