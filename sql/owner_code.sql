@@ -75,3 +75,32 @@ DROP SCHEMA hostile CASCADE;
 DROP OWNED BY wfauth_regress_hostile;
 DROP OWNED BY wfauth_regress_user20;
 DROP ROLE wfauth_regress_hostile, wfauth_regress_user20;
+
+-- protect() trusts no acl it did not write or check (DESIGN §8).  Before the
+-- fix it reset only NULLs: an owner's pre-filled value of any tenant, kind
+-- and entries (even a mixed-tenant list) was kept, unaudited.
+SELECT wfauth.create_tenant('acme') IS NOT NULL AS acme;
+CREATE ROLE wfauth_regress_owner20;
+GRANT USAGE ON SCHEMA wfauth TO wfauth_regress_owner20;
+CREATE SCHEMA prefill AUTHORIZATION wfauth_regress_owner20;
+SET ROLE wfauth_regress_owner20;
+CREATE TABLE prefill.forged (id int, acl wfauth.acl);
+INSERT INTO prefill.forged VALUES (1, 'alert/0:{1=modify}@2'), (2, NULL);
+SELECT try($$SELECT wfauth.protect('prefill.forged', 'dashboard')$$) AS owner_protects_prefilled;
+RESET ROLE;
+SELECT count(*) AS registered FROM wfauth.protected_tables WHERE tbl::text = 'prefill.forged';
+-- a DBA's protect() imports them, each checked: the kind must be the
+-- table's, every entry a principal of the value's tenant
+SELECT try($$SELECT wfauth.protect('prefill.forged', 'dashboard')$$) AS dba_imports_wrong_kind;
+UPDATE prefill.forged SET acl = 'dashboard/0:{999999=modify}' WHERE id = 1;
+SELECT try($$SELECT wfauth.protect('prefill.forged', 'dashboard')$$) AS dba_imports_unknown_principal;
+UPDATE prefill.forged SET acl = ('dashboard/0:{1=modify}@' || (SELECT id FROM wfauth.tenants WHERE name = 'acme'))::wfauth.acl WHERE id = 1;
+SELECT try($$SELECT wfauth.protect('prefill.forged', 'dashboard')$$) AS dba_imports_other_tenants_everyone;
+UPDATE prefill.forged SET acl = 'dashboard/0:{1=view}' WHERE id = 1;
+SELECT wfauth.protect('prefill.forged', 'dashboard');
+SELECT id, acl FROM prefill.forged ORDER BY id;
+SELECT action, target, details FROM wfauth.audit_log WHERE target = 'prefill.forged' ORDER BY id;
+DROP SCHEMA prefill CASCADE;
+DROP OWNED BY wfauth_regress_owner20;
+DROP ROLE wfauth_regress_owner20;
+SELECT wfauth.delete_tenant('acme');

@@ -23,6 +23,7 @@
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "storage/lmgr.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -250,4 +251,78 @@ wfauth_tenant_rows(PG_FUNCTION_ARGS)
 	scan_acls(PG_GETARG_OID(0), snapshot, count_tenant_row, &tc);
 	UnregisterSnapshot(snapshot);
 	PG_RETURN_INT64(tc.rows);
+}
+
+typedef struct Adoption
+{
+	int16		kind;
+	bool		import;
+	int64		rows;
+} Adoption;
+
+static void
+adopt_acl(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid, void *arg)
+{
+	Adoption   *adoption = arg;
+	int64		tenant = wfauth_acl_tenant(acl, hdr);
+	int			i;
+
+	adoption->rows++;
+	if (!adoption->import)
+		return;
+	if (hdr->kind != adoption->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a pre-filled access list is of kind \"%s\", not the table's \"%s\"",
+						wfauth_kind_by_id(hdr->kind) ? wfauth_kind_by_id(hdr->kind)->name : "?",
+						wfauth_kind_by_id(adoption->kind)->name)));
+	if (!wfauth_tenant(tenant)->exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("a pre-filled access list belongs to tenant " INT64_FORMAT ", which does not exist",
+						tenant)));
+	for (i = 0; i < hdr->nentries; i++)
+	{
+		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
+		int64		principal_tenant;
+
+		if (wfauth_principal_kind(id, &principal_tenant) == 0 || principal_tenant != tenant)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("principal " INT64_FORMAT " of a pre-filled access list does not exist", id),
+					 errdetail("An access list names principals of its object's tenant only.")));
+	}
+}
+
+/*
+ * SQL function: wfauth._adopt_acls(tbl regclass, kind smallint) → bigint
+ *
+ * The acl values a table holds before protect() wrote any: none may stay
+ * unchecked.  A DBA's are imported, each checked as the update trigger
+ * would (the table's kind; principals of the value's own tenant, which
+ * exists); anyone else's are refused.  Holds a lock that keeps rows from
+ * being added meanwhile, and reads the latest committed rows with a heap
+ * scan that runs none of the owner's code.  Returns how many there are.
+ */
+PG_FUNCTION_INFO_V1(wfauth_adopt_acls);
+Datum
+wfauth_adopt_acls(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Adoption	adoption = {PG_GETARG_INT16(1), wfauth_actor_is_dba(), 0};
+	Snapshot	snapshot;
+
+	LockRelationOid(relid, ShareRowExclusiveLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	scan_acls(relid, snapshot, adopt_acl, &adoption);
+	UnregisterSnapshot(snapshot);
+	if (adoption.rows > 0 && !adoption.import)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("table \"%s\" has " INT64_FORMAT " access lists that wfauth did not write",
+						get_rel_name(relid), adoption.rows),
+				 errdetail("protect() trusts no access list it did not write or check."),
+				 errhint("Set the column to NULL first (the rows then start with no entry), "
+						 "or have a DBA run wfauth.protect(), which checks and imports them.")));
+	PG_RETURN_INT64(adoption.rows);
 }

@@ -202,6 +202,10 @@ CREATE FUNCTION wfauth._orphans(tbl regclass, principal bigint) RETURNS SETOF ti
     AS 'MODULE_PATHNAME', 'wfauth_orphans' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION wfauth._tenant_rows(tbl regclass, tenant bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_tenant_rows' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+-- The acl values a table holds before protect(): a DBA's checked and
+-- imported, anyone else's refused; a heap scan that runs none of the owner's code.
+CREATE FUNCTION wfauth._adopt_acls(tbl regclass, kind smallint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'wfauth_adopt_acls' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 -- The lockdown of protected tables (src/lockdown.c).
 CREATE FUNCTION wfauth._guard_ddl() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'wfauth_guard_ddl' LANGUAGE C;
@@ -320,6 +324,7 @@ DECLARE
     v_existing smallint;
     v_type oid;
     v_rows bigint;
+    v_imported bigint := 0;
 BEGIN
     IF tbl IS NULL OR kind IS NULL THEN
         RAISE EXCEPTION 'protect needs a table and a kind' USING ERRCODE = 'invalid_parameter_value';
@@ -363,6 +368,11 @@ BEGIN
         RAISE EXCEPTION 'column "acl" of table % has type %, not wfauth.acl', tbl, v_type::regtype
             USING ERRCODE = 'datatype_mismatch';
     END IF;
+    -- Access lists that are there already were not written by wfauth: a
+    -- DBA's are checked and imported, anyone else's refused.
+    IF v_type IS NOT NULL THEN
+        SELECT sum(wfauth._adopt_acls(f, v_kind.id)) INTO v_imported FROM wfauth._family(tbl) f;
+    END IF;
     -- Rows that exist already fail closed: no entry, so only Super Admins
     -- reach them until one gives them entries (see orphaned_objects()).
     -- The UPDATE runs the owner's triggers, constraints and index
@@ -385,7 +395,9 @@ BEGIN
     END IF;
     PERFORM wfauth._protect_relation(f, v_kind.id) FROM wfauth._family(tbl) f;
     PERFORM wfauth._protection_end();
-    PERFORM wfauth._audit('protect', tbl::text, jsonb_build_object('kind', v_kind.name));
+    PERFORM wfauth._audit('protect', tbl::text, jsonb_build_object('kind', v_kind.name) ||
+                          CASE WHEN v_imported > 0 THEN jsonb_build_object('imported_acls', v_imported)
+                               ELSE '{}' END);
 END
 $$;
 COMMENT ON FUNCTION wfauth.protect(regclass, text) IS
