@@ -579,6 +579,7 @@ require_actor(void)
 	int64		id = wfauth_current_principal_id();
 	const WfauthContext *ctx;
 
+	wfauth_refuse_in_others_code(false);
 	if (id == 0)
 	{
 		if (wfauth_actor_is_dba())

@@ -128,6 +128,8 @@ wfauth_set_acting(int64 id, int64 session, int64 tenant)
 {
 	char		buf[80];
 
+	/* the principal is the session's: code of another role neither sets nor clears it */
+	wfauth_refuse_in_others_code(true);
 	if (tenant == WFAUTH_DEFAULT_TENANT)
 		tenant = 0;
 	/*
@@ -190,6 +192,7 @@ wfauth_no_principal(void)
 static void
 require_dba(const char *what)
 {
+	wfauth_refuse_in_others_code(false);
 	if (!wfauth_actor_is_dba())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -35,17 +35,31 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
+#include "executor/executor.h"
+#include "fmgr.h"
 #include "miscadmin.h"
+#include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
 
 #include "wfauth.h"
 
 static char *admin_role_setting = NULL;
 
+static void install_others_code_hooks(void);
+
 void
 WfauthPrivilegesInit(void)
 {
+	install_others_code_hooks();
 	DefineCustomStringVariable("wfauth.admin_role",
 							   "Members of this role act as wfauth DBAs (like superusers).",
 							   "Empty means only superusers are wfauth DBAs.",
@@ -134,4 +148,243 @@ wfauth_leave(WfauthSwitch *saved)
 {
 	AtEOXact_GUC(false, saved->level);
 	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
+
+/* --- code another role wrote ------------------------------------------------ */
+
+/*
+ * The principal acts for the session that authenticated it, and code that
+ * another role wrote must not act with it (DESIGN §8): a table owner's
+ * trigger, rule, default, CHECK or index expression that calls
+ * grant_super_admin() when a Super Admin's request writes to the table
+ * would otherwise do so with the Super Admin's rights.  Two hooks note when
+ * such code runs:
+ *
+ *   - ExecutorRun and ExecutorFinish (where AFTER triggers fire): a
+ *     statement that writes to a relation owned by a role other than the
+ *     session's (the outer user), a superuser aside, reads through its
+ *     view or its policies, or is its rule's action, runs that role's
+ *     triggers, rules and expressions (statement_of_others());
+ *   - the fmgr hook, on procedural-language functions owned by another role
+ *     (and not a superuser): the owner's trigger functions, also deferred
+ *     ones that fire at COMMIT, and functions the application calls.
+ *     SQL-language functions are left to the executor hooks, so PostgreSQL
+ *     still inlines them.
+ *
+ * Inside another role's function every call that uses or changes the
+ * principal refuses; inside a statement that runs another role's code,
+ * every change of the model or of the principal does
+ * (wfauth_refuse_in_others_code()).  Policies and can_access are decisions,
+ * not calls, and are not affected.
+ */
+static int	others_functions = 0;	/* frames of another role's functions */
+static int	others_statements = 0;	/* statements that run another role's code */
+static List *others_code_frames = NIL;	/* of int: did the frame count? */
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static fmgr_hook_type prev_fmgr_hook = NULL;
+static ExecutorRun_hook_type prev_executor_run = NULL;
+static ExecutorFinish_hook_type prev_executor_finish = NULL;
+
+/* Is role another than the session's, and no superuser? */
+static bool
+another_role(Oid role)
+{
+	return OidIsValid(role) && role != GetOuterUserId() && !superuser_arg(role);
+}
+
+static Oid
+procedural_function_owner(Oid fn_oid)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	Form_pg_proc proc;
+	Oid			owner = InvalidOid;
+
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	if (proc->prolang != SQLlanguageId && proc->prolang != ClanguageId &&
+		proc->prolang != INTERNALlanguageId)
+		owner = proc->proowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+static bool
+needs_hook(Oid fn_oid)
+{
+	Oid			owner;
+
+	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn_oid))
+		return true;
+	/* whether it is another role's depends on the session's role: decided at each call */
+	owner = procedural_function_owner(fn_oid);
+	return OidIsValid(owner) && !superuser_arg(owner);
+}
+
+static void
+function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
+{
+	if (prev_fmgr_hook)
+		(*prev_fmgr_hook) (event, flinfo, private);
+	switch (event)
+	{
+		case FHET_START:
+			{
+				bool		counts;
+
+				/* the owner, looked up once per FmgrInfo */
+				if (*private == (Datum) 0)
+					*private = ObjectIdGetDatum(procedural_function_owner(flinfo->fn_oid));
+				counts = another_role(DatumGetObjectId(*private));
+				others_code_frames = lappend_int(others_code_frames, counts);
+				others_functions += counts;
+				break;
+			}
+		case FHET_END:
+		case FHET_ABORT:
+			if (others_code_frames != NIL)
+			{
+				others_functions -= llast_int(others_code_frames);
+				others_code_frames = list_delete_last(others_code_frames);
+			}
+			break;
+	}
+}
+
+/* Has rel row-level security policies other than wfauth's own? */
+static bool
+policies_of_its_own(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	bool		found = false;
+	ListCell   *lc;
+
+	if (rel == NULL)
+		return false;
+	if (rel->rd_rel->relrowsecurity && rel->rd_rsdesc != NULL)
+		foreach(lc, rel->rd_rsdesc->policies)
+			found |= strncmp(((RowSecurityPolicy *) lfirst(lc))->policy_name, "wfauth_", 7) != 0;
+	RelationClose(rel);
+	return found;
+}
+
+/*
+ * Does the statement run code of another role?  It does when it writes to a
+ * relation of another role (its triggers, rules, defaults, CHECK and index
+ * expressions run), reads through a view of another role, reads a relation
+ * of another role that has policies of its own, or is a rule's action.  A
+ * plain read of another role's table runs none of its code: reading
+ * wfauth.acl_entries(acl) FROM a table the application does not own works.
+ */
+static bool
+statement_of_others(QueryDesc *queryDesc)
+{
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+	ListCell   *lc;
+	int			rti = 0;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		rti++;
+		if (rte->rtekind != RTE_RELATION || !another_role(wfauth_relation_owner(rte->relid)))
+			continue;
+		if (!stmt->canSetTag || rte->relkind == RELKIND_VIEW ||
+			list_member_int(stmt->resultRelations, rti) || policies_of_its_own(rte->relid))
+			return true;
+	}
+	return false;
+}
+
+static void
+run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 count, bool execute_once)
+{
+	bool		counts = statement_of_others(queryDesc);
+
+	others_statements += counts;
+	PG_TRY();
+	{
+		if (finish)
+		{
+			if (prev_executor_finish)
+				prev_executor_finish(queryDesc);
+			else
+				standard_ExecutorFinish(queryDesc);
+		}
+		else if (prev_executor_run)
+			prev_executor_run(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		others_statements -= counts;
+	}
+	PG_END_TRY();
+}
+
+static void
+executor_run(QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once)
+{
+	run_counted(queryDesc, false, direction, count, execute_once);
+}
+
+static void
+executor_finish(QueryDesc *queryDesc)
+{
+	run_counted(queryDesc, true, NoMovementScanDirection, 0, false);
+}
+
+static void
+forget_frames(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		others_functions = others_statements = 0;
+		others_code_frames = NIL;
+	}
+}
+
+static void
+install_others_code_hooks(void)
+{
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = needs_hook;
+	prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = function_hook;
+	prev_executor_run = ExecutorRun_hook;
+	ExecutorRun_hook = executor_run;
+	prev_executor_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = executor_finish;
+	RegisterXactCallback(forget_frames, NULL);
+}
+
+/*
+ * Refuse a call made by code another role wrote: inside its function
+ * always; with statements, also inside a statement that runs its triggers,
+ * rules or expressions (where the statement's own expressions, such as an
+ * UPDATE's acl_grant(), run too: only changes of the model and of the
+ * principal are refused there).
+ */
+void
+wfauth_refuse_in_others_code(bool statements)
+{
+	if (others_functions > 0 || (statements && others_statements > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("wfauth's functions cannot be called from code of another role"),
+				 errdetail("This call runs inside a trigger, rule, expression or function that a role other than "
+						   "the session's wrote; it must not act with the session's principal."),
+				 errhint("Call wfauth's functions in statements of their own, not inside statements that write "
+						 "to another role's tables, nor from another role's functions.")));
+}
+
+/* SQL function: wfauth._refuse_in_others_code(statements boolean) */
+PG_FUNCTION_INFO_V1(wfauth_refuse_in_others_code_sql);
+Datum
+wfauth_refuse_in_others_code_sql(PG_FUNCTION_ARGS)
+{
+	wfauth_refuse_in_others_code(PG_GETARG_BOOL(0));
+	PG_RETURN_VOID();
 }

@@ -269,6 +269,7 @@ extern int	wfauth_pin(void);
 extern void wfauth_unpin(int level);
 extern void wfauth_enter(WfauthRunAs who, Oid relid, WfauthSwitch *saved);
 extern void wfauth_leave(WfauthSwitch *saved);
+extern void wfauth_refuse_in_others_code(bool statements);
 
 /* --- protected_state.c: what a protected relation looks like ------------ */
 typedef struct WfauthFault

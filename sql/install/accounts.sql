@@ -502,10 +502,21 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE p.id = principal
 $$;
 
--- An audit row, of the acting tenant unless told another.
+-- Code of another role does not act with the session's principal
+-- (src/privileges.c): inside another role's function nothing of wfauth is
+-- called; with statements true, neither inside a statement that runs
+-- another role's triggers, rules or expressions.
+CREATE FUNCTION wfauth._refuse_in_others_code(statements boolean) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_refuse_in_others_code_sql' LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+-- An audit row, of the acting tenant unless told another.  Every change
+-- the model's functions make is audited, so this is where a change by
+-- another role's code is refused; an ACL change is the writing statement's
+-- own (an UPDATE of a protected row may be on another role's table), and
+-- is refused only inside another role's function.
 CREATE FUNCTION wfauth._audit(action text, target text, details jsonb DEFAULT '{}', tenant bigint DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT wfauth._refuse_in_others_code(action <> 'change_acl');
     INSERT INTO wfauth.audit_log (principal_id, db_role, action, target, details, tenant_id)
     VALUES (wfauth.current_principal(), wfauth._acting_role(), action, target,
             coalesce(details, '{}'), coalesce(tenant, wfauth.current_tenant()))
