@@ -32,6 +32,28 @@ SELECT count(*) AS rows_with_principal FROM appdata.rp_boards;
 COMMIT;
 SELECT wfauth.authenticate_token(:'tok') IS NOT NULL AS authenticated\; SELECT count(*) AS rows_in_one_query FROM appdata.rp_boards;
 RESET ROLE;
+-- Whether a statement fails never depends on rows the caller cannot see
+-- (DESIGN §8).  Before the refusal was taken at executor start, it came
+-- from the policy's check of a row: 28000 when a hidden row matched the
+-- statement's conditions and no rows otherwise (an oracle on every
+-- tenant's rows), and zero rows, silently, through the listing index.
+UPDATE appdata.rp_boards SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'rp@example.com', 'view'), 'everyone');
+CREATE INDEX rp_listing ON appdata.rp_boards USING gin (acl);
+ANALYZE appdata.rp_boards;
+SET ROLE wfauth_regress_app;
+SET wfauth.require_principal = on;
+SET enable_seqscan = off;      -- as on a large table: the primary key or the listing index
+SELECT try('SELECT 1 FROM appdata.rp_boards WHERE id = 1') AS a_hidden_row_matches;
+SELECT try('SELECT 1 FROM appdata.rp_boards WHERE id = 999') AS no_row_matches;
+SELECT try('SELECT 1 FROM appdata.rp_boards WHERE title LIKE ''shared%''') AS a_guess_at_a_secret;
+SELECT try('SELECT 1 FROM appdata.rp_boards WHERE title LIKE ''nothing%''') AS a_wrong_guess;
+SELECT try('SELECT count(*) FROM appdata.rp_boards') AS through_the_listing_index;
+RESET enable_seqscan;
+SELECT try('WITH c AS (SELECT * FROM appdata.rp_boards) SELECT count(*) FROM c') AS in_a_cte;
+SELECT try('SELECT (SELECT count(*) FROM appdata.rp_boards WHERE false)') AS in_a_subquery;
+SELECT try('DELETE FROM appdata.rp_boards WHERE id = 999') AS delete_nothing;
+RESET wfauth.require_principal;
+RESET ROLE;
 -- a DBA with no principal keeps its bootstrap rights
 SELECT count(*) AS rows_for_a_dba FROM appdata.rp_boards;
 RESET wfauth.require_principal;

@@ -154,13 +154,12 @@ check_access(FunctionCallInfo fcinfo, bool dba_sentinel)
 	bool		result;
 
 	if (unlikely(PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2)))
-	{
-		if (PG_ARGISNULL(0))
-			wfauth_no_principal();
 		PG_RETURN_BOOL(false);
-	}
 	if (dba_sentinel && unlikely(PG_GETARG_INT64(0) == WFAUTH_DBA_PRINCIPAL))
 		PG_RETURN_BOOL(wfauth_dba_acting());
+	/* the policies always ask about the acting principal; anyone else may not ask freely */
+	if (!dba_sentinel)
+		wfauth_may_ask_about(PG_GETARG_INT64(0));
 
 	/* an inline value (the usual case) is read in place, short header or not */
 	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
@@ -178,8 +177,9 @@ check_access(FunctionCallInfo fcinfo, bool dba_sentinel)
 /*
  * SQL function: wfauth.can_access(principal bigint, object wfauth.acl,
  *                                 mode wfauth.access_mode) → boolean
- * False (not NULL) for a NULL principal, object or mode; with no principal
- * under wfauth.require_principal, an error.
+ * False (not NULL) for a NULL principal, object or mode.  About another
+ * principal than the acting one it answers only a holder of accounts, a
+ * Super Admin or a DBA (42501 otherwise).
  */
 PG_FUNCTION_INFO_V1(wfauth_can_access);
 Datum

@@ -596,6 +596,25 @@ require_actor(void)
 	return ctx;
 }
 
+/*
+ * The directory rule for decisions (DESIGN §8): a principal may ask about
+ * itself; about another principal only with accounts, as a Super Admin, or
+ * as a DBA acting with no principal.  can_access and acl_reaches call it
+ * on every row, so asking about oneself is one comparison.
+ */
+void
+wfauth_may_ask_about(int64 principal)
+{
+	int64		me = wfauth_current_principal_id();
+	const WfauthContext *ctx;
+
+	if (likely(principal == me && me != 0))
+		return;
+	ctx = require_actor();		/* NULL: a DBA with no principal */
+	if (ctx && !ctx->super_admin && !wfauth_context_has_permission(ctx, "accounts"))
+		deny("%s", "Asking about another principal needs the \"accounts\" permission.");
+}
+
 /* SQL function: wfauth._require_permission(permission text) */
 PG_FUNCTION_INFO_V1(wfauth_require_permission);
 Datum
@@ -656,8 +675,6 @@ wfauth_has_permission(PG_FUNCTION_ARGS)
 	char	   *permission;
 	const WfauthContext *ctx;
 
-	if (PG_ARGISNULL(0))
-		wfauth_no_principal();
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_BOOL(false);
 	(void) require_actor();

@@ -68,6 +68,7 @@ reaches(PG_FUNCTION_ARGS, bool modify)
 
 	if (principal == WFAUTH_DBA_PRINCIPAL)
 		return wfauth_dba_acting();
+	wfauth_may_ask_about(principal);
 	return wfauth_acl_reaches(wfauth_context_fast(principal), acl, modify);
 }
 

@@ -42,28 +42,6 @@
 
 PGDLLEXPORT void wfauth_login_failure_main(Datum arg);
 
-/*
- * The worker connects as the bootstrap superuser, and the database's (and
- * that role's) settings apply to it: a database owner may have set
- * search_path, role, default_transaction_read_only, statement_timeout and
- * more.  Its one transaction therefore pins every setting it depends on,
- * and its statement qualifies every operator and function.
- */
-static const char *const worker_settings[][2] = {
-	{"role", "none"},
-	{"search_path", "pg_catalog, pg_temp"},
-	{"transaction_isolation", "read committed"},
-	{"transaction_read_only", "off"},
-	{"statement_timeout", "0"},
-	{"lock_timeout", "0"},		/* the wait for the login lasts as long as the login */
-};
-
-static void
-set_local(const char *name, const char *value)
-{
-	(void) set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
-}
-
 /* What the backend hands its worker. */
 typedef struct FailureWatch
 {
@@ -79,15 +57,14 @@ wfauth_login_failure_main(Datum arg)
 	FailureWatch watch;
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(account)};
-	size_t		i;
 
 	memcpy(&watch, MyBgworkerEntry->bgw_extra, sizeof(watch));
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(watch.database, InvalidOid, 0);
+	/* as the bootstrap superuser, even where the database allows no connection */
+	BackgroundWorkerInitializeConnectionByOid(watch.database, InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
 
 	StartTransactionCommand();
-	for (i = 0; i < lengthof(worker_settings); i++)
-		set_local(worker_settings[i][0], worker_settings[i][1]);
+	wfauth_worker_settings();
 	if (TransactionIdIsValid(watch.xid))
 	{
 		pgstat_report_activity(STATE_RUNNING, "wfauth: waiting for a login to end");
@@ -99,7 +76,7 @@ wfauth_login_failure_main(Datum arg)
 		}
 	}
 
-	set_local("lock_timeout", "1s");
+	(void) set_config_option("lock_timeout", "1s", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "wfauth: recording a failed login");

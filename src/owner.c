@@ -282,16 +282,7 @@ adopt_acl(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid, void
 				 errmsg("a pre-filled access list belongs to tenant " INT64_FORMAT ", which does not exist",
 						tenant)));
 	for (i = 0; i < hdr->nentries; i++)
-	{
-		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
-		int64		principal_tenant;
-
-		if (wfauth_principal_kind(id, &principal_tenant) == 0 || principal_tenant != tenant)
-			ereport(ERROR,
-					(errcode(ERRCODE_NO_DATA_FOUND),
-					 errmsg("principal " INT64_FORMAT " of a pre-filled access list does not exist", id),
-					 errdetail("An access list names principals of its object's tenant only.")));
-	}
+		wfauth_check_acl_principal(WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i)), tenant);
 }
 
 /*

@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -38,6 +39,9 @@ static int64 current_principal = 0;
 static int64 current_session = 0;	/* the login session it came from, if any */
 static int64 current_tenant = 0;	/* the acting tenant; 0 for the default one */
 static bool principal_assignment_allowed = false;
+static ExecutorStart_hook_type prev_executor_start = NULL;
+
+static void refuse_without_principal(QueryDesc *queryDesc, int eflags);
 
 static bool
 check_principal(char **newval, void **extra, GucSource source)
@@ -74,6 +78,8 @@ assign_principal(const char *newval, void *extra)
 void
 WfauthPrincipalInit(void)
 {
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = refuse_without_principal;
 	DefineCustomStringVariable("wfauth.principal",
 							   "The acting principal of the current transaction (read-only).",
 							   "Set only by wfauth's authentication functions; it lasts one transaction.",
@@ -173,20 +179,41 @@ wfauth_dba_acting(void)
 }
 
 /*
- * A check was asked with no principal.  With wfauth.require_principal on,
- * that is a mistake to report (28000), unless a DBA is at work.
+ * wfauth.require_principal: a statement that reads or writes a protected
+ * relation with no principal (a DBA aside) is refused (28000) when its
+ * executor starts, from the relations in its range table (a view's, a
+ * partition's and a subquery's included), before any index entry or row is
+ * looked at: whether it fails never depends on rows the caller cannot see,
+ * whatever plan the planner chose.  (A check per row was an oracle: it
+ * failed only when a hidden row matched the statement's conditions, and
+ * never under the listing index, which asks the index instead.)
  */
-void
-wfauth_no_principal(void)
+static void
+refuse_without_principal(QueryDesc *queryDesc, int eflags)
 {
-	if (require_principal && wfauth_current_principal_id() == 0 && !wfauth_actor_is_dba())
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("no principal is authenticated in this transaction"),
-				 errdetail("wfauth.require_principal is on: a protected table is not read or written without a principal."),
-				 errhint("Authenticate in the same transaction that reads: in autocommit mode every statement is a "
-						 "transaction of its own, and the principal ends with it. Use BEGIN ... COMMIT, one "
-						 "multi-statement query, or one driver pipeline.")));
+	if (require_principal && current_principal == 0 &&
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !wfauth_actor_is_dba())
+	{
+		ListCell   *lc;
+
+		foreach(lc, queryDesc->plannedstmt->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION && wfauth_protected_kind(rte->relid) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+						 errmsg("no principal is authenticated in this transaction"),
+						 errdetail("wfauth.require_principal is on: a protected table is not read or written without a principal."),
+						 errhint("Authenticate in the same transaction that reads: in autocommit mode every statement is a "
+								 "transaction of its own, and the principal ends with it. Use BEGIN ... COMMIT, one "
+								 "multi-statement query, or one driver pipeline.")));
+		}
+	}
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
 }
 
 static void

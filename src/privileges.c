@@ -31,12 +31,15 @@
  *
  * wfauth's SQL functions say whom they run as in their definitions:
  * SECURITY DEFINER (the extension's owner) or the caller, each with
- * SET search_path = pg_catalog, pg_temp.
+ * SET search_path = pg_catalog, pg_temp; C code calls an internal SECURITY
+ * DEFINER one through wfauth_call_definer().
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
@@ -45,7 +48,9 @@
 #include "miscadmin.h"
 #include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/syscache.h"
@@ -387,4 +392,72 @@ wfauth_refuse_in_others_code_sql(PG_FUNCTION_ARGS)
 {
 	wfauth_refuse_in_others_code(PG_GETARG_BOOL(0));
 	PG_RETURN_VOID();
+}
+
+/* --- the failed-login worker ------------------------------------------------ */
+
+/*
+ * The worker (logins.c) connects as the bootstrap superuser, and the
+ * database's settings apply to it: a database owner may have set
+ * session_authorization, role, search_path, default_transaction_read_only,
+ * statement_timeout and more.  Its one transaction sets back every setting
+ * it depends on, for the rest of that transaction.
+ */
+void
+wfauth_worker_settings(void)
+{
+	static const char *const settings[][2] = {
+		{"role", "none"},
+		{"search_path", "pg_catalog, pg_temp"},
+		{"transaction_isolation", "read committed"},
+		{"transaction_read_only", "off"},
+		{"statement_timeout", "0"},
+		{"lock_timeout", "0"},	/* the wait for the login lasts as long as the login */
+	};
+	size_t		i;
+
+	(void) set_config_option("session_authorization", GetUserNameFromId(BOOTSTRAP_SUPERUSERID, false),
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+	for (i = 0; i < lengthof(settings); i++)
+		(void) set_config_option(settings[i][0], settings[i][1],
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+}
+
+/* --- wfauth's own functions, called from C ----------------------------------- */
+
+/* wfauth.name(argtypes), found without the USAGE check a lookup by name makes */
+Oid
+wfauth_function_oid(const char *name, int nargs, const Oid *argtypes)
+{
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
+						   PointerGetDatum(buildoidvector(argtypes, nargs)),
+						   ObjectIdGetDatum(get_namespace_oid("wfauth", false)));
+}
+
+/*
+ * Call wfauth.name, one of wfauth's internal SECURITY DEFINER functions, as
+ * its definer.  Through fmgr, so without the EXECUTE check (its caller is
+ * wfauth's C code, which has checked whom it acts for), and with the
+ * definer's rights and pinned settings that fmgr gives a SECURITY DEFINER
+ * function.
+ */
+void
+wfauth_call_definer(const char *name, int nargs, const Oid *argtypes, const NullableDatum *args)
+{
+	Oid			fn = wfauth_function_oid(name, nargs, argtypes);
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	bool		definer = HeapTupleIsValid(tuple) && ((Form_pg_proc) GETSTRUCT(tuple))->prosecdef;
+	LOCAL_FCINFO(fcinfo, FUNC_MAX_ARGS);
+	FmgrInfo	flinfo;
+	int			i;
+
+	if (HeapTupleIsValid(tuple))
+		ReleaseSysCache(tuple);
+	if (!definer)
+		elog(ERROR, "wfauth.%s is not one of wfauth's SECURITY DEFINER functions", name);
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, nargs, InvalidOid, NULL, NULL);
+	for (i = 0; i < nargs; i++)
+		fcinfo->args[i] = args[i];
+	(void) FunctionCallInvoke(fcinfo);
 }

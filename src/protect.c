@@ -128,35 +128,40 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 }
 
 /*
- * Record an ACL change.  wfauth._audit_acl_change is SECURITY DEFINER and not
- * executable by PUBLIC; calling it through fmgr skips the EXECUTE check (the
- * caller is this trigger, not the client) but keeps the definer's rights.
- * The trigger has checked that its table is protected (acl_attno()), so
- * only a protected table's changes reach the audit log.
+ * Record an ACL change, with wfauth._audit_acl_change (SECURITY DEFINER,
+ * not executable by PUBLIC: this trigger calls it for the client).  The
+ * trigger has checked that its table is protected (acl_attno()), so only a
+ * protected table's changes reach the audit log.
  */
 static void
 audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
 {
 	Oid			argtypes[3] = {OIDOID, TEXTOID, TEXTOID};
-	Oid			fn = LookupFuncName(list_make2(makeString("wfauth"), makeString("_audit_acl_change")),
-									3, argtypes, false);
-	Datum		old_text = oldacl ?
+	NullableDatum args[3];
+
+	args[0].value = ObjectIdGetDatum(RelationGetRelid(rel));
+	args[0].isnull = false;
+	args[1].value = oldacl ?
 		CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(wfauth_acl_out, PointerGetDatum(oldacl)))) :
 		(Datum) 0;
-	Datum		new_text = CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(wfauth_acl_out,
-																				  PointerGetDatum(newacl))));
-	LOCAL_FCINFO(fcinfo, 3);
-	FmgrInfo	flinfo;
+	args[1].isnull = (oldacl == NULL);
+	args[2].value = CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(wfauth_acl_out,
+																			PointerGetDatum(newacl))));
+	args[2].isnull = false;
+	wfauth_call_definer("_audit_acl_change", 3, argtypes, args);
+}
 
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, 3, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(RelationGetRelid(rel));
-	fcinfo->args[0].isnull = false;
-	fcinfo->args[1].value = old_text;
-	fcinfo->args[1].isnull = (oldacl == NULL);
-	fcinfo->args[2].value = new_text;
-	fcinfo->args[2].isnull = false;
-	(void) FunctionCallInvoke(fcinfo);
+/* An access list names principals of its object's tenant only. */
+void
+wfauth_check_acl_principal(int64 id, int64 tenant)
+{
+	int64		principal_tenant;
+
+	if (wfauth_principal_kind(id, &principal_tenant) == 0 || principal_tenant != tenant)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("principal " INT64_FORMAT " does not exist", id),
+				 errdetail("An access list names principals of its object's tenant only.")));
 }
 
 /*
@@ -178,7 +183,6 @@ check_tenant(struct varlena *oldacl, const WfauthAclHeader *oldhdr,
 	for (i = 0; i < newhdr->nentries; i++)
 	{
 		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(newacl, i));
-		int64		principal_tenant;
 
 		/* both lists are sorted: is id among the old entries? */
 		while (oldacl && j < oldhdr->nentries &&
@@ -187,11 +191,7 @@ check_tenant(struct varlena *oldacl, const WfauthAclHeader *oldhdr,
 		if (oldacl && j < oldhdr->nentries &&
 			WfauthAclEntryPrincipal(wfauth_acl_entry(oldacl, j)) == id)
 			continue;
-		if (wfauth_principal_kind(id, &principal_tenant) == 0 || principal_tenant != tenant)
-			ereport(ERROR,
-					(errcode(ERRCODE_NO_DATA_FOUND),
-					 errmsg("principal " INT64_FORMAT " does not exist", id),
-					 errdetail("An access list names principals of its object's tenant only.")));
+		wfauth_check_acl_principal(id, tenant);
 	}
 }
 

@@ -280,15 +280,6 @@ check_policies(List **faults, Oid relid, const WfauthKind *kind)
 			add_fault(faults, relid, "policy \"%s\" is missing", expected_policies[i].name);
 }
 
-/* wfauth.name(), found without the USAGE check a lookup by name makes */
-static Oid
-wfauth_function(const char *name)
-{
-	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
-						   PointerGetDatum(buildoidvector(NULL, 0)),
-						   ObjectIdGetDatum(get_namespace_oid("wfauth", false)));
-}
-
 /* How a trigger of wfauth's name differs from what protect() made; NULL: it does not */
 static const char *
 trigger_difference(Form_pg_trigger trigger, HeapTuple tuple, Relation catalog,
@@ -298,7 +289,7 @@ trigger_difference(Form_pg_trigger trigger, HeapTuple tuple, Relation catalog,
 
 	if (trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN && trigger->tgenabled != TRIGGER_FIRES_ALWAYS)
 		return "is disabled or fires only on replicas";
-	if (trigger->tgfoid != wfauth_function(expected->function) || trigger->tgtype != expected->type ||
+	if (trigger->tgfoid != wfauth_function_oid(expected->function, 0, NULL) || trigger->tgtype != expected->type ||
 		trigger->tgattr.dim1 != 0 || !heap_attisnull(tuple, Anum_pg_trigger_tgqual, NULL))
 		return "is not as wfauth.protect() made it";
 	if (strcmp(expected->name, ACL_INSERT_TRIGGER) == 0)

@@ -32,7 +32,6 @@ extern void wfauth_lock_tenant(int64 tenant, int mode);	/* a LOCKMODE */
 extern bool wfauth_actor_is_dba(void);
 extern bool wfauth_role_is_dba(Oid role);
 extern bool wfauth_dba_acting(void);
-extern void wfauth_no_principal(void);	/* 28000 under wfauth.require_principal */
 
 /* --- catalog.c: direct reads of wfauth's tables (no SPI) ----------------- */
 typedef enum WfauthTable
@@ -198,6 +197,7 @@ extern const WfauthTenant *wfauth_tenant(int64 id);
 extern const WfauthKind *wfauth_kind_by_name(const char *name);
 extern const WfauthKind *wfauth_kind_by_id(int16 id);
 extern bool wfauth_context_has_permission(const WfauthContext *ctx, const char *permission);
+extern void wfauth_may_ask_about(int64 principal);
 
 /* --- acl.c: the wfauth.acl type --------------------------------------------- */
 /*
@@ -240,6 +240,9 @@ extern bool wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool mo
 extern bool wfauth_acl_reaches(const WfauthContext *ctx, struct varlena *acl, bool modify);
 extern bool wfauth_mode_is_modify(Oid mode);
 
+/* --- protect.c: the row triggers of protected tables ----------------------- */
+extern void wfauth_check_acl_principal(int64 id, int64 tenant);
+
 /* --- passwords.c: argon2id hashing --------------------------------------- */
 extern void WfauthPasswordsInit(void);
 
@@ -270,6 +273,10 @@ extern void wfauth_unpin(int level);
 extern void wfauth_enter(WfauthRunAs who, Oid relid, WfauthSwitch *saved);
 extern void wfauth_leave(WfauthSwitch *saved);
 extern void wfauth_refuse_in_others_code(bool statements);
+extern void wfauth_worker_settings(void);
+extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
+extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,
+								const NullableDatum *args);
 
 /* --- protected_state.c: what a protected relation looks like ------------ */
 typedef struct WfauthFault

@@ -92,11 +92,11 @@ CREATE FUNCTION wfauth._acl_reaches_sel(internal, oid, internal, integer) RETURN
 CREATE FUNCTION wfauth.acl_reaches(object wfauth.acl, principal bigint) RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_acl_reaches_view' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION wfauth.acl_reaches(wfauth.acl, bigint) IS
-    'Operator @@ of the listing index: an entry names the principal or one of its groups, or it is a Super Admin (can_access without the kind''s permission)';
+    'Operator @@ of the listing index: an entry names the principal or one of its groups, or it is a Super Admin (can_access without the kind''s permission); own principal, or accounts';
 CREATE FUNCTION wfauth.acl_reaches_modify(object wfauth.acl, principal bigint) RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_acl_reaches_modify' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION wfauth.acl_reaches_modify(wfauth.acl, bigint) IS
-    'Operator @@@ of the listing index: a modify-level entry names the principal or one of its groups, or it is a Super Admin';
+    'Operator @@@ of the listing index: a modify-level entry names the principal or one of its groups, or it is a Super Admin; own principal, or accounts';
 CREATE OPERATOR wfauth.@@ (LEFTARG = wfauth.acl, RIGHTARG = bigint, FUNCTION = wfauth.acl_reaches,
                            RESTRICT = wfauth._acl_reaches_sel);
 CREATE OPERATOR wfauth.@@@ (LEFTARG = wfauth.acl, RIGHTARG = bigint, FUNCTION = wfauth.acl_reaches_modify,
@@ -142,7 +142,7 @@ RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_can_access' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF
     SUPPORT wfauth._can_access_support;
 COMMENT ON FUNCTION wfauth.can_access(bigint, wfauth.acl, wfauth.access_mode) IS
-    'The access decision for row-level security: view or modify (modify, and a service account''s view, need the kind''s permission); false for NULL or inactive principals';
+    'The access decision for row-level security: view or modify (modify, and a service account''s view, need the kind''s permission); false for NULL or inactive principals; own principal, or accounts';
 
 CREATE TABLE wfauth.protected_tables (
     tbl          regclass PRIMARY KEY,

@@ -10,12 +10,25 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.bash"
 db=wfauth_credentials
-psql -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
+psql -qX -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS wfauth_cred_dbowner" -c "CREATE DATABASE $db" >/dev/null 2>&1
 psql -qX -v ON_ERROR_STOP=1 -d $db >$WORK/setup.log 2>&1 <<'SQL' || bail "set up" $WORK/setup.log
 SET client_min_messages = warning;
 CREATE EXTENSION wfauth;
 CREATE FUNCTION public.sqlstate(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN EXECUTE sql; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+-- lee's failure count once it reaches n (a bounded wait of up to 10 s: the
+-- worker commits it a few milliseconds after the login ends)
+CREATE FUNCTION public.failures_reach(n int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE f int;
+BEGIN
+    FOR i IN 1..100 LOOP
+        SELECT failed_attempts INTO f FROM wfauth.passwords WHERE account_id = wfauth.account_id('lee@example.com');
+        EXIT WHEN f >= n;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+    RETURN f;
+END $$;
+CREATE ROLE wfauth_cred_dbowner;
 SELECT wfauth.create_user('dana@example.com', 'dana''s old passphrase');
 SELECT wfauth.create_user('lee@example.com', 'lee''s long passphrase');
 CREATE TABLE secrets (name text PRIMARY KEY, value text);
@@ -88,6 +101,31 @@ check "a login rolled back counts as a failure" "2" "$(failures 2)"
 q $db "SELECT wfauth.login('lee@example.com', 'lee''s long passphrase')" >/dev/null
 check "a login that commits counts nothing and resets the count" "0" "$(failures 0)"
 
+# The database's own settings cannot keep the counting worker out: a
+# database that allows no new connection (sessions already connected keep
+# working), and one whose session_authorization is a role that may not
+# write wfauth's tables.  Each session below stays connected throughout.
+one_session() { psql -qXAt -d $db "${@/#/-c}" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
+wrong="SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''a wrong passphrase'')')"
+mkfifo $WORK/kept.in
+psql -qXAt -d $db <$WORK/kept.in >$WORK/kept.out 2>&1 &
+kept=$!
+exec 4>$WORK/kept.in
+echo "SELECT 'connected';" >&4
+for _ in $(seq 1 100); do [ -s $WORK/kept.out ] && break; sleep 0.1; done
+q postgres "ALTER DATABASE $db ALLOW_CONNECTIONS false" >/dev/null
+echo "$wrong; SELECT failures_reach(1);" >&4
+exec 4>&-
+wait $kept
+q postgres "ALTER DATABASE $db ALLOW_CONNECTIONS true" >/dev/null
+check "with ALLOW_CONNECTIONS false a failed login is counted" "connected 28P01 1" \
+      "$(tr '\n' ' ' <$WORK/kept.out | sed 's/ $//')"
+check "with a database session_authorization a failed login is counted" "28P01 2" \
+      "$(one_session "ALTER DATABASE $db SET session_authorization = 'wfauth_cred_dbowner'" "$wrong" \
+                     "SELECT failures_reach(2)" "ALTER DATABASE $db RESET session_authorization")"
+q $db "SELECT wfauth.login('lee@example.com', 'lee''s long passphrase')" >/dev/null
+check "the right password resets the count" "0" "$(failures 0)"
+
 # every background worker slot taken by a parallel query
 q $db "CREATE TABLE filler AS SELECT g AS id FROM generate_series(1, 2000) g;
        ALTER TABLE filler SET (parallel_workers = 16);
@@ -116,5 +154,5 @@ check "the parallel query still held every slot meanwhile" "$slots" \
 wait $filler
 check "with a slot free again the right password logs in" "ok" \
       "$(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')")"
-psql -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+psql -qX -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS wfauth_cred_dbowner" >/dev/null 2>&1
 done_testing
