@@ -126,11 +126,30 @@ check "with a database session_authorization a failed login is counted" "28P01 2
 q $db "SELECT wfauth.login('lee@example.com', 'lee''s long passphrase')" >/dev/null
 check "the right password resets the count" "0" "$(failures 0)"
 
-# every background worker slot taken by a parallel query
+# every background worker slot taken by a parallel query, held until this
+# test releases an advisory lock (not for a time: on a busy machine a timed
+# query ended before the logins did); each worker waits while the lock is
+# held, at most 60 s
 q $db "CREATE TABLE filler AS SELECT g AS id FROM generate_series(1, 2000) g;
        ALTER TABLE filler SET (parallel_workers = 16);
-       CREATE FUNCTION slow(int) RETURNS boolean LANGUAGE plpgsql PARALLEL SAFE
-           AS 'BEGIN PERFORM pg_sleep(0.02); RETURN true; END'" >/dev/null
+       CREATE FUNCTION slow(int) RETURNS boolean LANGUAGE plpgsql PARALLEL SAFE AS \$\$
+       BEGIN
+           FOR i IN 1..6000 LOOP
+               EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks
+                                      WHERE locktype = 'advisory' AND objid = 4242 AND granted);
+               PERFORM pg_sleep(0.01);
+           END LOOP;
+           RETURN true;
+       END \$\$" >/dev/null
+mkfifo $WORK/lock.in
+psql -qXAt -d $db <$WORK/lock.in >$WORK/lock.out 2>&1 &
+locker=$!
+exec 5>$WORK/lock.in
+echo "SELECT pg_advisory_lock(4242);" >&5
+for _ in $(seq 1 100); do
+    [ "$(q $db "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND granted")" = 1 ] && break
+    sleep 0.1
+done
 slots=$(q $db "SELECT current_setting('max_worker_processes')::int - count(*) FROM pg_stat_activity WHERE backend_type = 'logical replication launcher'")
 q $db "SET max_parallel_workers = 16; SET max_parallel_workers_per_gather = 16; SET parallel_setup_cost = 0;
        SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
@@ -151,6 +170,9 @@ check "then the right password is refused too: its failure could not have been c
       "$(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')")"
 check "the parallel query still held every slot meanwhile" "$slots" \
       "$(q $db "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'")"
+echo "SELECT pg_advisory_unlock(4242);" >&5
+exec 5>&-
+wait $locker
 wait $filler
 check "with a slot free again the right password logs in" "ok" \
       "$(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')")"
