@@ -371,10 +371,12 @@ BEGIN
     v_locked := r.failed_attempts >= v_limit
                 AND r.last_failed_at + least(power(2, r.failed_attempts - v_limit), 3600) * interval '1 second'
                     > statement_timestamp();
-    -- this attempt counts as a failure unless the login commits (refused if it cannot be counted)
-    IF r.hash IS NOT NULL AND NOT v_locked AND r.active THEN
-        PERFORM wfauth._arm_failed_login(v_id);
-    END IF;
+    -- this attempt counts as a failure unless the login commits (refused if
+    -- it cannot be counted); an unknown, inactive or throttled account arms
+    -- a count of nothing, so that every path does the same work and takes
+    -- the same time (only the known account's path started a worker)
+    PERFORM wfauth._arm_failed_login(CASE WHEN r.hash IS NOT NULL AND NOT v_locked AND r.active
+                                          THEN v_id ELSE 0 END);
     -- the same work whatever the case: a locked or unknown account is checked
     -- against a dummy hash of the current cost
     v_verdict := wfauth._verify_password(CASE WHEN v_locked THEN NULL ELSE r.hash END, password);

@@ -17,10 +17,13 @@
  * parallel queries must not buy unlimited guesses.  The client sees only the
  * usual 28P01; the server log gets one line for the DBA.
  *
- * Registering costs microseconds (the postmaster forks), so a known account
- * takes as long to refuse as an unknown one, which arms nothing.  The count
- * lags the refusal by the few milliseconds the worker takes; the throttle
- * reads it at the next attempt.
+ * Every login arms a worker, whatever the account: an unknown, inactive or
+ * throttled one arms a count of account 0, which changes nothing.  The
+ * worker's start (a fork, which competes for the CPU on a busy host) is
+ * then part of every attempt, and the time of a refusal does not tell an
+ * existing account from an unknown one.  The count lags the refusal by the
+ * few milliseconds the worker takes; the throttle reads it at the next
+ * attempt.
  */
 #include "postgres.h"
 
