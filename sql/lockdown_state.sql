@@ -88,6 +88,18 @@ SELECT try('SELECT st.sneaky()') AS nested;
 SELECT try('CREATE TABLE st.ctas AS SELECT 1 AS x FROM st.sneaky()') AS nested_in_ddl;
 RESET ROLE;
 
+-- A rule on a protected table: DO INSTEAD would send the rows the
+-- application writes to a table of the owner's, unprotected (before, the
+-- owner could create one)
+SET ROLE wfauth_regress_owner;
+CREATE TABLE st.loot (id int, acl wfauth.acl);
+SELECT try('CREATE RULE divert AS ON INSERT TO st.plain DO INSTEAD INSERT INTO st.loot VALUES (NEW.*)') AS divert_rows;
+SELECT try('CREATE RULE quiet AS ON DELETE TO st.parted_1 DO INSTEAD NOTHING') AS rule_on_a_partition;
+CREATE TABLE st.ruled (id int);
+CREATE RULE quiet AS ON DELETE TO st.ruled DO INSTEAD NOTHING;
+SELECT try($$SELECT wfauth.protect('st.ruled', 'dashboard')$$) AS protect_a_table_with_rules;
+RESET ROLE;
+
 -- A DBA's commands still work, and what they leave shows in
 -- protection_faults(); unprotect() and protect() make the table whole again.
 ALTER TABLE st.parted DETACH PARTITION st.parted_1;

@@ -13,6 +13,8 @@
  *     depending on no extension (a DROP EXTENSION would take them along);
  *   - no BEFORE ROW trigger of its own fires after wfauth's ACL triggers
  *     (triggers fire in name order) to rewrite an ACL wfauth has checked;
+ *   - no rule: a DO INSTEAD rule would send the rows written to it
+ *     elsewhere, unprotected;
  *   - it has a column "acl" of type wfauth.acl, NOT NULL;
  *   - every parent and child of it (partition or inheritance) is registered
  *     with the same kind: RLS applies the policies of the table a query
@@ -36,6 +38,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_rewrite.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -349,6 +352,24 @@ check_triggers(List **faults, Oid relid, const WfauthKind *kind, Oid *oids)
 			add_fault(faults, relid, "trigger \"%s\" is missing", expected_triggers[i].name);
 }
 
+/* A protected relation has no rule (a DO INSTEAD rule diverts its rows). */
+static void
+check_rules(List **faults, Oid relid)
+{
+	Relation	catalog = table_open(RewriteRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc sd;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&key, Anum_pg_rewrite_ev_class, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	sd = systable_beginscan(catalog, RewriteRelRulenameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+		add_fault(faults, relid, "it has a rule \"%s\"",
+				  NameStr(((Form_pg_rewrite) GETSTRUCT(tuple))->rulename));
+	systable_endscan(sd);
+	table_close(catalog, AccessShareLock);
+}
+
 /*
  * Every parent and child of a registered relation is registered with the
  * same kind: one scan of pg_inherits.
@@ -413,6 +434,7 @@ own_faults(Oid relid, const WfauthKind *kind, Oid *trigger_oids)
 	}
 	check_policies(&faults, relid, kind);
 	check_triggers(&faults, relid, kind, trigger_oids);
+	check_rules(&faults, relid);
 	return faults;
 }
 

@@ -270,6 +270,12 @@ BEGIN
                   DETAIL = 'They would be OR-ed with wfauth''s and could widen access.',
                   HINT = 'Drop them, or make them AS RESTRICTIVE, before wfauth.protect().';
     END IF;
+    IF EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = tbl) THEN
+        RAISE EXCEPTION 'table % has rules', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A DO INSTEAD rule would send the rows written to it elsewhere, unprotected.',
+                  HINT = 'Drop its rules before wfauth.protect().';
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_trigger t
                 WHERE t.tgrelid = tbl AND t.tgparentid = 0 AND NOT t.tgisinternal
                   AND wfauth._fires_after_acl_check(t.tgname, t.tgtype)) THEN
