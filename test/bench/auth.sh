@@ -3,7 +3,9 @@
 #  - authenticate_token per call vs a primary-key lookup of a one-row table,
 #    both as prepared statements through pgbench, interleaved, 5 rounds;
 #  - login at the default argon2id cost, and the three failure cases, which
-#    must cost the same.
+#    must cost the same;
+#  - a refused login's time, end to end through pgbench, for an existing
+#    account and an unknown one: it must not tell them apart.
 set -euo pipefail
 cd "$(dirname "$0")"
 PGBENCH=${WFAUTH_PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
@@ -109,3 +111,37 @@ psql -qX -d $db <<'SQL'
 SELECT what, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS median_ms
   FROM login_times GROUP BY what ORDER BY what;
 SQL
+
+# a refused login, end to end: existing account vs unknown one.  pgbench,
+# 2 clients, each login a transaction of its own and counted (the throttle
+# raised to its maximum and the count reset between rounds, so it never
+# engages), interleaved, median of 5 rounds of 2 x 40 logins.  Every path
+# starts the worker that counts a failure, so the two match on a busy host.
+psql -qX -d $db -v ON_ERROR_STOP=1 >/dev/null <<SQL
+ALTER DATABASE $db SET wfauth.max_failed_logins = 100;
+CREATE FUNCTION refused(who text) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+    PERFORM wfauth.login(who, 'a wrong passphrase');
+    RETURN 'ok';
+EXCEPTION WHEN invalid_password THEN
+    RETURN '28P01';
+END \$\$;
+SQL
+echo "SELECT refused('bench@example.com');" >"$dir/known.sql"
+echo "SELECT refused('nobody@example.com');" >"$dir/unknown.sql"
+: >"$dir/refused"
+for round in 1 2 3 4 5; do
+    for v in known unknown; do
+        psql -qX -d $db -c "UPDATE wfauth.passwords SET failed_attempts = 0" >/dev/null
+        lat=$($PGBENCH -n -c 2 -j 2 -t 40 -f "$dir/$v.sql" $db 2>/dev/null |
+              sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p')
+        echo "$v $lat" >>"$dir/refused"
+    done
+done
+known=$(awk '$1=="known"{print $2}' "$dir/refused" | median)
+unknown=$(awk '$1=="unknown"{print $2}' "$dir/refused" | median)
+echo
+echo "== a refused login, end to end: existing account vs unknown one (pgbench, 2 clients, median of 5 rounds of 2 x 40)"
+printf '   %-28s %8.1f ms\n' "existing, wrong password" "$known"
+printf '   %-28s %8.1f ms\n' "unknown account" "$unknown"
+printf '   %-28s %8.1f ms (%.2f x)\n' "difference" "$(echo "$known - $unknown" | bc -l)" "$(echo "$known / $unknown" | bc -l)"
