@@ -140,49 +140,16 @@ live_credential(FunctionCallInfo fcinfo, WfauthTable table, const CredentialColu
 }
 
 /*
- * Note a credential's use, at most once a minute: in a subtransaction, as the
- * owner of wfauth's tables, with wfauth's search_path, taking the row only if
- * nobody holds it.  Whatever goes wrong (a lock held, a serialization failure
- * under an old snapshot) only means the use is noted next time.
+ * Note a credential's use (at most once a minute, see due()): by a worker, in
+ * a transaction of its own (logins.c), so that no revocation waits for the
+ * user's transaction; not in a read-only transaction or on a standby.
  */
 static void
-note_use(const char *table, const char *column, int64 id, TimestampTz now)
+note_use(bool session, int64 id, TimestampTz now)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
 	if (XactReadOnly || RecoveryInProgress())
 		return;
-
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
-		Datum		args[2] = {Int64GetDatum(id), TimestampTzGetDatum(now)};
-		WfauthSwitch saved;
-
-		wfauth_enter(WFAUTH_AS_EXTENSION, InvalidOid, &saved);
-		SPI_connect();
-		if (SPI_execute_with_args(psprintf("SELECT 1 FROM wfauth.%s WHERE id OPERATOR(pg_catalog.=) $1"
-										   " FOR NO KEY UPDATE SKIP LOCKED", table),
-								  1, argtypes, args, NULL, false, 1) == SPI_OK_SELECT &&
-			SPI_processed == 1)
-			SPI_execute_with_args(psprintf("UPDATE wfauth.%s SET %s = $2 WHERE id OPERATOR(pg_catalog.=) $1",
-										   table, column),
-								  2, argtypes, args, NULL, false, 0);
-		SPI_finish();
-		wfauth_leave(&saved);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		/* the subtransaction's end restores the user, the settings and SPI */
-		MemoryContextSwitchTo(oldcontext);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcontext);
-	CurrentResourceOwner = oldowner;
+	wfauth_note_use(session, id, now);
 }
 
 static bool
@@ -200,7 +167,7 @@ wfauth_authenticate_token(PG_FUNCTION_ARGS)
 	Credential	cred = live_credential(fcinfo, WFAUTH_TOKENS, &token_columns, "wfat_", "token", now);
 
 	if (due(&cred, now))
-		note_use("tokens", "last_used_at", cred.id, now);
+		note_use(false, cred.id, now);
 	wfauth_set_principal_id(cred.account, 0);
 	if (!account_is_active(cred.account))
 		wfauth_auth_failed("token");	/* its tenant was deleted meanwhile */
@@ -218,7 +185,7 @@ wfauth_authenticate_session(PG_FUNCTION_ARGS)
 	if (cred.last_use + (int64) wfauth_session_idle_timeout * USECS_PER_SEC <= now)
 		wfauth_auth_failed("session");	/* idle too long */
 	if (due(&cred, now))
-		note_use("sessions", "last_seen_at", cred.id, now);
+		note_use(true, cred.id, now);
 	wfauth_set_principal_id(cred.account, cred.id);
 	if (!account_is_active(cred.account))
 		wfauth_auth_failed("session");	/* its tenant was deleted meanwhile */

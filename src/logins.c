@@ -156,3 +156,80 @@ wfauth_record_login_failure(PG_FUNCTION_ARGS)
 				 errhint("Raise max_worker_processes, or update the extension: wfauth 1.2 refuses such logins.")));
 	PG_RETURN_VOID();
 }
+
+/* --- noting a credential's use -------------------------------------------- */
+
+/*
+ * A token's or session's last use is noted at most once a minute.  Noting
+ * it in the user's own transaction locked the row until that transaction
+ * ended, and revoke_token, end_session, logout and set_password waited for
+ * it while the credential went on working elsewhere.  A short-lived worker
+ * notes it in a transaction of its own instead: a revocation waits for
+ * nobody's transaction (at most for the worker's own few milliseconds), and
+ * the worker gives up after a second if a revocation holds the row.  With
+ * no free worker slot the use is noted next time.
+ */
+typedef struct UseNote
+{
+	Oid			database;
+	bool		session;		/* sessions.last_seen_at, else tokens.last_used_at */
+	int64		id;
+	TimestampTz at;
+} UseNote;
+
+PGDLLEXPORT void wfauth_note_use_main(Datum arg);
+
+/* Background worker: note one use of a token or session */
+void
+wfauth_note_use_main(Datum arg)
+{
+	UseNote		note;
+	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		args[2];
+
+	memcpy(&note, MyBgworkerEntry->bgw_extra, sizeof(note));
+	args[0] = Int64GetDatum(note.id);
+	args[1] = TimestampTzGetDatum(note.at);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(note.database, InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
+
+	StartTransactionCommand();
+	wfauth_worker_settings();
+	(void) set_config_option("lock_timeout", "1s", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "wfauth: noting a credential's use");
+	SPI_execute_with_args(note.session ?
+						  "UPDATE wfauth.sessions SET last_seen_at = $2"
+						  " WHERE id OPERATOR(pg_catalog.=) $1"
+						  "   AND (last_seen_at IS NULL OR last_seen_at OPERATOR(pg_catalog.<) $2)" :
+						  "UPDATE wfauth.tokens SET last_used_at = $2"
+						  " WHERE id OPERATOR(pg_catalog.=) $1"
+						  "   AND (last_used_at IS NULL OR last_used_at OPERATOR(pg_catalog.<) $2)",
+						  2, argtypes, args, NULL, false, 0);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
+}
+
+/* Have a worker note a use of a token (session false) or a session, at "at" */
+void
+wfauth_note_use(bool session, int64 id, TimestampTz at)
+{
+	BackgroundWorker worker;
+	UseNote		note = {MyDatabaseId, session, id, at};
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "wfauth");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "wfauth_note_use_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "wfauth last-use recorder");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "wfauth last-use recorder");
+	StaticAssertStmt(sizeof(UseNote) <= BGW_EXTRALEN, "UseNote must fit in bgw_extra");
+	memcpy(worker.bgw_extra, &note, sizeof(note));
+	(void) RegisterDynamicBackgroundWorker(&worker, NULL);
+}

@@ -13,6 +13,7 @@
 #include "access/tupdesc.h"
 #include "fmgr.h"
 #include "nodes/pg_list.h"
+#include "datatype/timestamp.h"
 
 /* The built-in group Everyone; ids below this bound are reserved. */
 #define WFAUTH_EVERYONE_ID		INT64CONST(1)
@@ -242,6 +243,9 @@ extern bool wfauth_mode_is_modify(Oid mode);
 
 /* --- protect.c: the row triggers of protected tables ----------------------- */
 extern void wfauth_check_acl_principal(int64 id, int64 tenant);
+
+/* --- logins.c: the credential workers ------------------------------------ */
+extern void wfauth_note_use(bool session, int64 id, TimestampTz at);
 
 /* --- passwords.c: argon2id hashing --------------------------------------- */
 extern void WfauthPasswordsInit(void);
