@@ -95,27 +95,35 @@ wfauth_login_failure_main(Datum arg)
 	proc_exit(0);
 }
 
-/* Start a worker that watches xid and counts a failure of account. */
+/* Start a dynamic worker of wfauth's running function, handed extra; false: no free slot */
 static bool
-start_watch(int64 account, TransactionId xid)
+start_worker(const char *function, const char *name, Datum main_arg, const void *extra, size_t size)
 {
 	BackgroundWorker worker;
-	FailureWatch watch;
 
-	watch.database = MyDatabaseId;
-	watch.xid = xid;
+	Assert(size <= BGW_EXTRALEN);
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "wfauth");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "wfauth_login_failure_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "wfauth login failure recorder");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "wfauth login failure recorder");
-	worker.bgw_main_arg = Int64GetDatum(account);
-	StaticAssertStmt(sizeof(FailureWatch) <= BGW_EXTRALEN, "FailureWatch must fit in bgw_extra");
-	memcpy(worker.bgw_extra, &watch, sizeof(watch));
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", name);
+	worker.bgw_main_arg = main_arg;
+	memcpy(worker.bgw_extra, extra, size);
 	return RegisterDynamicBackgroundWorker(&worker, NULL);
+}
+
+/* Start a worker that watches xid and counts a failure of account. */
+static bool
+start_watch(int64 account, TransactionId xid)
+{
+	FailureWatch watch = {MyDatabaseId, xid};
+
+	StaticAssertStmt(sizeof(FailureWatch) <= BGW_EXTRALEN, "FailureWatch must fit in bgw_extra");
+	return start_worker("wfauth_login_failure_main", "wfauth login failure recorder",
+						Int64GetDatum(account), &watch, sizeof(watch));
 }
 
 /*
@@ -218,18 +226,8 @@ wfauth_note_use_main(Datum arg)
 void
 wfauth_note_use(bool session, int64 id, TimestampTz at)
 {
-	BackgroundWorker worker;
 	UseNote		note = {MyDatabaseId, session, id, at};
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "wfauth");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "wfauth_note_use_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "wfauth last-use recorder");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "wfauth last-use recorder");
 	StaticAssertStmt(sizeof(UseNote) <= BGW_EXTRALEN, "UseNote must fit in bgw_extra");
-	memcpy(worker.bgw_extra, &note, sizeof(note));
-	(void) RegisterDynamicBackgroundWorker(&worker, NULL);
+	(void) start_worker("wfauth_note_use_main", "wfauth last-use recorder", (Datum) 0, &note, sizeof(note));
 }
