@@ -180,7 +180,8 @@ SELECT call, leaks(sql, secret)
 SET ROLE wfauth_regress_app;
 SELECT try('SELECT wfauth._as_owner(''wfauth.principals'', ''{"TRUNCATE wfauth.principals"}'')') AS as_owner;
 SELECT try('SELECT count(*) FROM wfauth._orphans(''wfauth.principals'', NULL)') AS orphans;
-SELECT try('SELECT wfauth._arm_failed_login(' || :target || ')') AS arm_failed_login;
+SELECT try('SELECT wfauth._count_login_attempt(' || :target || ')') AS count_login_attempt;
+SELECT try('SELECT wfauth._login_succeeded(' || :target || ', NULL)') AS login_succeeded;
 SELECT try('SELECT wfauth._refuse_truncate()') AS truncate_guard_called_directly;
 RESET ROLE;
 DROP FUNCTION public.leaks(text, text), public.one_changed(text), public.probe_claimed(bigint, regprocedure, text),

@@ -329,14 +329,17 @@ GRANT EXECUTE ON FUNCTION wfauth._acl_on_insert(), wfauth._acl_on_update(), wfau
 -- refused.
 -------------------------------------------------------------------------------
 
-CREATE FUNCTION wfauth._arm_failed_login(account bigint) RETURNS void
-    AS 'MODULE_PATHNAME', 'wfauth_arm_failed_login' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._count_login_attempt(account bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_count_login_attempt' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._login_succeeded(account bigint, new_hash text) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_login_succeeded' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION wfauth._password_state(account bigint,
     OUT active boolean, OUT hash text, OUT failed_attempts integer, OUT last_failed_at timestamptz)
     AS 'MODULE_PATHNAME', 'wfauth_password_state' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION wfauth._activation(activation_token text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_activation' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-REVOKE ALL ON FUNCTION wfauth._arm_failed_login(bigint), wfauth._password_state(bigint),
+REVOKE ALL ON FUNCTION wfauth._count_login_attempt(bigint), wfauth._login_succeeded(bigint, text),
+    wfauth._password_state(bigint),
     wfauth._activation(text) FROM PUBLIC;
 DROP FUNCTION wfauth._record_login_failure(bigint);
 
@@ -351,8 +354,7 @@ DECLARE
     v_tenant bigint := (SELECT t.id FROM wfauth.tenant_catalog t
                          WHERE t.name_key = lower(btrim(coalesce(login.tenant, 'default'))));
     r record;
-    v_limit int := wfauth._setting('wfauth.max_failed_logins')::int;
-    v_locked boolean;
+    v_counted boolean;
     v_verdict int;
     v_token text;
     v_session bigint;
@@ -370,30 +372,22 @@ BEGIN
     SELECT p.id INTO v_id FROM wfauth.principals p
      WHERE p.kind = 'user' AND p.tenant_id = v_tenant AND p.name_key = lower(identifier)
        AND strpos(identifier, '@') > 0;
-    -- the password, the failures and whether the account is active, as last
-    -- committed, whatever this transaction's snapshot; the throttle by the
-    -- statement's clock
+    -- the password and whether the account is active, as last committed,
+    -- whatever this transaction's snapshot
     SELECT * INTO r FROM wfauth._password_state(v_id);
-    v_locked := r.failed_attempts >= v_limit
-                AND r.last_failed_at + least(power(2, r.failed_attempts - v_limit), 3600) * interval '1 second'
-                    > statement_timestamp();
-    -- this attempt counts as a failure unless the login commits (refused if
-    -- it cannot be counted); an unknown, inactive or throttled account arms
-    -- a count of nothing, so that every path does the same work and takes
-    -- the same time (only the known account's path started a worker)
-    PERFORM wfauth._arm_failed_login(CASE WHEN r.hash IS NOT NULL AND NOT v_locked AND r.active
-                                          THEN v_id ELSE 0 END);
-    -- the same work whatever the case: a locked or unknown account is checked
-    -- against a dummy hash of the current cost
-    v_verdict := wfauth._verify_password(CASE WHEN v_locked THEN NULL ELSE r.hash END, password);
-    IF v_verdict = 0 OR NOT r.active THEN
+    -- the attempt is counted (durably, by a worker) before the password is
+    -- looked at, or refused when it cannot be; false: throttled.  An unknown
+    -- or inactive account counts for account 0, the same work and time.
+    v_counted := wfauth._count_login_attempt(CASE WHEN r.hash IS NOT NULL AND r.active THEN v_id ELSE 0 END);
+    -- the same work whatever the case: a throttled or unknown account is
+    -- checked against a dummy hash of the current cost
+    v_verdict := wfauth._verify_password(CASE WHEN v_counted THEN r.hash END, password);
+    IF v_verdict = 0 OR NOT v_counted THEN
         PERFORM wfauth._auth_failed('password');
     END IF;
-
-    UPDATE wfauth.passwords
-       SET failed_attempts = 0,
-           hash = CASE WHEN v_verdict = 2 THEN wfauth._hash_password(password, false) ELSE hash END
-     WHERE account_id = v_id AND (failed_attempts <> 0 OR v_verdict = 2);
+    -- the right password: the count is reset (and a hash of another cost
+    -- replaced), by a worker too
+    PERFORM wfauth._login_succeeded(v_id, CASE WHEN v_verdict = 2 THEN wfauth._hash_password(password, false) END);
     v_token := wfauth._token_new('wfas_');
     INSERT INTO wfauth.sessions (account_id, digest, expires_at)
     VALUES (v_id, wfauth._token_digest(v_token, 'wfas_', 'session'),

@@ -4,30 +4,33 @@
  * A failed login ends in ERROR, and an ERROR rolls back everything its
  * transaction wrote, the failure count included.  PostgreSQL 15 has no
  * autonomous transactions, and without shared_preload_libraries there is no
- * shared memory to keep counters in; so each attempt is watched by a
- * short-lived dynamic background worker with a transaction of its own.
+ * shared memory to keep counters in; so the count is kept by a short-lived
+ * dynamic background worker with a transaction of its own.
  *
- * Before the password is checked, login arms the count: it gives its
- * (sub)transaction an xid and registers a worker that waits for that xid to
- * end.  If it committed, the login succeeded and nothing is counted; if it
- * aborted -- a wrong password, or anything else that undid the login,
- * inside a savepoint or not -- the worker adds one failure and commits.
- * When no worker slot is free the failure could not be counted, so the login
- * is refused whatever the password (fail closed): filling every slot with
- * parallel queries must not buy unlimited guesses.  The client sees only the
- * usual 28P01; the server log gets one line for the DBA.
+ * Each attempt is counted before its password is looked at: login starts a
+ * worker that adds one failure and commits, and waits until the worker
+ * reports, in a dynamic shared memory segment, that the count is durable.
+ * Only then is the password checked; the right one has a second worker
+ * reset the count.  Whatever the client does afterwards -- roll back, catch
+ * the error in a savepoint, cancel the query, exit -- the attempt is
+ * already counted, and nobody learns a verdict whose attempt was not.  When
+ * the count cannot be confirmed (no worker slot is free, the worker failed,
+ * a lock held it too long) the login is refused whatever the password: fail
+ * closed, so that filling the worker slots with parallel queries buys no
+ * guesses.  The client sees only the usual 28P01; the server log gets one
+ * line for the DBA.
  *
- * Every login arms a worker, whatever the account: an unknown, inactive or
- * throttled one arms a count of account 0, which changes nothing.  The
- * worker's start (a fork, which competes for the CPU on a busy host) is
- * then part of every attempt, and the time of a refusal does not tell an
- * existing account from an unknown one.  The count lags the refusal by the
- * few milliseconds the worker takes; the throttle reads it at the next
- * attempt.
+ * The throttle is decided by the counting worker too, under the row lock of
+ * its update: concurrent attempts on one account are counted one after the
+ * other, and each sees the count of those before it.  Every attempt starts
+ * the worker, whatever the account: an unknown or inactive one counts for
+ * account 0, which changes nothing but still commits a transaction id, so
+ * that the time of a refusal does not tell an existing account from an
+ * unknown one.  A worker lives for the few milliseconds of its update,
+ * never for the client's transaction.
  */
 #include "postgres.h"
 
-#include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
@@ -35,69 +38,147 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "port/atomics.h"
 #include "postmaster/bgworker.h"
+#include "storage/dsm.h"
 #include "storage/ipc.h"
-#include "storage/lmgr.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "wfauth.h"
 
-PGDLLEXPORT void wfauth_login_failure_main(Datum arg);
+/* What a login worker does */
+typedef enum LoginWork
+{
+	LOGIN_ATTEMPT,				/* count one failure, unless throttled */
+	LOGIN_SUCCEEDED				/* reset the count, and store a new hash if given */
+} LoginWork;
 
-/* What the backend hands its worker. */
-typedef struct FailureWatch
+/* What it reports: nothing unless its transaction committed */
+typedef enum LoginOutcome
+{
+	LOGIN_UNCONFIRMED = 0,		/* the worker did not commit (or did not start) */
+	LOGIN_COUNTED,				/* the attempt is counted: check the password */
+	LOGIN_THROTTLED,			/* throttled: nothing counted */
+	LOGIN_UNSEEN,				/* no committed row to count (see below) */
+	LOGIN_RESET,				/* the count is reset */
+	LOGIN_NO_WORKER				/* no background worker slot was free */
+} LoginOutcome;
+
+/* The request, in bgw_extra */
+typedef struct LoginRequest
 {
 	Oid			database;
-	TransactionId xid;			/* of the login's (sub)transaction; invalid: count at once */
-} FailureWatch;
+	LoginWork	work;
+	int32		limit;			/* wfauth.max_failed_logins of the login's session */
+	int64		account;
+	dsm_handle	reply;			/* a LoginReply, or DSM_HANDLE_INVALID */
+} LoginRequest;
 
-/* Background worker: when the login's transaction has ended, count it if it did not commit. */
-void
-wfauth_login_failure_main(Datum arg)
+/* The reply, in a dynamic shared memory segment the login creates */
+typedef struct LoginReply
 {
-	int64		account = DatumGetInt64(arg);
-	FailureWatch watch;
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(account)};
+	pg_atomic_uint32 outcome;	/* a LoginOutcome */
+	char		new_hash[FLEXIBLE_ARRAY_MEMBER];	/* for LOGIN_SUCCEEDED; "" for none */
+} LoginReply;
 
-	memcpy(&watch, MyBgworkerEntry->bgw_extra, sizeof(watch));
+PGDLLEXPORT void wfauth_login_main(Datum arg);
+
+/* Background worker: count an attempt, or reset the count after a success, and report it once committed */
+void
+wfauth_login_main(Datum arg)
+{
+	LoginRequest request;
+	dsm_segment *segment = NULL;
+	LoginReply *reply = NULL;
+	Oid			argtypes[2] = {INT8OID, 0};
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	LoginOutcome outcome;
+
+	memcpy(&request, MyBgworkerEntry->bgw_extra, sizeof(request));
 	BackgroundWorkerUnblockSignals();
 	/* as the bootstrap superuser, even where the database allows no connection */
-	BackgroundWorkerInitializeConnectionByOid(watch.database, InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
+	BackgroundWorkerInitializeConnectionByOid(request.database, InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
 
 	StartTransactionCommand();
-	wfauth_worker_settings();
-	if (TransactionIdIsValid(watch.xid))
+	if (request.reply != DSM_HANDLE_INVALID)
 	{
-		pgstat_report_activity(STATE_RUNNING, "wfauth: waiting for a login to end");
-		XactLockTableWait(watch.xid, NULL, NULL, XLTW_None);
-		if (TransactionIdDidCommit(watch.xid))
+		/* gone: the login was cancelled before it could read a verdict; count anyway */
+		segment = dsm_attach(request.reply);
+		if (segment != NULL)
 		{
-			CommitTransactionCommand();
-			proc_exit(0);
+			dsm_pin_mapping(segment);	/* the reply is written after the commit */
+			reply = dsm_segment_address(segment);
 		}
 	}
-
-	(void) set_config_option("lock_timeout", "1s", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+	wfauth_worker_settings();
+	(void) set_config_option("lock_timeout", "5s", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "wfauth: recording a failed login");
-	SPI_execute_with_args("UPDATE wfauth.passwords"
-						  "   SET failed_attempts = failed_attempts OPERATOR(pg_catalog.+) 1,"
-						  "       last_failed_at = pg_catalog.clock_timestamp()"
-						  " WHERE account_id OPERATOR(pg_catalog.=) $1",
-						  1, argtypes, args, NULL, false, 0);
+	/* every attempt commits a transaction id: the same commit, whatever the account */
+	(void) GetTopTransactionId();
+	args[0] = Int64GetDatum(request.account);
+	if (request.work == LOGIN_ATTEMPT)
+	{
+		pgstat_report_activity(STATE_RUNNING, "wfauth: counting a login attempt");
+		argtypes[1] = INT4OID;
+		args[1] = Int32GetDatum(request.limit);
+		SPI_execute_with_args("UPDATE wfauth.passwords"
+							  "   SET failed_attempts = failed_attempts OPERATOR(pg_catalog.+) 1,"
+							  "       last_failed_at = pg_catalog.now()"
+							  " WHERE account_id OPERATOR(pg_catalog.=) $1"
+							  "   AND (failed_attempts OPERATOR(pg_catalog.<) $2"
+							  "        OR last_failed_at IS NULL"
+							  "        OR last_failed_at OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs =>"
+							  "             LEAST(pg_catalog.power(2, failed_attempts OPERATOR(pg_catalog.-) $2), 3600))"
+							  "           OPERATOR(pg_catalog.<=) pg_catalog.now())",
+							  2, argtypes, args, nulls, false, 0);
+		if (SPI_processed > 0)
+			outcome = LOGIN_COUNTED;
+		else
+		{
+			SPI_execute_with_args("SELECT FROM wfauth.passwords WHERE account_id OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, args, nulls, true, 0);
+			outcome = SPI_processed > 0 ? LOGIN_THROTTLED : LOGIN_UNSEEN;
+		}
+	}
+	else
+	{
+		pgstat_report_activity(STATE_RUNNING, "wfauth: resetting a login failure count");
+		argtypes[1] = TEXTOID;
+		if (reply != NULL && reply->new_hash[0] != '\0')
+			args[1] = CStringGetTextDatum(reply->new_hash);
+		else
+			nulls[1] = 'n';
+		SPI_execute_with_args("UPDATE wfauth.passwords"
+							  "   SET failed_attempts = 0,"
+							  "       hash = COALESCE($2, hash)"
+							  " WHERE account_id OPERATOR(pg_catalog.=) $1",
+							  2, argtypes, args, nulls, false, 0);
+		outcome = LOGIN_RESET;
+	}
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	if (reply != NULL)
+	{
+		pg_write_barrier();
+		pg_atomic_write_u32(&reply->outcome, outcome);
+	}
 	pgstat_report_activity(STATE_IDLE, NULL);
 	proc_exit(0);
 }
 
-/* Start a dynamic worker of wfauth's running function, handed extra; false: no free slot */
+/*
+ * Start a dynamic worker of wfauth's running function, handed extra; false:
+ * no free slot.  With handle, the caller is told when it stops.
+ */
 static bool
-start_worker(const char *function, const char *name, Datum main_arg, const void *extra, size_t size)
+start_worker(const char *function, const char *name, const void *extra, size_t size,
+			 BackgroundWorkerHandle **handle)
 {
 	BackgroundWorker worker;
 
@@ -110,58 +191,126 @@ start_worker(const char *function, const char *name, Datum main_arg, const void 
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
 	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", name);
-	worker.bgw_main_arg = main_arg;
+	worker.bgw_notify_pid = handle != NULL ? MyProcPid : 0;
 	memcpy(worker.bgw_extra, extra, size);
-	return RegisterDynamicBackgroundWorker(&worker, NULL);
+	return RegisterDynamicBackgroundWorker(&worker, handle);
 }
 
-/* Start a worker that watches xid and counts a failure of account. */
-static bool
-start_watch(int64 account, TransactionId xid)
+/* Have a login worker do work for account, and wait until it has ended; what it reported */
+static LoginOutcome
+run_login_worker(LoginWork work, int64 account, int32 limit, const char *new_hash)
 {
-	FailureWatch watch = {MyDatabaseId, xid};
+	size_t		hash_size = new_hash != NULL ? strlen(new_hash) + 1 : 1;
+	dsm_segment *segment = dsm_create(offsetof(LoginReply, new_hash) + hash_size, 0);
+	LoginReply *reply = dsm_segment_address(segment);
+	LoginRequest request = {MyDatabaseId, work, limit, account, dsm_segment_handle(segment)};
+	BackgroundWorkerHandle *handle;
+	LoginOutcome outcome = LOGIN_NO_WORKER;
 
-	StaticAssertStmt(sizeof(FailureWatch) <= BGW_EXTRALEN, "FailureWatch must fit in bgw_extra");
-	return start_worker("wfauth_login_failure_main", "wfauth login failure recorder",
-						Int64GetDatum(account), &watch, sizeof(watch));
+	StaticAssertStmt(sizeof(LoginRequest) <= BGW_EXTRALEN, "LoginRequest must fit in bgw_extra");
+	pg_atomic_init_u32(&reply->outcome, LOGIN_UNCONFIRMED);
+	memcpy(reply->new_hash, new_hash != NULL ? new_hash : "", hash_size);
+	if (start_worker("wfauth_login_main", "wfauth login counter", &request, sizeof(request), &handle))
+	{
+		outcome = LOGIN_UNCONFIRMED;
+		if (WaitForBackgroundWorkerShutdown(handle) == BGWH_STOPPED)
+		{
+			pg_read_barrier();
+			outcome = pg_atomic_read_u32(&reply->outcome);
+		}
+		pfree(handle);
+	}
+	dsm_detach(segment);
+	return outcome;
 }
 
 /*
- * SQL function: wfauth._arm_failed_login(account bigint)
- * Counts this login attempt as a failure of account, durably, unless the
- * current (sub)transaction commits; refuses the login when it cannot.
+ * SQL function: wfauth._count_login_attempt(account bigint) → boolean
+ * Counts this attempt as a failure of account, durably, before its password
+ * is checked; true: check the password, false: refuse it (throttled, or
+ * account 0: nobody).  Refuses the login when the count cannot be confirmed.
+ *
+ * An account whose password row the worker cannot see at all was created by
+ * this very transaction, not committed yet (the caller saw the row, in the
+ * latest snapshot, which shows the transaction's own changes): there is
+ * nothing durable to count, and the password is the one its creator just
+ * set.  A row merely changed by an open transaction is not unseen: the
+ * worker waits for its lock, and fails closed if that takes too long.
  */
-PG_FUNCTION_INFO_V1(wfauth_arm_failed_login);
+PG_FUNCTION_INFO_V1(wfauth_count_login_attempt);
 Datum
-wfauth_arm_failed_login(PG_FUNCTION_ARGS)
+wfauth_count_login_attempt(PG_FUNCTION_ARGS)
 {
+	int64		account = PG_GETARG_INT64(0);
+	LoginOutcome outcome;
+
 	if (RecoveryInProgress())
-		PG_RETURN_VOID();		/* a standby can neither log in nor count */
-	if (!start_watch(PG_GETARG_INT64(0), GetCurrentTransactionId()))
+		wfauth_auth_failed("password");	/* a standby can count nothing */
+	outcome = run_login_worker(LOGIN_ATTEMPT, account, wfauth_max_failed_logins, NULL);
+	switch (outcome)
 	{
-		ereport(LOG_SERVER_ONLY,
-				(errmsg("wfauth: login refused because a failure could not be counted: no background worker slot is free"),
-				 errhint("Raise max_worker_processes (and keep max_parallel_workers below it)."),
-				 errhidestmt(true)));
-		wfauth_auth_failed("password");
+		case LOGIN_COUNTED:
+			PG_RETURN_BOOL(true);
+		case LOGIN_UNSEEN:
+			PG_RETURN_BOOL(account != 0);
+		case LOGIN_THROTTLED:
+			PG_RETURN_BOOL(false);
+		default:
+			ereport(LOG_SERVER_ONLY,
+					(errmsg("wfauth: login refused because the attempt could not be counted"),
+					 outcome == LOGIN_NO_WORKER ?
+					 errdetail("No background worker slot was free.") :
+					 errdetail("The counting worker did not commit; its error, if any, is logged above."),
+					 outcome == LOGIN_NO_WORKER ?
+					 errhint("Raise max_worker_processes (and keep max_parallel_workers below it).") : 0,
+					 errhidestmt(true)));
+			wfauth_auth_failed("password");
 	}
+}
+
+/*
+ * SQL function: wfauth._login_succeeded(account bigint, new_hash text)
+ * The right password: resets the account's failure count (and stores
+ * new_hash, a re-hash of another cost, unless NULL).  In a worker's
+ * transaction, because the count was committed by one after this
+ * transaction's snapshot: updating that row here would fail under
+ * REPEATABLE READ.  Whatever becomes of the caller's transaction, whoever
+ * gave the right password was not guessing.
+ */
+PG_FUNCTION_INFO_V1(wfauth_login_succeeded);
+Datum
+wfauth_login_succeeded(PG_FUNCTION_ARGS)
+{
+	int64		account = PG_GETARG_INT64(0);
+	char	   *new_hash = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	if (run_login_worker(LOGIN_SUCCEEDED, account, 0, new_hash) != LOGIN_RESET)
+		ereport(LOG_SERVER_ONLY,
+				(errmsg("wfauth: the failed login count of account " INT64_FORMAT " could not be reset after its login", account),
+				 errhint("The next successful login resets it; raise max_worker_processes if no slot was free."),
+				 errhidestmt(true)));
 	PG_RETURN_VOID();
 }
 
 /*
  * SQL function: wfauth._record_login_failure(account bigint), of the 1.0 and
- * 1.1 install scripts (a database not updated yet still calls it): counts
- * one failure at once.
+ * 1.1 install scripts (a database not updated yet still calls it, after its
+ * own throttle check): counts one failure.
  */
 PG_FUNCTION_INFO_V1(wfauth_record_login_failure);
 Datum
 wfauth_record_login_failure(PG_FUNCTION_ARGS)
 {
-	if (!RecoveryInProgress() && !start_watch(PG_GETARG_INT64(0), InvalidTransactionId))
+	LoginOutcome outcome;
+
+	if (RecoveryInProgress())
+		PG_RETURN_VOID();
+	outcome = run_login_worker(LOGIN_ATTEMPT, PG_GETARG_INT64(0), PG_INT32_MAX, NULL);
+	if (outcome == LOGIN_NO_WORKER || outcome == LOGIN_UNCONFIRMED)
 		ereport(WARNING,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("could not record a failed login: no background worker slot is free"),
-				 errhint("Raise max_worker_processes, or update the extension: wfauth 1.2 refuses such logins.")));
+				 errmsg("could not record a failed login"),
+				 errhint("Update the extension: wfauth 1.2 refuses a login whose attempt it cannot count.")));
 	PG_RETURN_VOID();
 }
 
@@ -229,5 +378,5 @@ wfauth_note_use(bool session, int64 id, TimestampTz at)
 	UseNote		note = {MyDatabaseId, session, id, at};
 
 	StaticAssertStmt(sizeof(UseNote) <= BGW_EXTRALEN, "UseNote must fit in bgw_extra");
-	(void) start_worker("wfauth_note_use_main", "wfauth last-use recorder", (Datum) 0, &note, sizeof(note));
+	(void) start_worker("wfauth_note_use_main", "wfauth last-use recorder", &note, sizeof(note), NULL);
 }

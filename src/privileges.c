@@ -394,14 +394,14 @@ wfauth_refuse_in_others_code_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* --- the failed-login worker ------------------------------------------------ */
+/* --- wfauth's background workers ------------------------------------------- */
 
 /*
- * The worker (logins.c) connects as the bootstrap superuser, and the
+ * The workers (logins.c) connect as the bootstrap superuser, and the
  * database's settings apply to it: a database owner may have set
  * session_authorization, role, search_path, default_transaction_read_only,
- * statement_timeout and more.  Its one transaction sets back every setting
- * it depends on, for the rest of that transaction.
+ * statement_timeout and more.  A worker's one transaction sets back every
+ * setting it depends on, for the rest of that transaction.
  */
 void
 wfauth_worker_settings(void)
@@ -412,7 +412,7 @@ wfauth_worker_settings(void)
 		{"transaction_isolation", "read committed"},
 		{"transaction_read_only", "off"},
 		{"statement_timeout", "0"},
-		{"lock_timeout", "0"},	/* the wait for the login lasts as long as the login */
+		{"lock_timeout", "0"},
 	};
 	size_t		i;
 

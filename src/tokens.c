@@ -26,7 +26,7 @@
 static int	max_tokens_per_account = 20;
 int			wfauth_session_idle_timeout = 60 * 60;
 static int	session_lifetime = 24 * 60 * 60;
-static int	max_failed_logins = 10;
+int			wfauth_max_failed_logins = 10;
 
 /* The settings of credentials; the SQL functions read them with wfauth._setting(). */
 void
@@ -48,7 +48,7 @@ WfauthTokensInit(void)
 	DefineCustomIntVariable("wfauth.max_failed_logins",
 							"Consecutive failed logins after which an account's logins are refused for a growing delay.",
 							"The delay is 2^(failures - limit) seconds, at most one hour; a successful login resets the count.",
-							&max_failed_logins, 10, 1, 100,
+							&wfauth_max_failed_logins, 10, 1, 100,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 }
 

@@ -256,6 +256,7 @@ extern void wfauth_auth_failed(const char *kind) pg_attribute_noreturn();
 extern bytea *wfauth_token_digest_of(text *token, const char *prefix, const char *kind);
 extern bool wfauth_digests_equal(bytea *a, bytea *b);
 extern int	wfauth_session_idle_timeout;	/* seconds */
+extern int	wfauth_max_failed_logins;
 
 /* --- privileges.c: who runs as whom; the one definition of a DBA -------- */
 typedef enum WfauthRunAs

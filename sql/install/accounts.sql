@@ -277,8 +277,10 @@ CREATE FUNCTION wfauth._setting(name text) RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_setting' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._auth_failed(kind text) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_auth_failed_sql' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
-CREATE FUNCTION wfauth._arm_failed_login(account bigint) RETURNS void
-    AS 'MODULE_PATHNAME', 'wfauth_arm_failed_login' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._count_login_attempt(account bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_count_login_attempt' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._login_succeeded(account bigint, new_hash text) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_login_succeeded' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION wfauth._password_state(account bigint,
     OUT active boolean, OUT hash text, OUT failed_attempts integer, OUT last_failed_at timestamptz)
     AS 'MODULE_PATHNAME', 'wfauth_password_state' LANGUAGE C VOLATILE PARALLEL UNSAFE;

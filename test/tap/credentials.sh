@@ -3,9 +3,11 @@
 #  - a client that keeps an old snapshot (REPEATABLE READ, exported and
 #    imported) cannot use a token revoked, a session ended or a password
 #    changed since; a long transaction cannot use a token that expired;
-#  - every failed login counts: inside a savepoint too, and when every
-#    background worker slot is taken by parallel queries, even the right
-#    password is refused rather than let failures go uncounted.
+#  - every attempt is counted before its answer: the count is there when
+#    the error reaches the client, a savepoint or a rollback cannot undo it,
+#    and when it cannot be counted -- the worker stopped, or every background
+#    worker slot taken by parallel queries -- even the right password is
+#    refused rather than let failures go uncounted.
 # Prints TAP; runs on the harness's cluster.
 set -uo pipefail
 . "$(dirname "$0")/lib.bash"
@@ -16,18 +18,10 @@ SET client_min_messages = warning;
 CREATE EXTENSION wfauth;
 CREATE FUNCTION public.sqlstate(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN EXECUTE sql; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
--- lee's failure count once it reaches n (a bounded wait of up to 10 s: the
--- worker commits it a few milliseconds after the login ends)
-CREATE FUNCTION public.failures_reach(n int) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE f int;
-BEGIN
-    FOR i IN 1..100 LOOP
-        SELECT failed_attempts INTO f FROM wfauth.passwords WHERE account_id = wfauth.account_id('lee@example.com');
-        EXIT WHEN f >= n;
-        PERFORM pg_sleep(0.1);
-    END LOOP;
-    RETURN f;
-END $$;
+-- lee's failure count, as committed when it is called (no waiting: a login
+-- answers only once its attempt is counted)
+CREATE FUNCTION public.failures() RETURNS int LANGUAGE sql VOLATILE AS $$
+    SELECT failed_attempts FROM wfauth.passwords WHERE account_id = wfauth.account_id('lee@example.com') $$;
 CREATE ROLE wfauth_cred_dbowner;
 SELECT wfauth.create_user('dana@example.com', 'dana''s old passphrase');
 SELECT wfauth.create_user('lee@example.com', 'lee''s long passphrase');
@@ -35,6 +29,7 @@ CREATE TABLE secrets (name text PRIMARY KEY, value text);
 INSERT INTO secrets VALUES ('token', wfauth.generate_token('dana@example.com', 'laptop')),
                            ('session', wfauth.login('dana@example.com', 'dana''s old passphrase'));
 SQL
+one_session() { psql -qXAt -d $db "${@/#/-c}" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
 secret() { q $db "SELECT value FROM secrets WHERE name = '$1'"; }
 token=$(secret token) session=$(secret session)
 
@@ -82,30 +77,22 @@ COMMIT;
 SQL
 )"
 
-# failed logins: counted when undone by a savepoint, and when a login that
-# succeeded is rolled back (it did not happen)
-failures() {    # failures N: wait (up to 10 s) for lee's count to reach N, print it
-    local f
-    for _ in $(seq 1 100); do
-        f=$(q $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = wfauth.account_id('lee@example.com')")
-        [ "$f" -ge "$1" ] && break
-        sleep 0.1
-    done
-    echo "$f"
-}
+# failed logins: counted before the error reaches the client, so that the
+# next statement sees the count; a savepoint or a rollback cannot undo it
+failures() { q $db "SELECT failures()"; }
+check "a failure is counted when its error reaches the client" "28P01 1" \
+      "$(one_session "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''a wrong passphrase'')')" \
+                     "SELECT failures()")"
 q $db "BEGIN; SAVEPOINT s; SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''a wrong passphrase'')');
-       ROLLBACK TO s; COMMIT" >/dev/null
-check "a failure caught by a savepoint is counted" "1" "$(failures 1)"
-q $db "BEGIN; SELECT wfauth.login('lee@example.com', 'lee''s long passphrase'); ROLLBACK" >/dev/null
-check "a login rolled back counts as a failure" "2" "$(failures 2)"
-q $db "SELECT wfauth.login('lee@example.com', 'lee''s long passphrase')" >/dev/null
-check "a login that commits counts nothing and resets the count" "0" "$(failures 0)"
+       ROLLBACK TO s; ROLLBACK" >/dev/null
+check "a failure caught by a savepoint and rolled back is counted" "2" "$(failures)"
+q $db "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1; SELECT wfauth.login('lee@example.com', 'lee''s long passphrase'); ROLLBACK" >/dev/null
+check "the right password resets the count, whatever becomes of its transaction (REPEATABLE READ too)" "0" "$(failures)"
 
 # The database's own settings cannot keep the counting worker out: a
 # database that allows no new connection (sessions already connected keep
 # working), and one whose session_authorization is a role that may not
 # write wfauth's tables.  Each session below stays connected throughout.
-one_session() { psql -qXAt -d $db "${@/#/-c}" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
 wrong="SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''a wrong passphrase'')')"
 mkfifo $WORK/kept.in
 psql -qXAt -d $db <$WORK/kept.in >$WORK/kept.out 2>&1 &
@@ -114,7 +101,7 @@ exec 4>$WORK/kept.in
 echo "SELECT 'connected';" >&4
 for _ in $(seq 1 100); do [ -s $WORK/kept.out ] && break; sleep 0.1; done
 q postgres "ALTER DATABASE $db ALLOW_CONNECTIONS false" >/dev/null
-echo "$wrong; SELECT failures_reach(1);" >&4
+echo "$wrong; SELECT failures();" >&4
 exec 4>&-
 wait $kept
 q postgres "ALTER DATABASE $db ALLOW_CONNECTIONS true" >/dev/null
@@ -122,9 +109,42 @@ check "with ALLOW_CONNECTIONS false a failed login is counted" "connected 28P01 
       "$(tr '\n' ' ' <$WORK/kept.out | sed 's/ $//')"
 check "with a database session_authorization a failed login is counted" "28P01 2" \
       "$(one_session "ALTER DATABASE $db SET session_authorization = 'wfauth_cred_dbowner'" "$wrong" \
-                     "SELECT failures_reach(2)" "ALTER DATABASE $db RESET session_authorization")"
+                     "SELECT failures()" "ALTER DATABASE $db RESET session_authorization")"
 q $db "SELECT wfauth.login('lee@example.com', 'lee''s long passphrase')" >/dev/null
-check "the right password resets the count" "0" "$(failures 0)"
+check "the right password resets the count" "0" "$(failures)"
+
+# The login answers only once its attempt is durably counted, and refuses
+# when it cannot be: a session holds lee's row locked, so the counting
+# worker waits; the login waits for the worker; the worker is stopped (as a
+# crash or an administrator would) and the login, with the right password,
+# is refused.  Each step waits for a state, not for a time.
+mkfifo $WORK/rowlock.in
+psql -qXAt -d $db <$WORK/rowlock.in >$WORK/rowlock.out 2>&1 &
+rowlock=$!
+exec 6>$WORK/rowlock.in
+echo "BEGIN; SELECT 'locked' FROM wfauth.passwords WHERE account_id = wfauth.account_id('lee@example.com') FOR UPDATE;" >&6
+for _ in $(seq 1 300); do [ -s $WORK/rowlock.out ] && break; sleep 0.1; done
+q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')" >$WORK/waiting.out 2>&1 &
+waiting=$!
+for _ in $(seq 1 300); do
+    state=$(q $db "SELECT string_agg(backend_type || ':' || wait_event_type, ',' ORDER BY backend_type)
+                     FROM pg_stat_activity
+                    WHERE backend_type = 'wfauth login counter'
+                       OR query LIKE 'SELECT sqlstate(''SELECT wfauth.login(%' AND pid <> pg_backend_pid()")
+    [ "$state" = "client backend:IPC,wfauth login counter:Lock" ] && break
+    sleep 0.1
+done
+check "the login waits for its count, which waits for the row" "client backend:IPC,wfauth login counter:Lock" "$state"
+check "... and has answered nothing yet" "" "$(cat $WORK/waiting.out)"
+q $db "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'wfauth login counter'" >/dev/null
+wait $waiting
+check "with its count lost, the right password is refused" "28P01" "$(cat $WORK/waiting.out)"
+echo "ROLLBACK;" >&6
+exec 6>&-
+wait $rowlock
+check "... and counted nothing" "0" "$(failures)"
+check "with the row free the right password logs in" "ok" \
+      "$(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')")"
 
 # every background worker slot taken by a parallel query, held until this
 # test releases an advisory lock (not for a time: on a busy machine a timed
