@@ -39,8 +39,11 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 # PGXN: META.json and the release archive take the version from wfauth.control
 # too (as semver: 1.1 -> 1.1.0).
 PGXN_VERSION = $(shell echo $(EXTVERSION) | sed 's/^\([0-9]*\.[0-9]*\)$$/\1.0/')
-META.json: META.json.in $(EXTENSION).control
-	sed 's/@PGXN_VERSION@/$(PGXN_VERSION)/g' $< > $@
+# The release status follows the CHANGELOG: "testing" while the version's
+# entry says "unreleased", "stable" once it carries its release date.
+RELEASE_STATUS = $(shell grep -q '^\#\# $(EXTVERSION) — unreleased' CHANGELOG.md && echo testing || echo stable)
+META.json: META.json.in $(EXTENSION).control CHANGELOG.md
+	sed -e 's/@PGXN_VERSION@/$(PGXN_VERSION)/g' -e 's/@RELEASE_STATUS@/$(RELEASE_STATUS)/' $< > $@
 dist: META.json
 	git archive --format zip --prefix=$(EXTENSION)-$(PGXN_VERSION)/ \
 		--add-file=META.json -o $(EXTENSION)-$(PGXN_VERSION).zip HEAD

@@ -11,6 +11,15 @@ make -s META.json >/dev/null 2>&1
 check "META.json is valid JSON with the version of wfauth.control" "$control.0 $control.0 postgresql" \
       "$(perl -MJSON::PP -e 'local $/; my $m = decode_json(<STDIN>);
              print join(" ", $m->{version}, $m->{provides}{wfauth}{version}, $m->{license})' <META.json 2>&1)"
+# the CHANGELOG entry of the version: a release date, or "unreleased"
+entry=$(sed -n "s/^## $control — \(.*\)$/\1/p" CHANGELOG.md)
+case "$entry" in
+    unreleased) status=testing ;;
+    [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]) status=stable ;;
+    *) status="a CHANGELOG entry '## $control — YYYY-MM-DD' or '— unreleased'" ;;
+esac
+check "META.json's release_status matches the CHANGELOG (${entry:-no entry})" "$status" \
+      "$(perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{release_status}' <META.json 2>&1)"
 if git rev-parse --git-dir >/dev/null 2>&1; then
     make -s dist >/dev/null 2>&1
     zip=wfauth-$control.0.zip
