@@ -28,6 +28,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "wfauth.h"
 
@@ -221,17 +222,39 @@ read_tenant_row(HeapTuple tuple, TupleDesc desc, void *arg)
 		DatumGetInt64(heap_getattr(tuple, Anum_tenants_everyone_id, desc, &isnull));
 }
 
+/* An interval column of a settings row, if the schema has it and it is set */
+static bool
+read_interval(HeapTuple tuple, TupleDesc desc, AttrNumber attnum, Interval *result)
+{
+	bool		isnull = true;
+	Datum		value = 0;
+
+	if (attnum <= desc->natts)	/* a schema before 1.3 has no such column */
+		value = heap_getattr(tuple, attnum, desc, &isnull);
+	if (!isnull)
+		*result = *DatumGetIntervalP(value);
+	return !isnull;
+}
+
 /* a row of tenant_settings, or (1.0 and 1.1 schemas) the one row of settings */
 static void
 read_settings_row(HeapTuple tuple, TupleDesc desc, void *arg)
 {
+	WfauthTenant *tenant = arg;
 	bool		isnull;
 	char	   *pref = TextDatumGetCString(heap_getattr(tuple, Anum_tenant_settings_new_object_access,
 													   desc, &isnull));
 
 	StaticAssertStmt(Anum_tenant_settings_new_object_access == Anum_settings_new_object_access,
 					 "settings and tenant_settings keep new_object_access in one place");
-	((WfauthTenant *) arg)->creator_only = (strcmp(pref, "everyone") != 0);
+	tenant->creator_only = (strcmp(pref, "everyone") != 0);
+	tenant->token_max_lifetime_set = read_interval(tuple, desc, Anum_tenant_settings_token_max_lifetime,
+												   &tenant->token_max_lifetime);
+	tenant->token_idle_timeout_set = read_interval(tuple, desc, Anum_tenant_settings_token_idle_timeout,
+												   &tenant->token_idle_timeout);
+	if (Anum_tenant_settings_super_admin_mode <= desc->natts)
+		tenant->super_admin_mode_required =
+			DatumGetBool(heap_getattr(tuple, Anum_tenant_settings_super_admin_mode, desc, &isnull)) && !isnull;
 }
 
 static void ensure_watched(void);
@@ -252,7 +275,11 @@ wfauth_tenant(int64 id)
 	last_tenant.id = 0;
 	last_tenant_generation = generation;
 	last_tenant.everyone = WFAUTH_EVERYONE_ID;
-	last_tenant.creator_only = false;	/* no settings row: the default, everyone */
+	/* no settings row: the defaults (everyone, no token limits, no mode) */
+	last_tenant.creator_only = false;
+	last_tenant.token_max_lifetime_set = false;
+	last_tenant.token_idle_timeout_set = false;
+	last_tenant.super_admin_mode_required = false;
 	if (wfauth_table_exists(WFAUTH_TENANTS))
 	{
 		last_tenant.exists = wfauth_scan_by_id(WFAUTH_TENANTS, id, read_tenant_row, &last_tenant) > 0;

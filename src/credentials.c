@@ -46,6 +46,7 @@ typedef struct Credential
 	int64		id;
 	int64		account;
 	bytea	   *digest;
+	TimestampTz created;		/* tokens only */
 	TimestampTz last_use;		/* tokens: last_used_at, sessions: last_seen_at */
 	bool		last_use_null;
 	TimestampTz expires;
@@ -58,21 +59,22 @@ typedef struct CredentialColumns
 	AttrNumber	id,
 				account,
 				digest,
+				created,
 				last_use,
 				expires,
 				ended;
 } CredentialColumns;
 
 static const CredentialColumns token_columns = {
-	Anum_tokens_id, Anum_tokens_account_id, Anum_tokens_digest,
+	Anum_tokens_id, Anum_tokens_account_id, Anum_tokens_digest, Anum_tokens_created_at,
 	Anum_tokens_last_used_at, Anum_tokens_expires_at, Anum_tokens_revoked_at
 };
 static const CredentialColumns session_columns = {
-	Anum_sessions_id, Anum_sessions_account_id, Anum_sessions_digest,
+	Anum_sessions_id, Anum_sessions_account_id, Anum_sessions_digest, InvalidAttrNumber,
 	Anum_sessions_last_seen_at, Anum_sessions_expires_at, Anum_sessions_ended_at
 };
 static const CredentialColumns activation_columns = {
-	Anum_activations_id, Anum_activations_account_id, Anum_activations_digest,
+	Anum_activations_id, Anum_activations_account_id, Anum_activations_digest, InvalidAttrNumber,
 	InvalidAttrNumber, Anum_activations_expires_at, Anum_activations_used_at
 };
 
@@ -94,6 +96,8 @@ read_credential(HeapTuple tuple, TupleDesc desc, void *arg)
 	cred->id = DatumGetInt64(heap_getattr(tuple, c->id, desc, &isnull));
 	cred->account = DatumGetInt64(heap_getattr(tuple, c->account, desc, &isnull));
 	cred->digest = DatumGetByteaPCopy(heap_getattr(tuple, c->digest, desc, &isnull));
+	if (c->created != InvalidAttrNumber)
+		cred->created = DatumGetTimestampTz(heap_getattr(tuple, c->created, desc, &isnull));
 	cred->last_use_null = true;
 	if (c->last_use != InvalidAttrNumber)
 		cred->last_use = DatumGetTimestampTz(heap_getattr(tuple, c->last_use, desc, &cred->last_use_null));
@@ -158,6 +162,35 @@ due(const Credential *cred, TimestampTz now)
 	return cred->last_use_null || cred->last_use < now - LAST_USE_PRECISION;
 }
 
+/* time + span, as timestamptz + interval computes it (months and days by the calendar) */
+static TimestampTz
+plus_interval(TimestampTz time, const Interval *span)
+{
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(time),
+												   IntervalPGetDatum(span)));
+}
+
+/*
+ * Does the tenant's token policy (set_token_policy) allow the token at now?
+ * Not when it is older than the maximum lifetime, or unused for longer than
+ * the idle timeout (its last use is noted at most once a minute, and the
+ * timeout is at least a minute), whatever its own expiry.
+ */
+static bool
+token_policy_allows(const Credential *cred, TimestampTz now)
+{
+	const WfauthTenant *tenant = wfauth_tenant(wfauth_context(cred->account)->tenant);
+
+	if (tenant->token_max_lifetime_set &&
+		plus_interval(cred->created, &tenant->token_max_lifetime) <= now)
+		return false;
+	if (tenant->token_idle_timeout_set &&
+		plus_interval(cred->last_use_null ? cred->created : cred->last_use,
+					  &tenant->token_idle_timeout) <= now)
+		return false;
+	return true;
+}
+
 /* SQL function: wfauth.authenticate_token(token text) → bigint */
 PG_FUNCTION_INFO_V1(wfauth_authenticate_token);
 Datum
@@ -166,6 +199,8 @@ wfauth_authenticate_token(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentStatementStartTimestamp();
 	Credential	cred = live_credential(fcinfo, WFAUTH_TOKENS, &token_columns, "wfat_", "token", now);
 
+	if (!token_policy_allows(&cred, now))
+		wfauth_auth_failed("token");
 	if (due(&cred, now))
 		note_use(false, cred.id, now);
 	wfauth_set_principal_id(cred.account, 0);

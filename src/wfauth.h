@@ -83,13 +83,18 @@ typedef enum WfauthTable
 /* tenant_catalog(id, name, name_key, everyone_id) */
 #define Anum_tenants_id					1
 #define Anum_tenants_everyone_id		4
-/* tenant_settings(tenant_id, new_object_access) */
+/* tenant_settings(tenant_id, new_object_access, token_max_lifetime,
+ * token_idle_timeout, super_admin_mode_required): the last three from 1.3 */
 #define Anum_tenant_settings_tenant_id			1
 #define Anum_tenant_settings_new_object_access	2
+#define Anum_tenant_settings_token_max_lifetime	3
+#define Anum_tenant_settings_token_idle_timeout	4
+#define Anum_tenant_settings_super_admin_mode	5
 /* tokens: looked up by digest */
 #define Anum_tokens_id				1
 #define Anum_tokens_account_id		2
 #define Anum_tokens_digest			4
+#define Anum_tokens_created_at		6
 #define Anum_tokens_last_used_at	8
 #define Anum_tokens_expires_at		9
 #define Anum_tokens_revoked_at		10
@@ -158,13 +163,18 @@ typedef struct WfauthKind
 	char	   *permission;
 } WfauthKind;
 
-/* A tenant's Everyone and security preference. */
+/* A tenant's Everyone, security preference and governance policies. */
 typedef struct WfauthTenant
 {
 	int64		id;
 	bool		exists;
 	int64		everyone;		/* its built-in group Everyone */
 	bool		creator_only;	/* new_object_access = 'creator' */
+	bool		token_max_lifetime_set;	/* a token older than this fails */
+	Interval	token_max_lifetime;
+	bool		token_idle_timeout_set; /* a token unused for this long fails */
+	Interval	token_idle_timeout;
+	bool		super_admin_mode_required;
 } WfauthTenant;
 
 /* Kinds and the permission catalog, cached under the same invalidation as contexts. */

@@ -157,10 +157,14 @@ COMMENT ON TABLE wfauth.role_grants IS 'Roles granted to accounts and groups';
 CREATE TABLE wfauth.tenant_settings (
     tenant_id         bigint PRIMARY KEY REFERENCES wfauth.tenant_catalog ON DELETE CASCADE,
     new_object_access text NOT NULL DEFAULT 'everyone'
-                      CHECK (new_object_access IN ('everyone', 'creator'))
+                      CHECK (new_object_access IN ('everyone', 'creator')),
+    -- 1.3: governance (set_token_policy, require_super_admin_mode)
+    token_max_lifetime interval CHECK (token_max_lifetime > interval '0'),
+    token_idle_timeout interval CHECK (token_idle_timeout >= interval '1 minute'),
+    super_admin_mode_required boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE wfauth.tenant_settings IS
-    'Security preferences, a row per tenant at most; none means the defaults (new_object_access = everyone)';
+    'Security preferences and policies, a row per tenant at most; none means the defaults (new_object_access = everyone, no token limits, no Super Admin mode)';
 
 CREATE TABLE wfauth.new_user_permissions (
     permission text COLLATE "C" NOT NULL
@@ -1121,6 +1125,35 @@ END
 $$;
 COMMENT ON FUNCTION wfauth.set_new_object_access(text) IS
     'Security preference for new objects: everyone (default) or creator; Super Admin or DBA only';
+
+CREATE FUNCTION wfauth.set_token_policy(max_lifetime interval, idle_timeout interval) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_super_admin();
+    IF max_lifetime <= interval '0' THEN
+        RAISE EXCEPTION 'a token''s maximum lifetime must be positive' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'NULL sets no limit.';
+    END IF;
+    IF idle_timeout < interval '1 minute' THEN
+        RAISE EXCEPTION 'a token''s idle timeout must be at least a minute' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A token''s last use is noted at most once a minute.', HINT = 'NULL sets no limit.';
+    END IF;
+    INSERT INTO wfauth.tenant_settings AS s (tenant_id, token_max_lifetime, token_idle_timeout)
+    VALUES (wfauth.current_tenant(), max_lifetime, idle_timeout)
+    ON CONFLICT (tenant_id) DO UPDATE
+       SET token_max_lifetime = excluded.token_max_lifetime, token_idle_timeout = excluded.token_idle_timeout
+     WHERE (s.token_max_lifetime, s.token_idle_timeout) IS DISTINCT FROM
+           (excluded.token_max_lifetime, excluded.token_idle_timeout);
+    IF FOUND THEN
+        PERFORM wfauth._audit('set_token_policy', (SELECT t.name FROM wfauth.tenant_catalog t
+                                                     WHERE t.id = wfauth.current_tenant()),
+                              jsonb_build_object('max_lifetime', max_lifetime::text,
+                                                 'idle_timeout', idle_timeout::text));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION wfauth.set_token_policy(interval, interval) IS
+    'The tenant''s API token policy: a token older than max_lifetime or unused for idle_timeout (at least a minute) fails, whatever its own expiry (NULL: no limit); Super Admin or DBA only';
 
 CREATE FUNCTION wfauth.set_new_user_defaults(permissions text[], groups text[]) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -43,6 +43,7 @@ DECLARE
     v_name text := btrim(token_name);
     v_token text;
     v_live int;
+    v_expires timestamptz;
 BEGIN
     IF v_name IS NULL OR v_name = '' OR length(v_name) > 128 THEN
         RAISE EXCEPTION 'invalid token name "%"', token_name USING ERRCODE = 'invalid_parameter_value',
@@ -69,12 +70,17 @@ BEGIN
             USING ERRCODE = 'program_limit_exceeded',
                   HINT = 'Revoke one first, or raise wfauth.max_tokens_per_account.';
     END IF;
+    -- the tenant's maximum lifetime, if any, clamps the token's own
+    SELECT least(now() + expires_in, now() + s.token_max_lifetime) INTO v_expires
+      FROM wfauth.principals p LEFT JOIN wfauth.tenant_settings s ON s.tenant_id = p.tenant_id
+     WHERE p.id = v_id;
     v_token := wfauth._token_new('wfat_');
     INSERT INTO wfauth.tokens (account_id, name, digest, display_prefix, created_by, expires_at)
     VALUES (v_id, v_name, wfauth._token_digest(v_token, 'wfat_', 'token'), wfauth._token_display(v_token),
-            wfauth.current_principal(), now() + expires_in);
+            wfauth.current_principal(), v_expires);
     PERFORM wfauth._audit('generate_token', wfauth._label(v_id),
-                          jsonb_build_object('name', v_name, 'expires_in', expires_in::text));
+                          jsonb_build_object('name', v_name, 'expires_in', expires_in::text,
+                                             'expires_at', v_expires));
     RETURN v_token;
 END
 $$;
@@ -128,8 +134,12 @@ COMMENT ON FUNCTION wfauth.rename_token(text, text, text) IS 'Rename an API toke
 CREATE VIEW wfauth.token_list WITH (security_barrier) AS
 SELECT t.account_id, p.name AS account, t.name, t.display_prefix || '…' AS token,
        t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
-       t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AS live
+       t.revoked_at IS NULL AND (e.expiry IS NULL OR e.expiry > now()) AS live,
+       p.kind AS account_kind, e.expiry AS effective_expires_at
   FROM wfauth.tokens t JOIN wfauth.principals p ON p.id = t.account_id
+       LEFT JOIN wfauth.tenant_settings s ON s.tenant_id = p.tenant_id
+       CROSS JOIN LATERAL (SELECT least(t.expires_at, t.created_at + s.token_max_lifetime,
+                                        coalesce(t.last_used_at, t.created_at) + s.token_idle_timeout)) e(expiry)
  WHERE p.tenant_id = wfauth.current_tenant()
    AND (t.account_id = wfauth.current_principal()
         OR wfauth.has_permission(wfauth.current_principal(), 'accounts')
@@ -145,7 +155,21 @@ COMMENT ON COLUMN wfauth.token_list.created_at IS 'When it was generated';
 COMMENT ON COLUMN wfauth.token_list.last_used_at IS 'Its last use (recorded at most once a minute)';
 COMMENT ON COLUMN wfauth.token_list.expires_at IS 'When it stops working (NULL: never)';
 COMMENT ON COLUMN wfauth.token_list.revoked_at IS 'When it was revoked (NULL: not revoked)';
-COMMENT ON COLUMN wfauth.token_list.live IS 'Neither revoked nor expired';
+COMMENT ON COLUMN wfauth.token_list.live IS 'Neither revoked nor expired (by its own expiry or the tenant''s token policy)';
+COMMENT ON COLUMN wfauth.token_list.account_kind IS 'user or service';
+COMMENT ON COLUMN wfauth.token_list.effective_expires_at IS
+    'When it stops working: its own expiry, its maximum lifetime or its idle timeout under the tenant''s token policy, whichever comes first (NULL: never)';
+
+CREATE VIEW wfauth.token_policy WITH (security_barrier) AS
+SELECT s.token_max_lifetime AS max_lifetime, s.token_idle_timeout AS idle_timeout
+  FROM (SELECT wfauth.current_tenant() AS tenant_id) c
+       LEFT JOIN wfauth.tenant_settings s ON s.tenant_id = c.tenant_id
+ WHERE (SELECT wfauth.current_principal()) IS NOT NULL OR (SELECT wfauth.acting_as_dba());
+GRANT SELECT ON wfauth.token_policy TO PUBLIC;
+COMMENT ON VIEW wfauth.token_policy IS
+    'The acting tenant''s API token policy (set_token_policy): one row, NULL where there is no limit; any authenticated principal';
+COMMENT ON COLUMN wfauth.token_policy.max_lifetime IS 'A token older than this fails, whatever its own expiry; generate_token clamps expires_in to it';
+COMMENT ON COLUMN wfauth.token_policy.idle_timeout IS 'A token unused for this long fails (its last use is noted at most once a minute)';
 
 CREATE FUNCTION wfauth.authenticate_token(token text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_authenticate_token' LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -25,7 +25,10 @@ psql -qX -c "DROP DATABASE IF EXISTS $fresh" -c "CREATE DATABASE $fresh" >/dev/n
 q $fresh "CREATE EXTENSION wfauth" >/dev/null
 
 installed=$(q postgres "SELECT string_agg(version, ' ' ORDER BY version) FROM pg_available_extension_versions WHERE name = 'wfauth'")
-shipped=$(ls "$top"/sql/wfauth--*.sql | sed -n 's/.*wfauth--\([0-9.]*\)\.sql$/\1/p'; echo "$current")
+# every version a script names (an install script, or either end of an
+# update step: a version with no install script of its own installs through
+# the steps from an older one)
+shipped=$(ls "$top"/sql/wfauth--*.sql | sed 's/.*wfauth--//; s/\.sql$//' | tr -s '-' '\n'; echo "$current")
 check "every version's install script is installed" "$(echo "$shipped" | sort -u | xargs)" "$installed"
 check "every version has an update path to $current" "" \
       "$(q postgres "SELECT string_agg(source, ' ') FROM pg_extension_update_paths('wfauth')
@@ -47,7 +50,8 @@ SELECT wfauth.create_user('dana@example.com', 'dana''s long passphrase', permiss
 SELECT wfauth.create_user('lee@example.com');
 SELECT wfauth.create_service_account('exporter', permissions => '{metrics}');
 SELECT wfauth.create_group('Engineering');
-SELECT wfauth.create_group(E'\u0415ngineering');   -- a look-alike (Cyrillic E), made before 1.2 refused them
+SELECT wfauth.create_group(E'\u0415ngineering')   -- a look-alike (Cyrillic E), made before 1.2 refused them
+ WHERE '$from' IN ('1.0', '1.1');
 SELECT wfauth.add_members('Engineering', '{lee@example.com}');
 SELECT wfauth.create_role('Editor', '{dashboards}');
 SELECT wfauth.grant_role('Editor', '{group:Engineering}');
@@ -74,7 +78,8 @@ SQL
     before=$(q $db "$decisions")
     psql -qXAt -v ON_ERROR_STOP=1 -d $db -c "ALTER EXTENSION wfauth UPDATE" >$WORK/update.log 2>&1
     check "$from: ALTER EXTENSION wfauth UPDATE succeeds" "0" "$?"
-    check "$from: the update reports the look-alike groups made before it" "1" \
+    case $from in 1.0|1.1) lookalikes=1 ;; *) lookalikes=0 ;; esac
+    check "$from: the update reports the look-alike groups made before it ($lookalikes)" "$lookalikes" \
           "$(grep -c 'groups "Engineering" and "Еngineering" look alike' $WORK/update.log)"
     check "$from: the extension is now $current" "$current" "$(q $db "SELECT extversion FROM pg_extension WHERE extname = 'wfauth'")"
     check "$from: every access decision is the same" "$before" "$(q $db "$decisions")"
