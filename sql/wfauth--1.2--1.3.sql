@@ -125,3 +125,189 @@ COMMENT ON VIEW wfauth.token_policy IS
     'The acting tenant''s API token policy (set_token_policy): one row, NULL where there is no limit; any authenticated principal';
 COMMENT ON COLUMN wfauth.token_policy.max_lifetime IS 'A token older than this fails, whatever its own expiry; generate_token clamps expires_in to it';
 COMMENT ON COLUMN wfauth.token_policy.idle_timeout IS 'A token unused for this long fails (its last use is noted at most once a minute)';
+
+-------------------------------------------------------------------------------
+-- Fixes of the third attack pass on 1.2 (sql/attacks_round3.sql)
+-------------------------------------------------------------------------------
+
+-- A temporary table is no longer protectable; one protected by 1.2 and
+-- dropped with its session left its row behind, and every later delete
+-- that visits the protected tables failed on it.
+DELETE FROM wfauth.protected_tables p WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.tbl);
+CREATE OR REPLACE FUNCTION wfauth._check_protectable(tbl regclass) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c pg_class;
+BEGIN
+    SELECT * INTO c FROM pg_class WHERE oid = tbl;
+    IF NOT pg_has_role(wfauth._acting_role(), c.relowner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', tbl USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF c.relkind = 'f' THEN
+        RAISE EXCEPTION '"%" is a foreign table', tbl USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'Foreign tables cannot be protected: row-level security does not apply to them.';
+    ELSIF c.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', tbl USING ERRCODE = 'wrong_object_type';
+    ELSIF c.relpersistence = 't' THEN
+        RAISE EXCEPTION '"%" is a temporary table', tbl USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'A temporary table is dropped at the end of its session without the event that unregisters it.';
+    END IF;
+    IF NOT has_schema_privilege(c.relowner, 'wfauth', 'USAGE') THEN
+        RAISE EXCEPTION 'the owner of table % has no USAGE on schema wfauth', tbl
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'wfauth creates the table''s triggers and policies as its owner.',
+                  HINT = format('GRANT USAGE ON SCHEMA wfauth TO %I;', c.relowner::regrole);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = tbl AND polpermissive) THEN
+        RAISE EXCEPTION 'table % has permissive row-level security policies of its own', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'They would be OR-ed with wfauth''s and could widen access.',
+                  HINT = 'Drop them, or make them AS RESTRICTIVE, before wfauth.protect().';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = tbl) THEN
+        RAISE EXCEPTION 'table % has rules', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A DO INSTEAD rule would send the rows written to it elsewhere, unprotected.',
+                  HINT = 'Drop its rules before wfauth.protect().';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = tbl AND t.tgparentid = 0 AND NOT t.tgisinternal
+                  AND wfauth._fires_after_acl_check(t.tgname, t.tgtype)) THEN
+        RAISE EXCEPTION 'table % has a BEFORE ROW trigger that would fire after wfauth''s', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Triggers fire in name order; a later one could change an access list wfauth has checked.',
+                  HINT = 'Rename it so that it sorts before "wfauth_acl_insert".';
+    END IF;
+END
+$$;
+
+-- protect(): no access list but the empty rows' may change while it fills them
+CREATE FUNCTION wfauth._acl_fingerprint(tbl regclass, leave_out wfauth.acl) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'wfauth_acl_fingerprint' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION wfauth._acl_fingerprint(regclass, wfauth.acl) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION wfauth.protect(tbl regclass, kind text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_kind wfauth.kinds;
+    v_existing smallint;
+    v_type oid;
+    v_rows bigint;
+    v_imported bigint := 0;
+    v_fill wfauth.acl;
+    v_lists bytea;
+BEGIN
+    IF tbl IS NULL OR kind IS NULL THEN
+        RAISE EXCEPTION 'protect needs a table and a kind' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT pg_has_role(wfauth._acting_role(), (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', tbl USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT * INTO v_kind FROM wfauth.kinds k WHERE k.name = lower(btrim(protect.kind));
+    IF v_kind.id IS NULL THEN
+        RAISE EXCEPTION 'unknown object kind "%"', kind USING ERRCODE = 'no_data_found',
+            HINT = 'Kinds are registered with wfauth.register_kind().';
+    END IF;
+
+    SELECT p.kind INTO v_existing FROM wfauth.protected_tables p WHERE p.tbl = protect.tbl FOR UPDATE;
+    IF v_existing = v_kind.id THEN
+        RETURN;                 -- already protected: a second call changes nothing
+    ELSIF v_existing IS NOT NULL THEN
+        RAISE EXCEPTION 'table % is already protected with another kind', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- Rows must not escape through the hierarchy: an unprotected parent
+    -- would show this table's rows, and so would this table its children's.
+    IF EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = tbl) THEN
+        RAISE EXCEPTION 'table % is a partition or an inheritance child of an unprotected table', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Its rows would be reached through the parent, unchecked.',
+                  HINT = 'Protect the parent (partitioned) table: its partitions are protected with it.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = tbl AND NOT c.relispartition) THEN
+        RAISE EXCEPTION 'table % has inheritance children', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Their rows would be reached through it, unchecked.',
+                  HINT = 'Detach them (ALTER TABLE ... NO INHERIT), protect each table with the same kind, then ALTER TABLE ... INHERIT again.';
+    END IF;
+    PERFORM wfauth._check_protectable(f) FROM wfauth._family(tbl) f;
+
+    SELECT atttypid INTO v_type FROM pg_attribute
+     WHERE attrelid = tbl AND attname = 'acl' AND attnum > 0 AND NOT attisdropped;
+    IF v_type IS NOT NULL AND v_type <> 'wfauth.acl'::regtype THEN
+        RAISE EXCEPTION 'column "acl" of table % has type %, not wfauth.acl', tbl, v_type::regtype
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    -- Access lists that are there already were not written by wfauth: a
+    -- DBA's are checked and imported, anyone else's refused.
+    IF v_type IS NOT NULL THEN
+        SELECT sum(wfauth._adopt_acls(f, v_kind.id)) INTO v_imported FROM wfauth._family(tbl) f;
+    END IF;
+    -- Rows that exist already fail closed: no entry, so only Super Admins
+    -- reach them until one gives them entries (see orphaned_objects()).
+    -- The UPDATE runs the owner's triggers, constraints and index
+    -- expressions: as the owner, never as wfauth; whatever they do, no
+    -- protected table may end up less protected (src/lockdown.c), and no
+    -- access list but the empty rows' may change (the lists before and
+    -- after, as multisets).
+    v_fill := wfauth._acl_new(v_kind.name, 0, NULL);
+    PERFORM wfauth._protection_begin();
+    IF v_type IS NULL THEN
+        PERFORM wfauth._as_owner(tbl, ARRAY[format('ALTER TABLE %s ADD COLUMN acl wfauth.acl', tbl)]);
+    END IF;
+    v_lists := (SELECT string_agg(wfauth._acl_fingerprint(f, v_fill), '' ORDER BY f) FROM wfauth._family(tbl) f);
+    v_rows := wfauth._as_owner(tbl, ARRAY[
+        format('UPDATE %s SET acl = %L::wfauth.acl WHERE acl IS NULL', tbl, v_fill),
+        format('ALTER TABLE %s ALTER COLUMN acl SET NOT NULL', tbl),
+        format('CREATE TRIGGER wfauth_acl_insert BEFORE INSERT ON %s'
+               ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_insert(%L)', tbl, v_kind.name),
+        format('CREATE TRIGGER wfauth_acl_update BEFORE UPDATE ON %s'
+               ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_update()', tbl)]);
+    IF (SELECT string_agg(wfauth._acl_fingerprint(f, v_fill), '' ORDER BY f) FROM wfauth._family(tbl) f)
+       IS DISTINCT FROM v_lists THEN
+        RAISE EXCEPTION 'the owner''s code of table % changed access lists while protect() filled them', tbl
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'protect() trusts no access list it did not write or check.';
+    END IF;
+    IF v_rows > 0 THEN
+        RAISE NOTICE '% existing rows of % have no access entries yet; only Super Admins can reach them',
+            v_rows, tbl
+            USING HINT = 'List them with wfauth.orphaned_objects() and grant access with wfauth.acl_grant().';
+    END IF;
+    PERFORM wfauth._protect_relation(f, v_kind.id) FROM wfauth._family(tbl) f;
+    PERFORM wfauth._protection_end();
+    PERFORM wfauth._audit('protect', tbl::text, jsonb_build_object('kind', v_kind.name) ||
+                          CASE WHEN v_imported > 0 THEN jsonb_build_object('imported_acls', v_imported)
+                               ELSE '{}' END);
+END
+$$;
+
+-- grant_super_admin voids the account's activation tokens already out
+CREATE OR REPLACE FUNCTION wfauth.grant_super_admin(identifier text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_super_admin();
+    v_id := wfauth._account(identifier);
+    IF (SELECT kind FROM wfauth.principals WHERE id = v_id) <> 'user' THEN
+        RAISE EXCEPTION 'only user accounts can be Super Admins' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE wfauth.principals SET super_admin = true WHERE id = v_id AND NOT super_admin;
+    IF FOUND THEN
+        -- an activation token already out may be in the hands of whoever
+        -- invited the account (an accounts holder): it activates a Super
+        -- Admin no more; a Super Admin re-invites it for a fresh one
+        UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_id AND used_at IS NULL;
+        PERFORM wfauth._audit('grant_super_admin', wfauth._label(v_id), jsonb_build_object('id', v_id));
+    END IF;
+END
+$$;
+
+-- decisions about another principal follow the directory rule everywhere
+COMMENT ON FUNCTION wfauth.has_permission(bigint, text) IS
+    'Whether an active principal holds a permission (directly, by role, by group, or as Super Admin); own principal, or accounts';
+COMMENT ON FUNCTION wfauth.policy_check(bigint, wfauth.acl, wfauth.access_mode) IS
+    'The check of the policies: can_access of wfauth.policy_principal(), whose -1 allows every row while a DBA acts with no principal; own principal, or accounts';
+
+SELECT wfauth._comment_internal_functions();

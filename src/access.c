@@ -157,9 +157,8 @@ check_access(FunctionCallInfo fcinfo, bool dba_sentinel)
 		PG_RETURN_BOOL(false);
 	if (dba_sentinel && unlikely(PG_GETARG_INT64(0) == WFAUTH_DBA_PRINCIPAL))
 		PG_RETURN_BOOL(wfauth_dba_acting());
-	/* the policies always ask about the acting principal; anyone else may not ask freely */
-	if (!dba_sentinel)
-		wfauth_may_ask_about(PG_GETARG_INT64(0));
+	/* the policies ask about the acting principal (one comparison); nobody may ask freely */
+	wfauth_may_ask_about(PG_GETARG_INT64(0));
 
 	/* an inline value (the usual case) is read in place, short header or not */
 	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
@@ -217,12 +216,15 @@ wfauth_acting_as_dba(PG_FUNCTION_ARGS)
  * SQL function: wfauth.policy_principal() → bigint
  * The principal the policies check: the current one; -1 while a DBA acts
  * with none (can_access and the listing index then allow every row); NULL
- * for nobody.
+ * for nobody -- also inside a function another role wrote, which must not
+ * read or write with the session's principal (privileges.c).
  */
 PG_FUNCTION_INFO_V1(wfauth_policy_principal);
 Datum
 wfauth_policy_principal(PG_FUNCTION_ARGS)
 {
+	if (wfauth_in_others_function())
+		PG_RETURN_NULL();
 	if (wfauth_current_principal_id() != 0)
 		PG_RETURN_INT64(wfauth_current_principal_id());
 	if (wfauth_dba_acting())

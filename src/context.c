@@ -704,7 +704,8 @@ wfauth_has_permission(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_BOOL(false);
-	(void) require_actor();
+	/* the directory rule: about another principal, for accounts, Super Admins and DBAs */
+	wfauth_may_ask_about(PG_GETARG_INT64(0));
 	permission = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (!permission_exists(permission))
 		ereport(ERROR,

@@ -135,6 +135,8 @@ wfauth_acl_gin_extract_query(PG_FUNCTION_ARGS)
 			*search_mode = GIN_SEARCH_MODE_ALL;
 		PG_RETURN_POINTER(NULL);	/* else: nothing matches */
 	}
+	/* an index scan is a decision too: the directory rule applies */
+	wfauth_may_ask_about(principal);
 	ctx = wfauth_context(principal);
 	if (!ctx->exists || !ctx->active || ctx->tenant != wfauth_current_tenant())
 		PG_RETURN_POINTER(NULL);

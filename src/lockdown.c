@@ -148,6 +148,18 @@ same_fault(const WfauthFault *a, const WfauthFault *b)
 	return a->relid == b->relid && strcmp(a->what, b->what) == 0;
 }
 
+/* The command left fault behind: refuse it */
+static void
+refuse_fault(const WfauthFault *fault)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to change the protection of table \"%s\"", get_rel_name(fault->relid)),
+			 errdetail("After this command, %s.", fault->what),
+			 errhint("A superuser or a member of the role named by wfauth.admin_role can do this, "
+					 "or remove the protection first with wfauth.unprotect().")));
+}
+
 /* Close the innermost section; fail if it left a protected table less protected. */
 static void
 close_section(void)
@@ -156,7 +168,18 @@ close_section(void)
 	ListCell   *lc;
 
 	if (sections == NIL)
-		return;					/* opened before wfauth's event triggers existed */
+	{
+		/*
+		 * Opened before wfauth's event triggers existed, or lost to a command
+		 * that commits halfway (DETACH PARTITION CONCURRENTLY and the like):
+		 * with nothing to compare with, no fault may remain at all.
+		 */
+		List	   *faults = ddl_allowed() ? NIL : wfauth_protection_faults();
+
+		if (faults != NIL)
+			refuse_fault(linitial(faults));
+		return;
+	}
 	section = llast(sections);
 	sections = list_delete_last(sections);
 	if (!section->checked)
@@ -171,13 +194,7 @@ close_section(void)
 		foreach(old, section->before)
 			before |= same_fault(fault, lfirst(old));
 		if (!before)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to change the protection of table \"%s\"",
-							get_rel_name(fault->relid)),
-					 errdetail("After this command, %s.", fault->what),
-					 errhint("A superuser or a member of the role named by wfauth.admin_role can do this, "
-							 "or remove the protection first with wfauth.unprotect().")));
+			refuse_fault(fault);
 	}
 }
 
@@ -359,6 +376,13 @@ guard_alter_table(AlterTableStmt *stmt)
 				}
 			case AT_AddInherit:
 				check_join(relation_of((RangeVar *) cmd->def), relid, "make inherit from");
+				break;
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+				/* it commits halfway: no state after it can be checked */
+				if (relid_locked &&
+					(cmd->subtype == AT_DetachPartitionFinalize || ((PartitionCmd *) cmd->def)->concurrent))
+					refuse(relid, "detach a partition concurrently");
 				break;
 			case AT_DropColumn:
 			case AT_AlterColumnType:

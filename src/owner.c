@@ -17,6 +17,8 @@
  */
 #include "postgres.h"
 
+#include <sodium.h>
+
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -283,6 +285,58 @@ adopt_acl(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid, void
 						tenant)));
 	for (i = 0; i < hdr->nentries; i++)
 		wfauth_check_acl_principal(WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i)), tenant);
+}
+
+/*
+ * The access lists of a table as a multiset: the sum of their SHA-256
+ * digests (mod 2^256) and their count, leaving out NULLs and one value
+ * (the one protect() fills in).  protect() takes it before and after it
+ * fills the empty rows, whose UPDATE runs the owner's triggers and
+ * expressions: the owner's code must not have changed any other list.
+ */
+typedef struct Fingerprint
+{
+	struct varlena *except;
+	uint8		sum[crypto_hash_sha256_BYTES];
+	int64		rows;
+} Fingerprint;
+
+static void
+fingerprint_acl(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid, void *arg)
+{
+	Fingerprint *fp = arg;
+	uint8		digest[crypto_hash_sha256_BYTES];
+	unsigned int carry = 0;
+	size_t		i;
+
+	if (fp->except != NULL && VARSIZE_ANY_EXHDR(acl) == VARSIZE_ANY_EXHDR(fp->except) &&
+		memcmp(VARDATA_ANY(acl), VARDATA_ANY(fp->except), VARSIZE_ANY_EXHDR(acl)) == 0)
+		return;
+	crypto_hash_sha256(digest, (const unsigned char *) VARDATA_ANY(acl), VARSIZE_ANY_EXHDR(acl));
+	for (i = 0; i < crypto_hash_sha256_BYTES; i++)
+	{
+		carry += fp->sum[i] + digest[i];
+		fp->sum[i] = carry & 0xff;
+		carry >>= 8;
+	}
+	fp->rows++;
+}
+
+/* SQL function: wfauth._acl_fingerprint(tbl regclass, except wfauth.acl) → bytea */
+PG_FUNCTION_INFO_V1(wfauth_acl_fingerprint);
+Datum
+wfauth_acl_fingerprint(PG_FUNCTION_ARGS)
+{
+	Fingerprint fp = {PG_ARGISNULL(1) ? NULL : PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(1))};
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	bytea	   *result = palloc(VARHDRSZ + sizeof(fp.sum) + sizeof(fp.rows));
+
+	scan_acls(PG_GETARG_OID(0), snapshot, fingerprint_acl, &fp);
+	UnregisterSnapshot(snapshot);
+	SET_VARSIZE(result, VARHDRSZ + sizeof(fp.sum) + sizeof(fp.rows));
+	memcpy(VARDATA(result), fp.sum, sizeof(fp.sum));
+	memcpy(VARDATA(result) + sizeof(fp.sum), &fp.rows, sizeof(fp.rows));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /*

@@ -170,17 +170,22 @@ wfauth_leave(WfauthSwitch *saved)
  *     session's (the outer user), a superuser aside, reads through its
  *     view or its policies, or is its rule's action, runs that role's
  *     triggers, rules and expressions (statement_of_others());
- *   - the fmgr hook, on procedural-language functions owned by another role
- *     (and not a superuser): the owner's trigger functions, also deferred
- *     ones that fire at COMMIT, and functions the application calls.
- *     SQL-language functions are left to the executor hooks, so PostgreSQL
- *     still inlines them.
+ *   - the fmgr hook, on SQL and procedural-language functions owned by
+ *     another role (and not a superuser): the owner's trigger functions,
+ *     also deferred ones that fire at COMMIT, functions the application
+ *     calls, and those the planner evaluates ahead (an IMMUTABLE function
+ *     in a view or a DEFAULT is folded to a constant while planning, where
+ *     no executor hook runs).  A function the hook watches is never
+ *     inlined: inlined, another role's SQL function would run as part of
+ *     the caller's own statement.  So SQL functions owned by roles other
+ *     than superusers are not inlined -- the price of telling whose code
+ *     runs.
  *
  * Inside another role's function every call that uses or changes the
- * principal refuses; inside a statement that runs another role's code,
- * every change of the model or of the principal does
- * (wfauth_refuse_in_others_code()).  Policies and can_access are decisions,
- * not calls, and are not affected.
+ * principal refuses, and the policies see nobody (no row of a protected
+ * table is read or written with the principal there); inside a statement
+ * that runs another role's code, every change of the model or of the
+ * principal refuses (wfauth_refuse_in_others_code()).
  */
 static int	others_functions = 0;	/* frames of another role's functions */
 static int	others_statements = 0;	/* statements that run another role's code */
@@ -197,6 +202,7 @@ another_role(Oid role)
 	return OidIsValid(role) && role != GetOuterUserId() && !superuser_arg(role);
 }
 
+/* The owner of a function written in SQL or a procedural language (not C) */
 static Oid
 procedural_function_owner(Oid fn_oid)
 {
@@ -207,8 +213,7 @@ procedural_function_owner(Oid fn_oid)
 	if (!HeapTupleIsValid(tuple))
 		return InvalidOid;
 	proc = (Form_pg_proc) GETSTRUCT(tuple);
-	if (proc->prolang != SQLlanguageId && proc->prolang != ClanguageId &&
-		proc->prolang != INTERNALlanguageId)
+	if (proc->prolang != ClanguageId && proc->prolang != INTERNALlanguageId)
 		owner = proc->proowner;
 	ReleaseSysCache(tuple);
 	return owner;
@@ -385,6 +390,13 @@ wfauth_refuse_in_others_code(bool statements)
 						 "to another role's tables, nor from another role's functions.")));
 }
 
+/* Is a function of another role running (policies then see nobody)? */
+bool
+wfauth_in_others_function(void)
+{
+	return others_functions > 0;
+}
+
 /* SQL function: wfauth._refuse_in_others_code(statements boolean) */
 PG_FUNCTION_INFO_V1(wfauth_refuse_in_others_code_sql);
 Datum
@@ -413,6 +425,8 @@ wfauth_worker_settings(void)
 		{"transaction_read_only", "off"},
 		{"statement_timeout", "0"},
 		{"lock_timeout", "0"},
+		/* a count reported durable is durable: a database's "off" made it async */
+		{"synchronous_commit", "on"},
 	};
 	size_t		i;
 

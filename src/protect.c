@@ -75,14 +75,23 @@ acl_attno(Relation rel)
 	return attno;
 }
 
+/*
+ * The trigger data of a BEFORE ROW trigger fired by event (INSERT or
+ * UPDATE).  Any role may attach these functions to a table of its own, with
+ * any event: fired by another one, the tuples they read are not there.
+ */
 static TriggerData *
-row_trigger(FunctionCallInfo fcinfo, const char *name)
+row_trigger(FunctionCallInfo fcinfo, const char *name, TriggerEvent event)
 {
 	TriggerData *trig = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
-		elog(ERROR, "%s must be a BEFORE ROW trigger", name);
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event) ||
+		(trig->tg_event & TRIGGER_EVENT_OPMASK) != event)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must be a BEFORE ROW trigger on %s", name,
+						event == TRIGGER_EVENT_INSERT ? "INSERT" : "UPDATE")));
 	return trig;
 }
 
@@ -91,7 +100,7 @@ PG_FUNCTION_INFO_V1(wfauth_acl_on_insert);
 Datum
 wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 {
-	TriggerData *trig = row_trigger(fcinfo, "wfauth._acl_on_insert");
+	TriggerData *trig = row_trigger(fcinfo, "wfauth._acl_on_insert", TRIGGER_EVENT_INSERT);
 	const WfauthKind *kind;
 	int64		creator = wfauth_current_principal_id();
 	const WfauthTenant *tenant = wfauth_tenant(wfauth_current_tenant());
@@ -200,7 +209,7 @@ PG_FUNCTION_INFO_V1(wfauth_acl_on_update);
 Datum
 wfauth_acl_on_update(PG_FUNCTION_ARGS)
 {
-	TriggerData *trig = row_trigger(fcinfo, "wfauth._acl_on_update");
+	TriggerData *trig = row_trigger(fcinfo, "wfauth._acl_on_update", TRIGGER_EVENT_UPDATE);
 	TupleDesc	desc = RelationGetDescr(trig->tg_relation);
 	int			attno = acl_attno(trig->tg_relation);
 	bool		oldnull,

@@ -848,6 +848,10 @@ BEGIN
     END IF;
     UPDATE wfauth.principals SET super_admin = true WHERE id = v_id AND NOT super_admin;
     IF FOUND THEN
+        -- an activation token already out may be in the hands of whoever
+        -- invited the account (an accounts holder): it activates a Super
+        -- Admin no more; a Super Admin re-invites it for a fresh one
+        UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_id AND used_at IS NULL;
         PERFORM wfauth._audit('grant_super_admin', wfauth._label(v_id), jsonb_build_object('id', v_id));
     END IF;
 END
@@ -1191,7 +1195,7 @@ COMMENT ON FUNCTION wfauth.account_id(text) IS
 CREATE FUNCTION wfauth.has_permission(principal bigint, permission text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_has_permission' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION wfauth.has_permission(bigint, text) IS
-    'Whether an active principal holds a permission (directly, by role, by group, or as Super Admin)';
+    'Whether an active principal holds a permission (directly, by role, by group, or as Super Admin); own principal, or accounts';
 
 CREATE FUNCTION wfauth.effective_permissions(principal bigint)
 RETURNS TABLE (permission text, via text)

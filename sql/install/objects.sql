@@ -136,7 +136,7 @@ RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_policy_check' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF
     SUPPORT wfauth._can_access_support;
 COMMENT ON FUNCTION wfauth.policy_check(bigint, wfauth.acl, wfauth.access_mode) IS
-    'The check of the policies: can_access of wfauth.policy_principal(), whose -1 allows every row while a DBA acts with no principal';
+    'The check of the policies: can_access of wfauth.policy_principal(), whose -1 allows every row while a DBA acts with no principal; own principal, or accounts';
 CREATE FUNCTION wfauth.can_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
 RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_can_access' LANGUAGE C STABLE PARALLEL SAFE LEAKPROOF
@@ -206,6 +206,8 @@ CREATE FUNCTION wfauth._tenant_rows(tbl regclass, tenant bigint) RETURNS bigint
 -- imported, anyone else's refused; a heap scan that runs none of the owner's code.
 CREATE FUNCTION wfauth._adopt_acls(tbl regclass, kind smallint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_adopt_acls' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION wfauth._acl_fingerprint(tbl regclass, leave_out wfauth.acl) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'wfauth_acl_fingerprint' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 -- The lockdown of protected tables (src/lockdown.c).
 CREATE FUNCTION wfauth._guard_ddl() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'wfauth_guard_ddl' LANGUAGE C;
@@ -257,6 +259,9 @@ BEGIN
             DETAIL = 'Foreign tables cannot be protected: row-level security does not apply to them.';
     ELSIF c.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '"%" is not a table', tbl USING ERRCODE = 'wrong_object_type';
+    ELSIF c.relpersistence = 't' THEN
+        RAISE EXCEPTION '"%" is a temporary table', tbl USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'A temporary table is dropped at the end of its session without the event that unregisters it.';
     END IF;
     IF NOT has_schema_privilege(c.relowner, 'wfauth', 'USAGE') THEN
         RAISE EXCEPTION 'the owner of table % has no USAGE on schema wfauth', tbl
@@ -331,6 +336,8 @@ DECLARE
     v_type oid;
     v_rows bigint;
     v_imported bigint := 0;
+    v_fill wfauth.acl;
+    v_lists bytea;
 BEGIN
     IF tbl IS NULL OR kind IS NULL THEN
         RAISE EXCEPTION 'protect needs a table and a kind' USING ERRCODE = 'invalid_parameter_value';
@@ -383,17 +390,28 @@ BEGIN
     -- reach them until one gives them entries (see orphaned_objects()).
     -- The UPDATE runs the owner's triggers, constraints and index
     -- expressions: as the owner, never as wfauth; whatever they do, no
-    -- protected table may end up less protected (src/lockdown.c).
+    -- protected table may end up less protected (src/lockdown.c), and no
+    -- access list but the empty rows' may change (the lists before and
+    -- after, as multisets).
+    v_fill := wfauth._acl_new(v_kind.name, 0, NULL);
     PERFORM wfauth._protection_begin();
+    IF v_type IS NULL THEN
+        PERFORM wfauth._as_owner(tbl, ARRAY[format('ALTER TABLE %s ADD COLUMN acl wfauth.acl', tbl)]);
+    END IF;
+    v_lists := (SELECT string_agg(wfauth._acl_fingerprint(f, v_fill), '' ORDER BY f) FROM wfauth._family(tbl) f);
     v_rows := wfauth._as_owner(tbl, ARRAY[
-        CASE WHEN v_type IS NULL THEN format('ALTER TABLE %s ADD COLUMN acl wfauth.acl', tbl) END,
-        format('UPDATE %s SET acl = %L::wfauth.acl WHERE acl IS NULL', tbl,
-               wfauth._acl_new(v_kind.name, 0, NULL)),
+        format('UPDATE %s SET acl = %L::wfauth.acl WHERE acl IS NULL', tbl, v_fill),
         format('ALTER TABLE %s ALTER COLUMN acl SET NOT NULL', tbl),
         format('CREATE TRIGGER wfauth_acl_insert BEFORE INSERT ON %s'
                ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_insert(%L)', tbl, v_kind.name),
         format('CREATE TRIGGER wfauth_acl_update BEFORE UPDATE ON %s'
                ' FOR EACH ROW EXECUTE FUNCTION wfauth._acl_on_update()', tbl)]);
+    IF (SELECT string_agg(wfauth._acl_fingerprint(f, v_fill), '' ORDER BY f) FROM wfauth._family(tbl) f)
+       IS DISTINCT FROM v_lists THEN
+        RAISE EXCEPTION 'the owner''s code of table % changed access lists while protect() filled them', tbl
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'protect() trusts no access list it did not write or check.';
+    END IF;
     IF v_rows > 0 THEN
         RAISE NOTICE '% existing rows of % have no access entries yet; only Super Admins can reach them',
             v_rows, tbl

@@ -102,4 +102,22 @@ check "no ACL entry of a transaction that did not commit" "0" \
 check "nothing of the transaction that never committed" "0 0" \
       "$(C "SELECT (SELECT count(*) FROM wfauth.principals WHERE name = 'ghost@example.com') || ' ' ||
                    (SELECT count(*) FROM wfauth.permission_grants WHERE permission = 'accounts')")"
+
+# A failed login is counted before its answer, durably: a database owner's
+# synchronous_commit = off must not make the counting worker's commit
+# asynchronous (then a crash right after the answers loses the counts).  The
+# WAL writer is slowed down so that an asynchronous commit surely is lost.
+C "SELECT wfauth.create_user('lee@example.com', 'lee''s long passphrase')" >/dev/null
+C "ALTER SYSTEM SET wal_writer_delay = '10s'" >/dev/null
+C "SELECT pg_reload_conf()" >/dev/null
+C "ALTER DATABASE wfauth SET synchronous_commit = off" >/dev/null
+check "three wrong passwords are refused" "28P01 28P01 28P01" \
+      "$(for i in 1 2 3; do
+             psql -qXAt -v VERBOSITY=sqlstate -h $dir -p $port -d wfauth \
+                  -c "SELECT wfauth.login('lee@example.com', 'guess $i')" 2>&1 | sed 's/^ERROR: *//'
+         done | xargs)"
+pg_ctl_as -D $dir/data -m immediate stop >/dev/null
+start $dir
+check "after a crash right after their answers, all three are counted" "3" \
+      "$(C "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = wfauth.account_id('lee@example.com')")"
 done_testing
