@@ -148,6 +148,28 @@ RESET ROLE;
 SELECT count(*) AS faults FROM wfauth.protection_faults();
 SELECT relispartition AS p2_still_a_partition FROM pg_class WHERE oid = 'r3.p2'::regclass;
 
+-- 4b. A cross-partition UPDATE gave the moved row a new access list (the
+-- mover as creator, the default entries, nothing audited): it keeps its own.
+SET ROLE wfauth_r3_owner;
+GRANT SELECT, INSERT, UPDATE ON r3.p TO wfauth_regress_app;
+RESET ROLE;
+BEGIN;
+SELECT wfauth.set_principal('r3-boss@example.com');
+SET LOCAL ROLE wfauth_regress_app;
+INSERT INTO r3.p VALUES (5, 'five');
+UPDATE r3.p SET acl = wfauth.acl_grant(wfauth.acl_revoke(acl, 'everyone'), 'r3-bob@example.com', 'modify') WHERE id = 5;
+COMMIT;
+SELECT acl::text = format('dashboard/%s:{%s=modify}', wfauth.account_id('r3-boss@example.com'), :bob) AS before_the_move
+  FROM r3.p WHERE id = 5;
+BEGIN;
+SELECT wfauth.set_principal('r3-bob@example.com');
+SET LOCAL ROLE wfauth_regress_app;
+UPDATE r3.p SET id = 150 WHERE id = 5;
+COMMIT;
+SELECT tableoid::regclass AS now_in,
+       acl::text = format('dashboard/%s:{%s=modify}', wfauth.account_id('r3-boss@example.com'), :bob) AS same_access_list
+  FROM r3.p WHERE id = 150;
+
 -- 5. protect() trusted the access lists the owner's trigger wrote while it
 -- filled the empty rows: a row of the default tenant's table was given to
 -- another tenant's principal.

@@ -307,12 +307,23 @@ statement_of_others(QueryDesc *queryDesc)
 	return false;
 }
 
+static CmdType running_operation = CMD_UNKNOWN;
+
+/* What the innermost statement that the executor runs does (CMD_UNKNOWN: none) */
+CmdType
+wfauth_running_operation(void)
+{
+	return running_operation;
+}
+
 static void
 run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 count, bool execute_once)
 {
 	bool		counts = statement_of_others(queryDesc);
+	CmdType		outer_operation = running_operation;
 
 	others_statements += counts;
+	running_operation = queryDesc->operation;
 	PG_TRY();
 	{
 		if (finish)
@@ -330,6 +341,7 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	PG_FINALLY();
 	{
 		others_statements -= counts;
+		running_operation = outer_operation;
 	}
 	PG_END_TRY();
 }

@@ -22,6 +22,7 @@
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "wfauth.h"
@@ -95,6 +96,40 @@ row_trigger(FunctionCallInfo fcinfo, const char *name, TriggerEvent event)
 	return trig;
 }
 
+/*
+ * A row that an UPDATE moves to another partition is deleted from one and
+ * inserted into the other, and the insert trigger would give it a new
+ * access list (another creator, the default entries, no audit).  The update
+ * trigger, which has checked the row's list, notes it; the insert trigger,
+ * fired within an UPDATE statement only for such a move, keeps the list
+ * if it is the one noted, and refuses any other.
+ */
+static struct varlena *moving_acl = NULL;	/* in TopMemoryContext */
+
+static void
+note_moving_acl(Relation rel, struct varlena *acl)
+{
+	if (!rel->rd_rel->relispartition)
+		return;					/* its rows cannot move */
+	if (moving_acl)
+		pfree(moving_acl);
+	moving_acl = MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(acl));
+	memcpy(moving_acl, acl, VARSIZE_ANY(acl));
+}
+
+static bool
+is_moving_acl(struct varlena *acl)
+{
+	bool		same = moving_acl != NULL &&
+		VARSIZE_ANY_EXHDR(acl) == VARSIZE_ANY_EXHDR(moving_acl) &&
+		memcmp(VARDATA_ANY(acl), VARDATA_ANY(moving_acl), VARSIZE_ANY_EXHDR(acl)) == 0;
+
+	if (moving_acl)
+		pfree(moving_acl);
+	moving_acl = NULL;
+	return same;
+}
+
 /* Trigger function: wfauth._acl_on_insert(kind) */
 PG_FUNCTION_INFO_V1(wfauth_acl_on_insert);
 Datum
@@ -112,6 +147,18 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 
 	if (trig->tg_trigger->tgnargs != 1)
 		elog(ERROR, "wfauth._acl_on_insert takes the object kind");
+	if (wfauth_running_operation() == CMD_UPDATE)
+	{
+		int			acl_column = acl_attno(trig->tg_relation);
+		Datum		moved = heap_getattr(trig->tg_trigtuple, acl_column,
+										 RelationGetDescr(trig->tg_relation), &isnull);
+
+		if (isnull || !is_moving_acl(PG_DETOAST_DATUM_PACKED(moved)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("a row moved to another partition of a protected table must keep its access list")));
+		return PointerGetDatum(trig->tg_trigtuple);
+	}
 	kind = wfauth_kind_by_name(trig->tg_trigger->tgargs[0]);
 	if (kind == NULL)
 		ereport(ERROR,
@@ -232,7 +279,10 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 		oldacl = PG_DETOAST_DATUM_PACKED(olddatum);
 		if (VARSIZE_ANY_EXHDR(oldacl) == VARSIZE_ANY_EXHDR(newacl) &&
 			memcmp(VARDATA_ANY(oldacl), VARDATA_ANY(newacl), VARSIZE_ANY_EXHDR(oldacl)) == 0)
+		{
+			note_moving_acl(trig->tg_relation, newacl);
 			return PointerGetDatum(trig->tg_newtuple);	/* unchanged */
+		}
 		wfauth_acl_header(oldacl, &oldhdr);
 	}
 	wfauth_acl_header(newacl, &newhdr);
@@ -258,5 +308,6 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 				 errdetail("That would orphan the object: only Super Admins could reach it."),
 				 errhint("Grant access to someone else before revoking the last entry.")));
 	audit_acl_change(trig->tg_relation, oldacl, newacl);
+	note_moving_acl(trig->tg_relation, newacl);
 	return PointerGetDatum(trig->tg_newtuple);
 }

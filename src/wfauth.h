@@ -289,6 +289,7 @@ extern void wfauth_enter(WfauthRunAs who, Oid relid, WfauthSwitch *saved);
 extern void wfauth_leave(WfauthSwitch *saved);
 extern void wfauth_refuse_in_others_code(bool statements);
 extern bool wfauth_in_others_function(void);
+extern CmdType wfauth_running_operation(void);
 extern void wfauth_worker_settings(void);
 extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,
