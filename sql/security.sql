@@ -56,7 +56,7 @@ SELECT fn, security, needs,
   FROM (SELECT p.oid::regprocedure AS fn,
                CASE WHEN p.prosecdef THEN 'definer' ELSE 'invoker' END AS security,
                (regexp_match(obj_description(p.oid, 'pg_proc'),
-                             '(needs \w+|Super Admin or DBA only|DBA only|table owner only|no principal needed'
+                             '(needs \w+|Super Admin or DBA only|Super Admin only$|DBA only|table owner only|no principal needed'
                              '|own [a-z_ ]+, (?:or|else) accounts|view access to the object, or accounts)'))[1] AS needs
           FROM pg_proc p
           JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

@@ -310,4 +310,215 @@ COMMENT ON FUNCTION wfauth.has_permission(bigint, text) IS
 COMMENT ON FUNCTION wfauth.policy_check(bigint, wfauth.acl, wfauth.access_mode) IS
     'The check of the policies: can_access of wfauth.policy_principal(), whose -1 allows every row while a DBA acts with no principal; own principal, or accounts';
 
+
+-------------------------------------------------------------------------------
+-- Governance: Super Admin mode
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION wfauth._super_admin_rights(principal bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_super_admin_rights_sql' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._super_admin_mode_required(tenant bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_super_admin_mode_required' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._enter_super_admin_mode() RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_enter_super_admin_mode_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION wfauth._super_admin_rights(bigint), wfauth._super_admin_mode_required(bigint),
+    wfauth._enter_super_admin_mode() FROM PUBLIC;
+CREATE OR REPLACE FUNCTION wfauth.require_super_admin_mode("on" boolean) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_super_admin();
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'require_super_admin_mode needs true or false' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO wfauth.tenant_settings AS s (tenant_id, super_admin_mode_required)
+    VALUES (wfauth.current_tenant(), $1)
+    ON CONFLICT (tenant_id) DO UPDATE SET super_admin_mode_required = excluded.super_admin_mode_required
+     WHERE s.super_admin_mode_required <> excluded.super_admin_mode_required;
+    IF FOUND THEN
+        PERFORM wfauth._audit('require_super_admin_mode', (SELECT t.name FROM wfauth.tenant_catalog t
+                                                             WHERE t.id = wfauth.current_tenant()),
+                              jsonb_build_object('required', $1));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION wfauth.require_super_admin_mode(boolean) IS
+    'Whether the tenant''s Super Admins hold their rights only in a transaction that called super_admin_mode() (default false: always); Super Admin or DBA only';
+CREATE OR REPLACE FUNCTION wfauth.super_admin_mode() RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._enter_super_admin_mode();
+    PERFORM wfauth._audit('super_admin_mode', wfauth._label(wfauth.current_principal()));
+END
+$$;
+COMMENT ON FUNCTION wfauth.super_admin_mode() IS
+    'Switch Super Admin mode on for the rest of the transaction (audited; where the tenant requires it, a Super Admin holds its rights only so); Super Admin only';
+CREATE OR REPLACE FUNCTION wfauth.effective_permissions(principal bigint)
+RETURNS TABLE (permission text, via text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_actor();
+    IF principal IS DISTINCT FROM wfauth.current_principal()
+       AND NOT wfauth._actor_has_permission('accounts') THEN
+        RAISE EXCEPTION 'permission denied' USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Seeing another principal''s permissions needs the "accounts" permission.';
+    END IF;
+    RETURN QUERY
+    WITH me AS (
+        SELECT p.id, p.kind, p.super_admin, p.tenant_id FROM wfauth.principals p
+         WHERE p.id = principal AND p.active AND p.tenant_id = wfauth.current_tenant()
+    ), groups AS (
+        SELECT t.everyone_id AS id FROM me JOIN wfauth.tenant_catalog t ON t.id = me.tenant_id
+         WHERE me.kind <> 'group'
+        UNION
+        SELECT m.group_id FROM wfauth.group_members m JOIN me ON m.member_id = me.id
+    ), sources AS (
+        SELECT me.id, NULL::text AS via FROM me
+        UNION ALL
+        SELECT g.id, 'group:' || p.name FROM groups g JOIN wfauth.principals p ON p.id = g.id
+    )
+    SELECT x.permission::text, x.via FROM (
+        SELECT pg.permission, coalesce(s.via, 'direct') AS via
+          FROM sources s JOIN wfauth.permission_grants pg ON pg.principal_id = s.id
+        UNION ALL
+        SELECT rp.permission, coalesce(s.via || '/', '') || 'role:' || r.name
+          FROM sources s JOIN wfauth.role_grants rg ON rg.principal_id = s.id
+          JOIN wfauth.roles r ON r.id = rg.role_id
+          JOIN wfauth.role_permissions rp ON rp.role_id = r.id
+        UNION ALL
+        SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE wfauth._super_admin_rights(me.id)
+    ) x
+    ORDER BY 1, 2;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.who_can_access(object wfauth.acl, mode wfauth.access_mode)
+RETURNS TABLE (account_id bigint, identifier text, via text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_permission text;
+    v_tenant bigint := wfauth.current_tenant();
+    v_everyone bigint := wfauth._everyone();
+BEGIN
+    -- an ACL passed as an argument proves nothing about a stored object
+    PERFORM wfauth._require_permission('accounts');
+    -- an object of another tenant: nobody here has access, and nobody there is named
+    IF wfauth.acl_tenant(object) <> v_tenant THEN
+        RETURN;
+    END IF;
+    SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = wfauth.acl_kind(object);
+    RETURN QUERY
+    WITH entries AS (
+        SELECT i.principal, i.modify, p.kind, p.name FROM wfauth._acl_items(object) i
+          JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = v_tenant
+         WHERE mode = 'view' OR i.modify
+    ), permitted AS (
+        SELECT h FROM wfauth._holders(v_permission) h
+    ), sources AS (
+        SELECT a.id, CASE WHEN wfauth._super_admin_mode_required(v_tenant) THEN 'super admin (in Super Admin mode)'
+                          ELSE 'super admin' END AS via, 0 AS rank FROM wfauth.principals a
+         WHERE a.kind = 'user' AND a.active AND a.super_admin AND a.tenant_id = v_tenant
+        UNION ALL
+        SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
+                     || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END || ')'
+                     || CASE WHEN mode = 'modify' OR a.kind = 'service' THEN ' + permission ' || v_permission ELSE '' END,
+               CASE WHEN e.kind = 'group' THEN 1 ELSE 2 END
+          FROM entries e
+          JOIN wfauth.principals a ON a.kind <> 'group' AND a.active AND NOT a.super_admin
+               AND a.tenant_id = v_tenant
+               AND (a.id = e.principal OR e.principal = v_everyone
+                    OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                WHERE m.group_id = e.principal AND m.member_id = a.id))
+         -- modifying needs the kind's permission; so does a service account's viewing
+         WHERE (mode = 'view' AND a.kind = 'user') OR a.id IN (SELECT h FROM permitted)
+    )
+    SELECT s.id, p.name, s.via FROM sources s JOIN wfauth.principals p ON p.id = s.id
+     ORDER BY p.name, s.rank, s.via;
+END
+$$;
+CREATE OR REPLACE FUNCTION wfauth.explain_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
+RETURNS TABLE (step int, rule text, result boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_who wfauth.principals;
+    v_permission text;
+    v_kind text := wfauth.acl_kind(object);
+    v_everyone bigint := wfauth._everyone();
+    v_step int := 0;
+    v_any boolean;
+    e record;
+BEGIN
+    PERFORM wfauth._require_actor();
+    IF principal IS DISTINCT FROM wfauth.current_principal()
+       AND NOT wfauth._actor_has_permission('accounts') THEN
+        RAISE EXCEPTION 'permission denied' USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Explaining another principal''s access needs the "accounts" permission.';
+    END IF;
+    IF mode IS NULL OR object IS NULL THEN
+        RAISE EXCEPTION 'explain_access needs an object and a mode' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a principal of another tenant is as good as one that does not exist
+    SELECT * INTO v_who FROM wfauth.principals p
+     WHERE p.id = explain_access.principal AND p.tenant_id = wfauth.current_tenant();
+    SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = v_kind;
+
+    v_step := v_step + 1;
+    RETURN QUERY SELECT v_step, 'Super Admin: ' || CASE WHEN v_who.super_admin THEN 'yes' ELSE 'no' END,
+                        coalesce(wfauth._super_admin_rights(v_who.id) AND wfauth.acl_tenant(object) = v_who.tenant_id, false);
+    IF v_who.super_admin AND wfauth._super_admin_mode_required(v_who.tenant_id) THEN
+        v_step := v_step + 1;
+        RETURN QUERY SELECT v_step, 'Super Admin mode (required in this tenant): '
+                                    || CASE WHEN wfauth._super_admin_rights(v_who.id) THEN 'on' ELSE 'off' END,
+                            wfauth._super_admin_rights(v_who.id);
+    END IF;
+    IF mode = 'modify' OR v_who.kind = 'service' THEN
+        v_step := v_step + 1;
+        RETURN QUERY SELECT v_step, format('permission %s (needed %s kind %s): %s', v_permission,
+                                           CASE WHEN mode = 'modify' THEN 'to modify' ELSE 'by a service account to view' END,
+                                           v_kind,
+                                           CASE WHEN wfauth.has_permission(principal, v_permission)
+                                                THEN 'held' ELSE 'not held' END),
+                            wfauth.has_permission(principal, v_permission);
+    END IF;
+
+    -- group-level entries, then user-level entries, each that names this principal
+    v_any := false;
+    FOR e IN SELECT i.principal, i.modify, g.name FROM wfauth._acl_items(object) i
+               JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
+                                       AND g.tenant_id = wfauth.current_tenant()
+              WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                         WHERE m.group_id = g.id AND m.member_id = explain_access.principal)
+              ORDER BY g.id <> v_everyone, g.name
+    LOOP
+        v_step := v_step + 1; v_any := true;
+        RETURN QUERY SELECT v_step, format('group %s: %s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
+                            coalesce(v_who.active AND v_who.kind <> 'group', false) AND (mode = 'view' OR e.modify);
+    END LOOP;
+    IF NOT v_any THEN
+        v_step := v_step + 1;
+        RETURN QUERY SELECT v_step, 'group-level entries: none for a group of this principal', false;
+    END IF;
+    v_any := false;
+    FOR e IN SELECT i.modify FROM wfauth._acl_items(object) i WHERE i.principal = v_who.id LOOP
+        v_step := v_step + 1; v_any := true;
+        RETURN QUERY SELECT v_step, format('%s %s: %s', CASE v_who.kind WHEN 'service' THEN 'service account' ELSE v_who.kind END,
+                                           v_who.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
+                            v_who.active AND (mode = 'view' OR e.modify);
+    END LOOP;
+    IF NOT v_any THEN
+        v_step := v_step + 1;
+        RETURN QUERY SELECT v_step, 'user-level entries: none for this principal', false;
+    END IF;
+
+    v_step := v_step + 1;
+    RETURN QUERY SELECT v_step,
+        'decision: ' || CASE WHEN v_who.id IS NOT NULL AND wfauth.can_access(principal, object, mode) THEN mode || ' allowed'
+                             WHEN v_who.id IS NULL THEN 'denied (no such principal)'
+                             WHEN NOT v_who.active THEN 'denied (account is deactivated)'
+                             WHEN wfauth.acl_tenant(object) <> v_who.tenant_id THEN 'denied (object of another tenant)'
+                             ELSE mode || ' denied' END,
+        v_who.id IS NOT NULL AND wfauth.can_access(principal, object, mode);
+END
+$$;
+COMMENT ON FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode) IS
+    'Why a principal has or lacks access: Super Admin, Super Admin mode (where required), kind permission (modify, or a service account''s view), group-level entries, user-level entries, decision; own principal, or accounts';
+
 SELECT wfauth._comment_internal_functions();

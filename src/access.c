@@ -90,6 +90,27 @@ read_header(struct varlena *acl, WfauthAclHeader *hdr)
 		wfauth_acl_header(acl, hdr);	/* checks a tenant's value, or raises the corruption error */
 }
 
+/* The decision for an account by its own entries, groups and permissions */
+static inline bool
+decide_as_account(const WfauthContext *ctx, struct varlena *acl, const WfauthAclHeader *hdr,
+				  bool modify, bool kind_rule)
+{
+	/* a service account does even its viewing only with the kind's permission */
+	if (kind_rule && (modify || ctx->kind == 's') &&
+		(hdr->kind < 0 || hdr->kind >= ctx->nkinds || !ctx->kind_permitted[hdr->kind]))
+		return false;
+	return names_match(ctx, acl, hdr, modify);
+}
+
+/* Audit a decision that only Super Admin mode allowed, by the object's kind */
+static void
+super_admin_use(const WfauthContext *ctx, int16 kind)
+{
+	const WfauthKind *k = wfauth_kind_by_id(kind);
+
+	wfauth_note_super_admin_use(ctx, k ? k->name : "unknown kind");
+}
+
 /*
  * The decision for one ACL, with or without the kind's permission.  Inline:
  * it is the body of can_access, run once per row of a protected table, and
@@ -109,12 +130,18 @@ decide_with(const WfauthContext *ctx, struct varlena *acl, bool modify, bool kin
 	if (wfauth_acl_tenant(acl, &hdr) != ctx->tenant)
 		return false;
 	if (ctx->super_admin)
+	{
+		if (!ctx->super_admin_mode_required)
+			return true;
+		/* decided like any account, unless in Super Admin mode (audited) */
+		if (decide_as_account(ctx, acl, &hdr, modify, kind_rule))
+			return true;
+		if (!wfauth_in_super_admin_mode(ctx->id))
+			return false;
+		super_admin_use(ctx, hdr.kind);
 		return true;
-	/* a service account does even its viewing only with the kind's permission */
-	if (kind_rule && (modify || ctx->kind == 's') &&
-		(hdr.kind < 0 || hdr.kind >= ctx->nkinds || !ctx->kind_permitted[hdr.kind]))
-		return false;
-	return names_match(ctx, acl, &hdr, modify);
+	}
+	return decide_as_account(ctx, acl, &hdr, modify, kind_rule);
 }
 
 static inline bool

@@ -21,8 +21,11 @@
 #include <limits.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "fmgr.h"
 #include "lib/ilist.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -258,6 +261,7 @@ read_settings_row(HeapTuple tuple, TupleDesc desc, void *arg)
 }
 
 static void ensure_watched(void);
+static bool holds_permission(const WfauthContext *ctx, const char *permission);
 static WfauthTenant last_tenant;
 static uint64 last_tenant_generation;
 
@@ -478,9 +482,11 @@ load_context(int64 id)
 		ctx->nkinds = maxid + 1;
 		ctx->kind_permitted = palloc0(ctx->nkinds * sizeof(bool));
 		for (i = 0; i < s->nkinds; i++)
-			ctx->kind_permitted[s->kinds[i].id] =
-				wfauth_context_has_permission(ctx, s->kinds[i].permission);
+			ctx->kind_permitted[s->kinds[i].id] = holds_permission(ctx, s->kinds[i].permission);
 	}
+	/* tenant_settings fires the invalidation that reloads this, like the model */
+	ctx->super_admin_mode_required = ctx->super_admin && ctx->exists &&
+		wfauth_tenant(ctx->tenant)->super_admin_mode_required;
 	result.ctx = ctx;
 
 	MemoryContextSwitchTo(oldcxt);
@@ -576,16 +582,67 @@ wfauth_context(int64 principal_id)
 	return remember(entry);
 }
 
+/* Holding permission itself: directly, by role or by group (not as Super Admin) */
+static bool
+holds_permission(const WfauthContext *ctx, const char *permission)
+{
+	return bsearch(&permission, ctx->permissions, ctx->npermissions,
+				   sizeof(char *), cmp_cstring) != NULL;
+}
+
 /* Active and holding permission (a Super Admin holds every permission). */
 bool
 wfauth_context_has_permission(const WfauthContext *ctx, const char *permission)
 {
 	if (!ctx->exists || !ctx->active)
 		return false;
-	if (ctx->super_admin)
+	if (ctx->super_admin && !ctx->super_admin_mode_required)
 		return true;
-	return bsearch(&permission, ctx->permissions, ctx->npermissions,
-				   sizeof(char *), cmp_cstring) != NULL;
+	if (holds_permission(ctx, permission))
+		return true;
+	if (!wfauth_super_admin_rights(ctx))
+		return false;
+	wfauth_note_super_admin_use(ctx, permission);
+	return true;
+}
+
+/*
+ * A use that only Super Admin mode allowed: audited once per statement and
+ * what (an object kind's name, a permission, "management"), durably and
+ * before the use (a worker writes it, outside this transaction: a use rolled
+ * back is still a use); the use is refused when it cannot be.
+ */
+typedef struct AuditedUse
+{
+	TimestampTz statement;
+	char		what[NAMEDATALEN];
+} AuditedUse;
+
+static AuditedUse audited_uses[16];
+static size_t naudited = 0;
+
+void
+wfauth_note_super_admin_use(const WfauthContext *ctx, const char *what)
+{
+	TimestampTz statement = GetCurrentStatementStartTimestamp();
+	size_t		i;
+
+	for (i = 0; i < naudited; i++)
+		if (audited_uses[i].statement == statement && strcmp(audited_uses[i].what, what) == 0)
+			return;
+	if (!wfauth_audit_super_admin_use(ctx->id, ctx->tenant, GetUserNameFromId(GetOuterUserId(), false), what, statement))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: a use of Super Admin mode could not be audited"),
+				 errhint("Raise max_worker_processes if no background worker slot was free.")));
+	if (naudited > 0 && audited_uses[0].statement != statement)
+		naudited = 0;			/* a new statement: forget the last one's */
+	if (naudited < lengthof(audited_uses))
+	{
+		audited_uses[naudited].statement = statement;
+		strlcpy(audited_uses[naudited].what, what, NAMEDATALEN);
+		naudited++;
+	}
 }
 
 /* --- what the acting principal (or DBA) may do ---------------------------- */
@@ -638,7 +695,7 @@ wfauth_may_ask_about(int64 principal)
 	if (likely(principal == me && me != 0))
 		return;
 	ctx = require_actor();		/* NULL: a DBA with no principal */
-	if (ctx && !ctx->super_admin && !wfauth_context_has_permission(ctx, "accounts"))
+	if (ctx && !wfauth_context_has_permission(ctx, "accounts"))
 		deny("%s", "Asking about another principal needs the \"accounts\" permission.");
 }
 
@@ -662,8 +719,11 @@ wfauth_require_super_admin(PG_FUNCTION_ARGS)
 {
 	const WfauthContext *ctx = require_actor();
 
-	if (ctx && !ctx->super_admin)
-		deny("%s", "Only a Super Admin may do this.");
+	if (ctx && !wfauth_super_admin_rights(ctx))
+		deny("%s", ctx->super_admin ? "Only a Super Admin in Super Admin mode may do this (wfauth.super_admin_mode())."
+			 : "Only a Super Admin may do this.");
+	if (ctx && ctx->super_admin_mode_required)
+		wfauth_note_super_admin_use(ctx, "management");
 	PG_RETURN_VOID();
 }
 
@@ -716,4 +776,47 @@ wfauth_has_permission(PG_FUNCTION_ARGS)
 	/* a principal of another tenant is as good as one that does not exist */
 	PG_RETURN_BOOL(ctx->tenant == wfauth_current_tenant() &&
 				   wfauth_context_has_permission(ctx, permission));
+}
+
+/* --- Super Admin mode (DESIGN §9) ------------------------------------------- */
+
+/* SQL function: wfauth._super_admin_rights(principal bigint) → boolean */
+PG_FUNCTION_INFO_V1(wfauth_super_admin_rights_sql);
+Datum
+wfauth_super_admin_rights_sql(PG_FUNCTION_ARGS)
+{
+	const WfauthContext *ctx = wfauth_context(PG_GETARG_INT64(0));
+
+	PG_RETURN_BOOL(ctx->exists && ctx->active && wfauth_super_admin_rights(ctx));
+}
+
+/* SQL function: wfauth._super_admin_mode_required(tenant bigint) → boolean */
+PG_FUNCTION_INFO_V1(wfauth_super_admin_mode_required);
+Datum
+wfauth_super_admin_mode_required(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(wfauth_tenant(PG_GETARG_INT64(0))->super_admin_mode_required);
+}
+
+/*
+ * SQL function: wfauth._enter_super_admin_mode()
+ * The acting principal, a Super Admin, switches Super Admin mode on for the
+ * rest of the transaction.  Not on a standby, where no use could be audited.
+ */
+PG_FUNCTION_INFO_V1(wfauth_enter_super_admin_mode_sql);
+Datum
+wfauth_enter_super_admin_mode_sql(PG_FUNCTION_ARGS)
+{
+	int64		id = wfauth_current_principal_id();
+	const WfauthContext *ctx = id != 0 ? wfauth_context(id) : NULL;
+
+	if (ctx == NULL || !ctx->exists || !ctx->active || !ctx->super_admin)
+		deny("%s", "Only a Super Admin can switch Super Admin mode on.");
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot switch Super Admin mode on on a hot standby"),
+				 errdetail("Each use of Super Admin mode is audited, which needs the primary.")));
+	wfauth_enter_super_admin_mode();
+	PG_RETURN_VOID();
 }

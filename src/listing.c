@@ -140,12 +140,12 @@ wfauth_acl_gin_extract_query(PG_FUNCTION_ARGS)
 	ctx = wfauth_context(principal);
 	if (!ctx->exists || !ctx->active || ctx->tenant != wfauth_current_tenant())
 		PG_RETURN_POINTER(NULL);
-	if (ctx->super_admin && ctx->tenant == WFAUTH_DEFAULT_TENANT)
+	if (wfauth_super_admin_rights(ctx) && ctx->tenant == WFAUTH_DEFAULT_TENANT)
 	{
 		*search_mode = GIN_SEARCH_MODE_ALL;
 		PG_RETURN_POINTER(NULL);
 	}
-	if (ctx->super_admin)
+	if (wfauth_super_admin_rights(ctx))
 	{
 		keys = palloc(sizeof(Datum));
 		keys[0] = Int64GetDatum(TENANT_KEY(ctx->tenant));
@@ -395,7 +395,7 @@ acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalar
 			return 0.0;
 	}
 	/* what the index query names (see extract_query) */
-	if (ctx != NULL && ctx->super_admin)
+	if (ctx != NULL && wfauth_super_admin_rights(ctx))
 	{
 		tenant_key = TENANT_KEY(ctx->tenant);
 		keys = &tenant_key;
@@ -410,7 +410,7 @@ acl_selectivity(PlannerInfo *root, Node *aclarg, int varRelid, Node *principalar
 	if (HeapTupleIsValid(vardata.statsTuple))
 		nullfrac = ((Form_pg_statistic) GETSTRUCT(vardata.statsTuple))->stanullfrac;
 	/* the DBA, or a Super Admin of the default tenant */
-	if (ctx == NULL || (ctx->super_admin && ctx->tenant == WFAUTH_DEFAULT_TENANT))
+	if (ctx == NULL || (wfauth_super_admin_rights(ctx) && ctx->tenant == WFAUTH_DEFAULT_TENANT))
 		sel = 1.0 - nullfrac;
 	else if (HeapTupleIsValid(vardata.statsTuple) &&
 			 get_attstatsslot(&sslot, vardata.statsTuple, STATISTIC_KIND_MCELEM, InvalidOid,

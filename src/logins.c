@@ -1,5 +1,6 @@
 /*
- * logins.c — counting failed logins, which must outlive the failure.
+ * logins.c — what must outlive the transaction that causes it: failed
+ * logins counted, credentials' uses noted, Super Admin mode's uses audited.
  *
  * A failed login ends in ERROR, and an ERROR rolls back everything its
  * transaction wrote, the failure count included.  PostgreSQL 15 has no
@@ -53,7 +54,8 @@
 typedef enum LoginWork
 {
 	LOGIN_ATTEMPT,				/* count one failure, unless throttled */
-	LOGIN_SUCCEEDED				/* reset the count, and store a new hash if given */
+	LOGIN_SUCCEEDED,			/* reset the count, and store a new hash if given */
+	AUDIT_SUPER_ADMIN_USE		/* record a use that only Super Admin mode allowed */
 } LoginWork;
 
 /* What it reports: nothing unless its transaction committed */
@@ -63,7 +65,7 @@ typedef enum LoginOutcome
 	LOGIN_COUNTED,				/* the attempt is counted: check the password */
 	LOGIN_THROTTLED,			/* throttled: nothing counted */
 	LOGIN_UNSEEN,				/* no committed row to count (see below) */
-	LOGIN_RESET,				/* the count is reset */
+	LOGIN_RESET,				/* the count is reset (or the use audited) */
 	LOGIN_NO_WORKER				/* no background worker slot was free */
 } LoginOutcome;
 
@@ -73,7 +75,9 @@ typedef struct LoginRequest
 	Oid			database;
 	LoginWork	work;
 	int32		limit;			/* wfauth.max_failed_logins of the login's session */
-	int64		account;
+	int64		account;		/* for an audit: the principal */
+	int64		tenant;			/* for an audit */
+	TimestampTz statement;		/* for an audit: the statement's start */
 	dsm_handle	reply;			/* a LoginReply, or DSM_HANDLE_INVALID */
 } LoginRequest;
 
@@ -81,7 +85,8 @@ typedef struct LoginRequest
 typedef struct LoginReply
 {
 	pg_atomic_uint32 outcome;	/* a LoginOutcome */
-	char		new_hash[FLEXIBLE_ARRAY_MEMBER];	/* for LOGIN_SUCCEEDED; "" for none */
+	char		new_hash[FLEXIBLE_ARRAY_MEMBER];	/* for LOGIN_SUCCEEDED ("" for none);
+													 * for an audit "role\0target" */
 } LoginReply;
 
 PGDLLEXPORT void wfauth_login_main(Datum arg);
@@ -145,6 +150,25 @@ wfauth_login_main(Datum arg)
 			outcome = SPI_processed > 0 ? LOGIN_THROTTLED : LOGIN_UNSEEN;
 		}
 	}
+	else if (request.work == AUDIT_SUPER_ADMIN_USE)
+	{
+		Oid			audit_types[5] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INT8OID};
+		Datum		audit_args[5];
+
+		if (reply == NULL)
+			proc_exit(1);		/* the statement is gone: nothing waits for it */
+		pgstat_report_activity(STATE_RUNNING, "wfauth: auditing a use of Super Admin mode");
+		audit_args[0] = Int64GetDatum(request.account);
+		audit_args[1] = CStringGetTextDatum(reply->new_hash);
+		audit_args[2] = CStringGetTextDatum(reply->new_hash + strlen(reply->new_hash) + 1);
+		audit_args[3] = TimestampTzGetDatum(request.statement);
+		audit_args[4] = Int64GetDatum(request.tenant);
+		SPI_execute_with_args("INSERT INTO wfauth.audit_log (principal_id, db_role, action, target, details, tenant_id)"
+							  " VALUES ($1, $2, 'super_admin_use', $3,"
+							  "         pg_catalog.jsonb_build_object('statement_start', $4), $5)",
+							  5, audit_types, audit_args, NULL, false, 0);
+		outcome = LOGIN_RESET;
+	}
 	else
 	{
 		pgstat_report_activity(STATE_RUNNING, "wfauth: resetting a login failure count");
@@ -196,21 +220,26 @@ start_worker(const char *function, const char *name, const void *extra, size_t s
 	return RegisterDynamicBackgroundWorker(&worker, handle);
 }
 
-/* Have a login worker do work for account, and wait until it has ended; what it reported */
+/*
+ * Have a worker do request's work, handed text (size bytes, NULs allowed),
+ * and wait until it has ended; what it reported
+ */
 static LoginOutcome
-run_login_worker(LoginWork work, int64 account, int32 limit, const char *new_hash)
+run_worker(LoginRequest *request, const char *text, size_t size)
 {
-	size_t		hash_size = new_hash != NULL ? strlen(new_hash) + 1 : 1;
-	dsm_segment *segment = dsm_create(offsetof(LoginReply, new_hash) + hash_size, 0);
+	dsm_segment *segment = dsm_create(offsetof(LoginReply, new_hash) + size + 1, 0);
 	LoginReply *reply = dsm_segment_address(segment);
-	LoginRequest request = {MyDatabaseId, work, limit, account, dsm_segment_handle(segment)};
 	BackgroundWorkerHandle *handle;
 	LoginOutcome outcome = LOGIN_NO_WORKER;
 
 	StaticAssertStmt(sizeof(LoginRequest) <= BGW_EXTRALEN, "LoginRequest must fit in bgw_extra");
+	request->database = MyDatabaseId;
+	request->reply = dsm_segment_handle(segment);
 	pg_atomic_init_u32(&reply->outcome, LOGIN_UNCONFIRMED);
-	memcpy(reply->new_hash, new_hash != NULL ? new_hash : "", hash_size);
-	if (start_worker("wfauth_login_main", "wfauth login counter", &request, sizeof(request), &handle))
+	if (size > 0)
+		memcpy(reply->new_hash, text, size);
+	reply->new_hash[size] = '\0';
+	if (start_worker("wfauth_login_main", "wfauth login counter", request, sizeof(*request), &handle))
 	{
 		outcome = LOGIN_UNCONFIRMED;
 		if (WaitForBackgroundWorkerShutdown(handle) == BGWH_STOPPED)
@@ -222,6 +251,36 @@ run_login_worker(LoginWork work, int64 account, int32 limit, const char *new_has
 	}
 	dsm_detach(segment);
 	return outcome;
+}
+
+/* Have a login worker do work for account, and wait until it has ended; what it reported */
+static LoginOutcome
+run_login_worker(LoginWork work, int64 account, int32 limit, const char *new_hash)
+{
+	LoginRequest request = {.work = work, .limit = limit, .account = account};
+
+	return run_worker(&request, new_hash, new_hash != NULL ? strlen(new_hash) : 0);
+}
+
+/*
+ * Audit, durably and at once, a use that only Super Admin mode allowed:
+ * what (an object kind, a permission, "management"), by principal in
+ * tenant, in the statement that started at statement; false if it could
+ * not be written (the caller refuses the use).
+ */
+bool
+wfauth_audit_super_admin_use(int64 principal, int64 tenant, const char *role, const char *what,
+							 TimestampTz statement)
+{
+	LoginRequest request = {.work = AUDIT_SUPER_ADMIN_USE, .account = principal,
+	.tenant = tenant, .statement = statement};
+	StringInfoData text;
+
+	initStringInfo(&text);
+	appendStringInfoString(&text, role);
+	appendStringInfoChar(&text, '\0');
+	appendStringInfoString(&text, what);
+	return !RecoveryInProgress() && run_worker(&request, text.data, text.len) == LOGIN_RESET;
 }
 
 /*

@@ -38,7 +38,9 @@ static bool require_principal = false;
 static int64 current_principal = 0;
 static int64 current_session = 0;	/* the login session it came from, if any */
 static int64 current_tenant = 0;	/* the acting tenant; 0 for the default one */
+static bool super_admin_mode = false;	/* super_admin_mode() was called (DESIGN §9) */
 static bool principal_assignment_allowed = false;
+static void set_acting(int64 id, int64 session, int64 tenant, bool mode);
 static ExecutorStart_hook_type prev_executor_start = NULL;
 
 static void refuse_without_principal(QueryDesc *queryDesc, int eflags);
@@ -64,14 +66,17 @@ assign_principal(const char *newval, void *extra)
 	current_principal = 0;
 	current_session = 0;
 	current_tenant = 0;
-	/* "principal:session:tenant", each 0 when there is none */
+	super_admin_mode = false;
+	/* "principal:session:tenant:mode", each 0 when there is none */
 	if (newval != NULL && newval[0] != '\0')
 	{
 		current_principal = strtoi64(newval, &end, 10);
 		if (end && *end == ':')
 			current_session = strtoi64(end + 1, &end, 10);
 		if (end && *end == ':')
-			current_tenant = strtoi64(end + 1, NULL, 10);
+			current_tenant = strtoi64(end + 1, &end, 10);
+		if (end && *end == ':')
+			super_admin_mode = strtoi64(end + 1, NULL, 10) != 0;
 	}
 }
 
@@ -132,7 +137,31 @@ wfauth_set_principal_id(int64 id, int64 session)
 void
 wfauth_set_acting(int64 id, int64 session, int64 tenant)
 {
-	char		buf[80];
+	set_acting(id, session, tenant, false);
+}
+
+/*
+ * Super Admin mode, for the rest of the transaction (or until the principal
+ * changes): the acting principal's Super Admin rights count where its
+ * tenant requires the mode.  The caller has checked that it is a Super Admin.
+ */
+void
+wfauth_enter_super_admin_mode(void)
+{
+	set_acting(current_principal, current_session, current_tenant, true);
+}
+
+/* Does principal act in Super Admin mode? */
+bool
+wfauth_in_super_admin_mode(int64 principal)
+{
+	return super_admin_mode && principal == current_principal && principal != 0;
+}
+
+static void
+set_acting(int64 id, int64 session, int64 tenant, bool mode)
+{
+	char		buf[100];
 
 	/* the principal is the session's: code of another role neither sets nor clears it */
 	wfauth_refuse_in_others_code(true);
@@ -145,11 +174,12 @@ wfauth_set_acting(int64 id, int64 session, int64 tenant)
 	 * its principal (and tenant) still exist.  The default tenant is never
 	 * deleted.
 	 */
-	if (tenant != 0)
-	{
+	if (tenant != 0 && !(mode && tenant == current_tenant))
 		wfauth_lock_tenant(tenant, AccessShareLock);
+	if (mode)
+		snprintf(buf, sizeof(buf), INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT ":1", id, session, tenant);
+	else if (tenant != 0)
 		snprintf(buf, sizeof(buf), INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT, id, session, tenant);
-	}
 	else if (id == 0)
 		buf[0] = '\0';
 	else if (session == 0)

@@ -29,6 +29,8 @@ extern int64 wfauth_current_principal_id(void);	/* 0 when none */
 extern void wfauth_set_principal_id(int64 id, int64 session);
 extern int64 wfauth_current_tenant(void);	/* the acting tenant, never 0 */
 extern void wfauth_set_acting(int64 principal, int64 session, int64 tenant);
+extern void wfauth_enter_super_admin_mode(void);
+extern bool wfauth_in_super_admin_mode(int64 principal);
 extern void wfauth_lock_tenant(int64 tenant, int mode);	/* a LOCKMODE */
 extern bool wfauth_actor_is_dba(void);
 extern bool wfauth_role_is_dba(Oid role);
@@ -153,7 +155,8 @@ typedef struct WfauthContext
 	int			npermissions;
 	char	  **permissions;	/* sorted, distinct */
 	int			nkinds;
-	bool	   *kind_permitted; /* by kind id: holds that kind's permission */
+	bool	   *kind_permitted; /* by kind id: holds that kind's permission (not as Super Admin) */
+	bool		super_admin_mode_required;	/* a Super Admin whose tenant requires the mode */
 } WfauthContext;
 
 typedef struct WfauthKind
@@ -208,6 +211,19 @@ extern const WfauthTenant *wfauth_tenant(int64 id);
 extern const WfauthKind *wfauth_kind_by_name(const char *name);
 extern const WfauthKind *wfauth_kind_by_id(int16 id);
 extern bool wfauth_context_has_permission(const WfauthContext *ctx, const char *permission);
+extern void wfauth_note_super_admin_use(const WfauthContext *ctx, const char *what);
+
+/*
+ * Does ctx hold Super Admin rights now?  Where its tenant requires Super
+ * Admin mode (DESIGN §9), only in a transaction in which it switched the
+ * mode on; otherwise it is decided like any account.
+ */
+static inline bool
+wfauth_super_admin_rights(const WfauthContext *ctx)
+{
+	return ctx->super_admin &&
+		(!ctx->super_admin_mode_required || wfauth_in_super_admin_mode(ctx->id));
+}
 extern void wfauth_may_ask_about(int64 principal);
 
 /* --- acl.c: the wfauth.acl type --------------------------------------------- */
@@ -256,6 +272,8 @@ extern void wfauth_check_acl_principal(int64 id, int64 tenant);
 
 /* --- logins.c: the credential workers ------------------------------------ */
 extern void wfauth_note_use(bool session, int64 id, TimestampTz at);
+extern bool wfauth_audit_super_admin_use(int64 principal, int64 tenant, const char *role,
+										 const char *what, TimestampTz statement);
 
 /* --- passwords.c: argon2id hashing --------------------------------------- */
 extern void WfauthPasswordsInit(void);

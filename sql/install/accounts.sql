@@ -261,6 +261,12 @@ CREATE FUNCTION wfauth._require_permission(permission text) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_require_permission' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._require_super_admin() RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_require_super_admin' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._super_admin_rights(principal bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_super_admin_rights_sql' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._super_admin_mode_required(tenant bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_super_admin_mode_required' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._enter_super_admin_mode() RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_enter_super_admin_mode_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION wfauth._require_actor() RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_require_actor_sql' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION wfauth._actor_has_permission(permission text) RETURNS boolean
@@ -1130,6 +1136,37 @@ $$;
 COMMENT ON FUNCTION wfauth.set_new_object_access(text) IS
     'Security preference for new objects: everyone (default) or creator; Super Admin or DBA only';
 
+CREATE FUNCTION wfauth.require_super_admin_mode("on" boolean) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_super_admin();
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'require_super_admin_mode needs true or false' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO wfauth.tenant_settings AS s (tenant_id, super_admin_mode_required)
+    VALUES (wfauth.current_tenant(), $1)
+    ON CONFLICT (tenant_id) DO UPDATE SET super_admin_mode_required = excluded.super_admin_mode_required
+     WHERE s.super_admin_mode_required <> excluded.super_admin_mode_required;
+    IF FOUND THEN
+        PERFORM wfauth._audit('require_super_admin_mode', (SELECT t.name FROM wfauth.tenant_catalog t
+                                                             WHERE t.id = wfauth.current_tenant()),
+                              jsonb_build_object('required', $1));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION wfauth.require_super_admin_mode(boolean) IS
+    'Whether the tenant''s Super Admins hold their rights only in a transaction that called super_admin_mode() (default false: always); Super Admin or DBA only';
+
+CREATE FUNCTION wfauth.super_admin_mode() RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._enter_super_admin_mode();
+    PERFORM wfauth._audit('super_admin_mode', wfauth._label(wfauth.current_principal()));
+END
+$$;
+COMMENT ON FUNCTION wfauth.super_admin_mode() IS
+    'Switch Super Admin mode on for the rest of the transaction (audited; where the tenant requires it, a Super Admin holds its rights only so); Super Admin only';
+
 CREATE FUNCTION wfauth.set_token_policy(max_lifetime interval, idle_timeout interval) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -1230,7 +1267,7 @@ BEGIN
           JOIN wfauth.roles r ON r.id = rg.role_id
           JOIN wfauth.role_permissions rp ON rp.role_id = r.id
         UNION ALL
-        SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE me.super_admin
+        SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE wfauth._super_admin_rights(me.id)
     ) x
     ORDER BY 1, 2;
 END

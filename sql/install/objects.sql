@@ -592,7 +592,8 @@ BEGIN
     ), permitted AS (
         SELECT h FROM wfauth._holders(v_permission) h
     ), sources AS (
-        SELECT a.id, 'super admin' AS via, 0 AS rank FROM wfauth.principals a
+        SELECT a.id, CASE WHEN wfauth._super_admin_mode_required(v_tenant) THEN 'super admin (in Super Admin mode)'
+                          ELSE 'super admin' END AS via, 0 AS rank FROM wfauth.principals a
          WHERE a.kind = 'user' AND a.active AND a.super_admin AND a.tenant_id = v_tenant
         UNION ALL
         SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
@@ -643,7 +644,13 @@ BEGIN
 
     v_step := v_step + 1;
     RETURN QUERY SELECT v_step, 'Super Admin: ' || CASE WHEN v_who.super_admin THEN 'yes' ELSE 'no' END,
-                        coalesce(v_who.super_admin AND v_who.active AND wfauth.acl_tenant(object) = v_who.tenant_id, false);
+                        coalesce(wfauth._super_admin_rights(v_who.id) AND wfauth.acl_tenant(object) = v_who.tenant_id, false);
+    IF v_who.super_admin AND wfauth._super_admin_mode_required(v_who.tenant_id) THEN
+        v_step := v_step + 1;
+        RETURN QUERY SELECT v_step, 'Super Admin mode (required in this tenant): '
+                                    || CASE WHEN wfauth._super_admin_rights(v_who.id) THEN 'on' ELSE 'off' END,
+                            wfauth._super_admin_rights(v_who.id);
+    END IF;
     IF mode = 'modify' OR v_who.kind = 'service' THEN
         v_step := v_step + 1;
         RETURN QUERY SELECT v_step, format('permission %s (needed %s kind %s): %s', v_permission,
@@ -694,7 +701,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode) IS
-    'Why a principal has or lacks access: Super Admin, kind permission (modify, or a service account''s view), group-level entries, user-level entries, decision; own principal, or accounts';
+    'Why a principal has or lacks access: Super Admin, Super Admin mode (where required), kind permission (modify, or a service account''s view), group-level entries, user-level entries, decision; own principal, or accounts';
 
 CREATE FUNCTION wfauth.orphaned_objects() RETURNS TABLE (tbl regclass, ctid tid)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
