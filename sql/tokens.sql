@@ -80,11 +80,14 @@ SELECT try($$SELECT wfauth.generate_token('tom@example.com', 'fourth')$$) AS fou
 RESET wfauth.max_tokens_per_account;
 
 -- last use is kept, at most once a minute, and never on a read-only transaction
+-- (a worker notes a use in a transaction of its own: an earlier use's note
+-- may land late, but it carries that earlier time, before ro_started)
 UPDATE wfauth.tokens SET last_used_at = now() - interval '2 minutes' WHERE name = 'ci';
+SELECT clock_timestamp() AS ro_started \gset
 BEGIN READ ONLY;
 SELECT wfauth.authenticate_token(:'tok2') = :tom AS read_only_works;
 COMMIT;
-SELECT last_used_at < now() - interval '1 minute' AS not_written_read_only FROM wfauth.tokens WHERE name = 'ci';
+SELECT last_used_at < :'ro_started' AS not_written_read_only FROM wfauth.tokens WHERE name = 'ci';
 SELECT wfauth.authenticate_token(:'tok2') IS NOT NULL;
 -- noted by a worker in a transaction of its own (no revocation waits for the
 -- user's transaction), a few milliseconds later: wait for it, 10 s at most

@@ -312,7 +312,8 @@ COMMENT ON FUNCTION wfauth.policy_check(bigint, wfauth.acl, wfauth.access_mode) 
 
 
 -------------------------------------------------------------------------------
--- Governance: Super Admin mode
+-- Governance: Super Admin mode (effective_permissions, who_can_access and
+-- explain_access follow it; they are replaced with the grants in time below)
 -------------------------------------------------------------------------------
 
 CREATE FUNCTION wfauth._super_admin_rights(principal bigint) RETURNS boolean
@@ -352,6 +353,140 @@ END
 $$;
 COMMENT ON FUNCTION wfauth.super_admin_mode() IS
     'Switch Super Admin mode on for the rest of the transaction (audited; where the tenant requires it, a Super Admin holds its rights only so); Super Admin only';
+
+
+-------------------------------------------------------------------------------
+-- Governance: grants that end (memberships, role and permission grants)
+-------------------------------------------------------------------------------
+
+ALTER TABLE wfauth.group_members ADD COLUMN valid_until timestamptz;
+ALTER TABLE wfauth.permission_grants ADD COLUMN valid_until timestamptz;
+ALTER TABLE wfauth.role_grants ADD COLUMN valid_until timestamptz;
+
+DROP FUNCTION wfauth.add_members(text, text[]);
+DROP FUNCTION wfauth.grant_role(text, text[]);
+DROP FUNCTION wfauth.grant_permission(text, text[]);
+DROP FUNCTION wfauth._change_members(text, text[], boolean);
+DROP FUNCTION wfauth._change_grants(text, text, text[], boolean);
+CREATE FUNCTION wfauth._check_valid_until(valid_until timestamptz) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF valid_until <= statement_timestamp() THEN
+        RAISE EXCEPTION 'a grant must end in the future' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('valid_until %s has passed.', valid_until);
+    END IF;
+END
+$$;
+CREATE FUNCTION wfauth._change_members(group_name text, identifiers text[], adding boolean,
+                                       valid_until timestamptz DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_group bigint;
+    v_done text[] := '{}';
+    v text;
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    PERFORM wfauth._check_valid_until(valid_until);
+    v_group := wfauth._group(group_name, true);
+    IF v_group = wfauth._everyone() THEN
+        RAISE EXCEPTION 'membership of Everyone cannot change' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Every account belongs to Everyone, implicitly; no account can leave it.';
+    END IF;
+    FOREACH v IN ARRAY coalesce(identifiers, '{}') LOOP
+        v_id := wfauth._account(v, true);
+        IF adding THEN
+            -- a member already: its membership takes the new end
+            INSERT INTO wfauth.group_members AS m (group_id, member_id, valid_until)
+            VALUES (v_group, v_id, _change_members.valid_until)
+            ON CONFLICT (group_id, member_id) DO UPDATE SET valid_until = excluded.valid_until
+             WHERE m.valid_until IS DISTINCT FROM excluded.valid_until;
+        ELSE
+            DELETE FROM wfauth.group_members WHERE group_id = v_group AND member_id = v_id;
+        END IF;
+        IF FOUND THEN
+            v_done := v_done || wfauth._label(v_id);
+        END IF;
+    END LOOP;
+    IF cardinality(v_done) > 0 THEN
+        PERFORM wfauth._audit(CASE WHEN adding THEN 'add_members' ELSE 'remove_members' END,
+                              wfauth._label(v_group), jsonb_build_object('members', v_done) ||
+                              CASE WHEN valid_until IS NOT NULL
+                                   THEN jsonb_build_object('valid_until', valid_until) ELSE '{}' END);
+    END IF;
+END
+$$;
+CREATE FUNCTION wfauth.add_members(group_name text, identifiers text[], valid_until timestamptz DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT wfauth._change_members(group_name, identifiers, true, valid_until)
+$$;
+COMMENT ON FUNCTION wfauth.add_members(text, text[], timestamptz) IS
+    'Add accounts to a group, until valid_until (NULL: for good; an already-member takes the new end); needs accounts';
+CREATE FUNCTION wfauth._change_grants(what text, name text, grantees text[], granting boolean,
+                                      valid_until timestamptz DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_role bigint;
+    v_permission text;
+    v_done text[] := '{}';
+    v text;
+    v_id bigint;
+BEGIN
+    PERFORM wfauth._require_permission('accounts');
+    PERFORM wfauth._check_valid_until(valid_until);
+    IF what = 'role' THEN
+        v_role := wfauth._role(name);
+    ELSE
+        v_permission := wfauth._permission(name);
+    END IF;
+    FOREACH v IN ARRAY coalesce(grantees, '{}') LOOP
+        v_id := wfauth._grantee(v);
+        IF what = 'role' AND granting THEN
+            INSERT INTO wfauth.role_grants AS g (principal_id, role_id, valid_until)
+            VALUES (v_id, v_role, _change_grants.valid_until)
+            ON CONFLICT (principal_id, role_id) DO UPDATE SET valid_until = excluded.valid_until
+             WHERE g.valid_until IS DISTINCT FROM excluded.valid_until;
+        ELSIF what = 'role' THEN
+            DELETE FROM wfauth.role_grants WHERE principal_id = v_id AND role_id = v_role;
+        ELSIF granting THEN
+            INSERT INTO wfauth.permission_grants AS g (principal_id, permission, valid_until)
+            VALUES (v_id, v_permission, _change_grants.valid_until)
+            ON CONFLICT (principal_id, permission) DO UPDATE SET valid_until = excluded.valid_until
+             WHERE g.valid_until IS DISTINCT FROM excluded.valid_until;
+        ELSE
+            DELETE FROM wfauth.permission_grants WHERE principal_id = v_id AND permission = v_permission;
+        END IF;
+        IF FOUND THEN
+            v_done := v_done || wfauth._label(v_id);
+        END IF;
+    END LOOP;
+    IF cardinality(v_done) > 0 THEN
+        PERFORM wfauth._audit(CASE WHEN granting THEN 'grant_' ELSE 'revoke_' END || what,
+                              coalesce(v_permission, btrim(name)), jsonb_build_object('grantees', v_done) ||
+                              CASE WHEN valid_until IS NOT NULL
+                                   THEN jsonb_build_object('valid_until', valid_until) ELSE '{}' END);
+    END IF;
+END
+$$;
+CREATE FUNCTION wfauth.grant_role(role text, grantees text[], valid_until timestamptz DEFAULT NULL) RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT wfauth._change_grants('role', role, grantees, true, valid_until)
+$$;
+COMMENT ON FUNCTION wfauth.grant_role(text, text[], timestamptz) IS
+    'Grant a role to accounts and groups (grantee notation), until valid_until (NULL: for good); needs accounts';
+CREATE FUNCTION wfauth.grant_permission(permission text, grantees text[], valid_until timestamptz DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT wfauth._change_grants('permission', permission, grantees, true, valid_until)
+$$;
+COMMENT ON FUNCTION wfauth.grant_permission(text, text[], timestamptz) IS
+    'Grant a permission directly to accounts and groups (grantee notation), until valid_until (NULL: for good); needs accounts';
+REVOKE ALL ON FUNCTION wfauth._check_valid_until(timestamptz),
+    wfauth._change_members(text, text[], boolean, timestamptz),
+    wfauth._change_grants(text, text, text[], boolean, timestamptz) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION wfauth.effective_permissions(principal bigint)
 RETURNS TABLE (permission text, via text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -371,6 +506,7 @@ BEGIN
          WHERE me.kind <> 'group'
         UNION
         SELECT m.group_id FROM wfauth.group_members m JOIN me ON m.member_id = me.id
+         WHERE (m.valid_until IS NULL OR m.valid_until > statement_timestamp())
     ), sources AS (
         SELECT me.id, NULL::text AS via FROM me
         UNION ALL
@@ -379,16 +515,35 @@ BEGIN
     SELECT x.permission::text, x.via FROM (
         SELECT pg.permission, coalesce(s.via, 'direct') AS via
           FROM sources s JOIN wfauth.permission_grants pg ON pg.principal_id = s.id
+         WHERE (pg.valid_until IS NULL OR pg.valid_until > statement_timestamp())
         UNION ALL
         SELECT rp.permission, coalesce(s.via || '/', '') || 'role:' || r.name
           FROM sources s JOIN wfauth.role_grants rg ON rg.principal_id = s.id
           JOIN wfauth.roles r ON r.id = rg.role_id
           JOIN wfauth.role_permissions rp ON rp.role_id = r.id
+         WHERE (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp())
         UNION ALL
         SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE wfauth._super_admin_rights(me.id)
     ) x
     ORDER BY 1, 2;
 END
+$$;
+CREATE OR REPLACE FUNCTION wfauth._holders(permission text) RETURNS SETOF bigint
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT a.id FROM wfauth.principals a
+     WHERE a.kind <> 'group' AND a.active AND a.tenant_id = wfauth.current_tenant()
+       AND (a.super_admin OR EXISTS (
+            SELECT 1
+              FROM (SELECT a.id AS pid UNION ALL SELECT (SELECT wfauth._everyone())
+                    UNION ALL SELECT m.group_id FROM wfauth.group_members m
+                               WHERE m.member_id = a.id AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())) src
+             WHERE EXISTS (SELECT 1 FROM wfauth.permission_grants g
+                            WHERE g.principal_id = src.pid AND g.permission = _holders.permission
+                              AND (g.valid_until IS NULL OR g.valid_until > statement_timestamp()))
+                OR EXISTS (SELECT 1 FROM wfauth.role_grants rg
+                             JOIN wfauth.role_permissions rp ON rp.role_id = rg.role_id
+                            WHERE rg.principal_id = src.pid AND rp.permission = _holders.permission
+                              AND (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp()))))
 $$;
 CREATE OR REPLACE FUNCTION wfauth.who_can_access(object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (account_id bigint, identifier text, via text)
@@ -426,7 +581,8 @@ BEGIN
                AND a.tenant_id = v_tenant
                AND (a.id = e.principal OR e.principal = v_everyone
                     OR EXISTS (SELECT 1 FROM wfauth.group_members m
-                                WHERE m.group_id = e.principal AND m.member_id = a.id))
+                                WHERE m.group_id = e.principal AND m.member_id = a.id
+                                  AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())))
          -- modifying needs the kind's permission; so does a service account's viewing
          WHERE (mode = 'view' AND a.kind = 'user') OR a.id IN (SELECT h FROM permitted)
     )
@@ -485,7 +641,8 @@ BEGIN
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
                                        AND g.tenant_id = wfauth.current_tenant()
               WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
-                                         WHERE m.group_id = g.id AND m.member_id = explain_access.principal)
+                                         WHERE m.group_id = g.id AND m.member_id = explain_access.principal
+                                           AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp()))
               ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;
@@ -520,5 +677,34 @@ END
 $$;
 COMMENT ON FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode) IS
     'Why a principal has or lacks access: Super Admin, Super Admin mode (where required), kind permission (modify, or a service account''s view), group-level entries, user-level entries, decision; own principal, or accounts';
+CREATE OR REPLACE VIEW wfauth.member_list WITH (security_barrier) AS
+SELECT m.group_id, g.name AS group_name, m.member_id AS account_id, a.name_key AS identifier, m.added_at,
+       m.valid_until
+  FROM wfauth.group_members m
+  JOIN wfauth.principals g ON g.id = m.group_id
+  JOIN wfauth.principals a ON a.id = m.member_id
+ WHERE g.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR m.member_id = (SELECT wfauth.current_principal()));
+COMMENT ON COLUMN wfauth.member_list.valid_until IS 'When the membership ends (NULL: never); an ended one is listed until removed';
+CREATE OR REPLACE VIEW wfauth.grant_list WITH (security_barrier) AS
+SELECT CASE WHEN p.id = t.everyone_id THEN 'everyone'
+            WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
+       g.principal_id, g.kind, g.name, g.granted_at, g.valid_until
+  FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at,
+               pg.valid_until
+          FROM wfauth.permission_grants pg
+        UNION ALL
+        SELECT rg.principal_id, 'role', r.name, rg.granted_at, rg.valid_until
+          FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
+  JOIN wfauth.principals p ON p.id = g.principal_id
+  JOIN wfauth.tenant_catalog t ON t.id = p.tenant_id
+ WHERE p.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND (g.principal_id IN ((SELECT wfauth.current_principal()), t.everyone_id)
+                OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                       WHERE m.member_id = (SELECT wfauth.current_principal()))));
+COMMENT ON COLUMN wfauth.grant_list.valid_until IS 'When it ends (NULL: never); an ended grant is listed until revoked';
 
 SELECT wfauth._comment_internal_functions();

@@ -134,12 +134,36 @@ read_principal(HeapTuple tuple, TupleDesc desc, void *arg)
 	st->ctx->tenant = wfauth_principal_tenant(tuple, desc);
 }
 
+/*
+ * Does a grant (a membership, a role grant, a permission grant) count at the
+ * statement's start?  Not once its valid_until has come.  One that counts
+ * and ends later sets how long the context may be used: the earliest end.
+ * A schema before 1.3 (and role_permissions) has no such column.
+ */
+static bool
+grant_counts(HeapTuple tuple, TupleDesc desc, LoadState *st)
+{
+	bool		isnull = true;
+	TimestampTz until = 0;
+
+	if (desc->natts >= Anum_grants_valid_until)
+		until = DatumGetTimestampTz(heap_getattr(tuple, Anum_grants_valid_until, desc, &isnull));
+	if (isnull)
+		return true;
+	if (until <= GetCurrentStatementStartTimestamp())
+		return false;
+	if (st->ctx->valid_until == 0 || until < st->ctx->valid_until)
+		st->ctx->valid_until = until;
+	return true;
+}
+
 static void
 read_group(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	bool		isnull;
 
-	push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_group_members_group_id, desc, &isnull)));
+	if (grant_counts(tuple, desc, arg))
+		push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_group_members_group_id, desc, &isnull)));
 }
 
 static void
@@ -147,7 +171,8 @@ read_role(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	bool		isnull;
 
-	push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_role_grants_role_id, desc, &isnull)));
+	if (grant_counts(tuple, desc, arg))
+		push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_role_grants_role_id, desc, &isnull)));
 }
 
 static void
@@ -156,7 +181,8 @@ read_permission(HeapTuple tuple, TupleDesc desc, void *arg)
 	bool		isnull;
 
 	/* permission is column 2 of both permission_grants and role_permissions */
-	push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 2, desc, &isnull)));
+	if (grant_counts(tuple, desc, arg))
+		push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 2, desc, &isnull)));
 }
 
 static int
@@ -494,6 +520,13 @@ load_context(int64 id)
 	return result;
 }
 
+/* Has no grant the context counts ended by the statement's start? */
+static bool
+still_valid(const WfauthContext *ctx)
+{
+	return ctx->valid_until == 0 || GetCurrentStatementStartTimestamp() < ctx->valid_until;
+}
+
 static const WfauthContext *
 remember(CachedContext *entry)
 {
@@ -535,7 +568,8 @@ wfauth_context(int64 principal_id)
 	bool		found;
 
 	/* the per-row case: the same principal as last time */
-	if (last_hit && last_hit->id == principal_id && last_hit->generation == generation)
+	if (last_hit && last_hit->id == principal_id && last_hit->generation == generation &&
+		still_valid(last_hit->ctx))
 		return remember(last_hit);
 
 	if (cache == NULL)
@@ -552,7 +586,7 @@ wfauth_context(int64 principal_id)
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	entry = hash_search(cache, &principal_id, HASH_FIND, NULL);
-	if (entry && entry->generation == generation)
+	if (entry && entry->generation == generation && still_valid(entry->ctx))
 		return remember(entry);
 
 	ensure_watched();

@@ -10,6 +10,7 @@
 
 #include "postgres.h"
 #include "access/htup.h"
+#include "access/xact.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
 #include "nodes/pg_list.h"
@@ -67,6 +68,8 @@ typedef enum WfauthTable
 /* group_members(group_id, member_id): index on member_id */
 #define Anum_group_members_group_id		1
 #define Anum_group_members_member_id	2
+/* group_members, role_grants and permission_grants: valid_until, from 1.3 */
+#define Anum_grants_valid_until			4
 /* permission_grants(principal_id, permission) */
 #define Anum_permission_grants_principal_id	1
 #define Anum_permission_grants_permission	2
@@ -157,6 +160,7 @@ typedef struct WfauthContext
 	int			nkinds;
 	bool	   *kind_permitted; /* by kind id: holds that kind's permission (not as Super Admin) */
 	bool		super_admin_mode_required;	/* a Super Admin whose tenant requires the mode */
+	TimestampTz valid_until;	/* the earliest end of a grant it counts (0: none) */
 } WfauthContext;
 
 typedef struct WfauthKind
@@ -202,7 +206,9 @@ wfauth_context_fast(int64 principal_id)
 {
 	if (likely(wfauth_recent_context != NULL &&
 			   wfauth_recent_context->id == principal_id &&
-			   wfauth_recent_generation == *wfauth_generation_ptr))
+			   wfauth_recent_generation == *wfauth_generation_ptr &&
+			   (wfauth_recent_context->valid_until == 0 ||
+				GetCurrentStatementStartTimestamp() < wfauth_recent_context->valid_until)))
 		return wfauth_recent_context;
 	return wfauth_context(principal_id);
 }

@@ -77,7 +77,8 @@ CREATE TABLE wfauth.group_members (
     member_id bigint NOT NULL REFERENCES wfauth.principals ON DELETE CASCADE,
     added_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT group_members_pkey PRIMARY KEY (group_id, member_id),
-    CONSTRAINT group_members_everyone_is_implicit CHECK (group_id <> 1)
+    CONSTRAINT group_members_everyone_is_implicit CHECK (group_id <> 1),
+    valid_until timestamptz     -- 1.3: the membership ends then (NULL: never)
 );
 CREATE INDEX group_members_member_idx ON wfauth.group_members (member_id);
 COMMENT ON TABLE wfauth.group_members IS
@@ -117,7 +118,8 @@ CREATE TABLE wfauth.permission_grants (
     permission   text COLLATE "C" NOT NULL
                  REFERENCES wfauth.permissions ON UPDATE CASCADE ON DELETE CASCADE,
     granted_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    CONSTRAINT permission_grants_pkey PRIMARY KEY (principal_id, permission)
+    CONSTRAINT permission_grants_pkey PRIMARY KEY (principal_id, permission),
+    valid_until  timestamptz    -- 1.3: the grant ends then (NULL: never)
 );
 CREATE INDEX permission_grants_permission_idx ON wfauth.permission_grants (permission);
 COMMENT ON TABLE wfauth.permission_grants IS 'Permissions granted directly to accounts and groups';
@@ -149,7 +151,8 @@ CREATE TABLE wfauth.role_grants (
     principal_id bigint NOT NULL REFERENCES wfauth.principals ON DELETE CASCADE,
     role_id      bigint NOT NULL REFERENCES wfauth.roles ON DELETE CASCADE,
     granted_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    CONSTRAINT role_grants_pkey PRIMARY KEY (principal_id, role_id)
+    CONSTRAINT role_grants_pkey PRIMARY KEY (principal_id, role_id),
+    valid_until  timestamptz    -- 1.3: the grant ends then (NULL: never)
 );
 CREATE INDEX role_grants_role_idx ON wfauth.role_grants (role_id);
 COMMENT ON TABLE wfauth.role_grants IS 'Roles granted to accounts and groups';
@@ -920,7 +923,8 @@ $$;
 COMMENT ON FUNCTION wfauth.delete_group(text) IS
     'Delete a group with its memberships and grants (never Everyone); needs accounts';
 
-CREATE FUNCTION wfauth._change_members(group_name text, identifiers text[], adding boolean)
+CREATE FUNCTION wfauth._change_members(group_name text, identifiers text[], adding boolean,
+                                       valid_until timestamptz DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -930,6 +934,7 @@ DECLARE
     v_id bigint;
 BEGIN
     PERFORM wfauth._require_permission('accounts');
+    PERFORM wfauth._check_valid_until(valid_until);
     v_group := wfauth._group(group_name, true);
     IF v_group = wfauth._everyone() THEN
         RAISE EXCEPTION 'membership of Everyone cannot change' USING ERRCODE = 'invalid_parameter_value',
@@ -938,8 +943,11 @@ BEGIN
     FOREACH v IN ARRAY coalesce(identifiers, '{}') LOOP
         v_id := wfauth._account(v, true);
         IF adding THEN
-            INSERT INTO wfauth.group_members (group_id, member_id) VALUES (v_group, v_id)
-            ON CONFLICT DO NOTHING;
+            -- a member already: its membership takes the new end
+            INSERT INTO wfauth.group_members AS m (group_id, member_id, valid_until)
+            VALUES (v_group, v_id, _change_members.valid_until)
+            ON CONFLICT (group_id, member_id) DO UPDATE SET valid_until = excluded.valid_until
+             WHERE m.valid_until IS DISTINCT FROM excluded.valid_until;
         ELSE
             DELETE FROM wfauth.group_members WHERE group_id = v_group AND member_id = v_id;
         END IF;
@@ -949,17 +957,20 @@ BEGIN
     END LOOP;
     IF cardinality(v_done) > 0 THEN
         PERFORM wfauth._audit(CASE WHEN adding THEN 'add_members' ELSE 'remove_members' END,
-                              wfauth._label(v_group), jsonb_build_object('members', v_done));
+                              wfauth._label(v_group), jsonb_build_object('members', v_done) ||
+                              CASE WHEN valid_until IS NOT NULL
+                                   THEN jsonb_build_object('valid_until', valid_until) ELSE '{}' END);
     END IF;
 END
 $$;
 
-CREATE FUNCTION wfauth.add_members(group_name text, identifiers text[]) RETURNS void
+CREATE FUNCTION wfauth.add_members(group_name text, identifiers text[], valid_until timestamptz DEFAULT NULL)
+RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT wfauth._change_members(group_name, identifiers, true)
+    SELECT wfauth._change_members(group_name, identifiers, true, valid_until)
 $$;
-COMMENT ON FUNCTION wfauth.add_members(text, text[]) IS
-    'Add accounts to a group (already-members are skipped); needs accounts';
+COMMENT ON FUNCTION wfauth.add_members(text, text[], timestamptz) IS
+    'Add accounts to a group, until valid_until (NULL: for good; an already-member takes the new end); needs accounts';
 
 CREATE FUNCTION wfauth.remove_members(group_name text, identifiers text[]) RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1006,8 +1017,20 @@ END
 $$;
 COMMENT ON FUNCTION wfauth.delete_role(text) IS 'Delete a role and every grant of it; needs accounts';
 
+-- A grant's end, if any, is in the future.
+CREATE FUNCTION wfauth._check_valid_until(valid_until timestamptz) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF valid_until <= statement_timestamp() THEN
+        RAISE EXCEPTION 'a grant must end in the future' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('valid_until %s has passed.', valid_until);
+    END IF;
+END
+$$;
+
 -- Grant or revoke one role or permission to/from each grantee.
-CREATE FUNCTION wfauth._change_grants(what text, name text, grantees text[], granting boolean)
+CREATE FUNCTION wfauth._change_grants(what text, name text, grantees text[], granting boolean,
+                                      valid_until timestamptz DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1018,6 +1041,7 @@ DECLARE
     v_id bigint;
 BEGIN
     PERFORM wfauth._require_permission('accounts');
+    PERFORM wfauth._check_valid_until(valid_until);
     IF what = 'role' THEN
         v_role := wfauth._role(name);
     ELSE
@@ -1026,13 +1050,17 @@ BEGIN
     FOREACH v IN ARRAY coalesce(grantees, '{}') LOOP
         v_id := wfauth._grantee(v);
         IF what = 'role' AND granting THEN
-            INSERT INTO wfauth.role_grants (principal_id, role_id) VALUES (v_id, v_role)
-            ON CONFLICT DO NOTHING;
+            INSERT INTO wfauth.role_grants AS g (principal_id, role_id, valid_until)
+            VALUES (v_id, v_role, _change_grants.valid_until)
+            ON CONFLICT (principal_id, role_id) DO UPDATE SET valid_until = excluded.valid_until
+             WHERE g.valid_until IS DISTINCT FROM excluded.valid_until;
         ELSIF what = 'role' THEN
             DELETE FROM wfauth.role_grants WHERE principal_id = v_id AND role_id = v_role;
         ELSIF granting THEN
-            INSERT INTO wfauth.permission_grants (principal_id, permission) VALUES (v_id, v_permission)
-            ON CONFLICT DO NOTHING;
+            INSERT INTO wfauth.permission_grants AS g (principal_id, permission, valid_until)
+            VALUES (v_id, v_permission, _change_grants.valid_until)
+            ON CONFLICT (principal_id, permission) DO UPDATE SET valid_until = excluded.valid_until
+             WHERE g.valid_until IS DISTINCT FROM excluded.valid_until;
         ELSE
             DELETE FROM wfauth.permission_grants WHERE principal_id = v_id AND permission = v_permission;
         END IF;
@@ -1042,17 +1070,19 @@ BEGIN
     END LOOP;
     IF cardinality(v_done) > 0 THEN
         PERFORM wfauth._audit(CASE WHEN granting THEN 'grant_' ELSE 'revoke_' END || what,
-                              coalesce(v_permission, btrim(name)), jsonb_build_object('grantees', v_done));
+                              coalesce(v_permission, btrim(name)), jsonb_build_object('grantees', v_done) ||
+                              CASE WHEN valid_until IS NOT NULL
+                                   THEN jsonb_build_object('valid_until', valid_until) ELSE '{}' END);
     END IF;
 END
 $$;
 
-CREATE FUNCTION wfauth.grant_role(role text, grantees text[]) RETURNS void
+CREATE FUNCTION wfauth.grant_role(role text, grantees text[], valid_until timestamptz DEFAULT NULL) RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT wfauth._change_grants('role', role, grantees, true)
+    SELECT wfauth._change_grants('role', role, grantees, true, valid_until)
 $$;
-COMMENT ON FUNCTION wfauth.grant_role(text, text[]) IS
-    'Grant a role to accounts and groups (grantee notation); needs accounts';
+COMMENT ON FUNCTION wfauth.grant_role(text, text[], timestamptz) IS
+    'Grant a role to accounts and groups (grantee notation), until valid_until (NULL: for good); needs accounts';
 
 CREATE FUNCTION wfauth.revoke_role(role text, grantees text[]) RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1061,12 +1091,13 @@ $$;
 COMMENT ON FUNCTION wfauth.revoke_role(text, text[]) IS
     'Revoke a role from accounts and groups; needs accounts';
 
-CREATE FUNCTION wfauth.grant_permission(permission text, grantees text[]) RETURNS void
+CREATE FUNCTION wfauth.grant_permission(permission text, grantees text[], valid_until timestamptz DEFAULT NULL)
+RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT wfauth._change_grants('permission', permission, grantees, true)
+    SELECT wfauth._change_grants('permission', permission, grantees, true, valid_until)
 $$;
-COMMENT ON FUNCTION wfauth.grant_permission(text, text[]) IS
-    'Grant a permission directly to accounts and groups (grantee notation); needs accounts';
+COMMENT ON FUNCTION wfauth.grant_permission(text, text[], timestamptz) IS
+    'Grant a permission directly to accounts and groups (grantee notation), until valid_until (NULL: for good); needs accounts';
 
 CREATE FUNCTION wfauth.revoke_permission(permission text, grantees text[]) RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1253,6 +1284,7 @@ BEGIN
          WHERE me.kind <> 'group'
         UNION
         SELECT m.group_id FROM wfauth.group_members m JOIN me ON m.member_id = me.id
+         WHERE (m.valid_until IS NULL OR m.valid_until > statement_timestamp())
     ), sources AS (
         SELECT me.id, NULL::text AS via FROM me
         UNION ALL
@@ -1261,11 +1293,13 @@ BEGIN
     SELECT x.permission::text, x.via FROM (
         SELECT pg.permission, coalesce(s.via, 'direct') AS via
           FROM sources s JOIN wfauth.permission_grants pg ON pg.principal_id = s.id
+         WHERE (pg.valid_until IS NULL OR pg.valid_until > statement_timestamp())
         UNION ALL
         SELECT rp.permission, coalesce(s.via || '/', '') || 'role:' || r.name
           FROM sources s JOIN wfauth.role_grants rg ON rg.principal_id = s.id
           JOIN wfauth.roles r ON r.id = rg.role_id
           JOIN wfauth.role_permissions rp ON rp.role_id = r.id
+         WHERE (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp())
         UNION ALL
         SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE wfauth._super_admin_rights(me.id)
     ) x

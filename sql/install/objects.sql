@@ -561,12 +561,15 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
        AND (a.super_admin OR EXISTS (
             SELECT 1
               FROM (SELECT a.id AS pid UNION ALL SELECT (SELECT wfauth._everyone())
-                    UNION ALL SELECT m.group_id FROM wfauth.group_members m WHERE m.member_id = a.id) src
+                    UNION ALL SELECT m.group_id FROM wfauth.group_members m
+                               WHERE m.member_id = a.id AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())) src
              WHERE EXISTS (SELECT 1 FROM wfauth.permission_grants g
-                            WHERE g.principal_id = src.pid AND g.permission = _holders.permission)
+                            WHERE g.principal_id = src.pid AND g.permission = _holders.permission
+                              AND (g.valid_until IS NULL OR g.valid_until > statement_timestamp()))
                 OR EXISTS (SELECT 1 FROM wfauth.role_grants rg
                              JOIN wfauth.role_permissions rp ON rp.role_id = rg.role_id
-                            WHERE rg.principal_id = src.pid AND rp.permission = _holders.permission)))
+                            WHERE rg.principal_id = src.pid AND rp.permission = _holders.permission
+                              AND (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp()))))
 $$;
 
 CREATE FUNCTION wfauth.who_can_access(object wfauth.acl, mode wfauth.access_mode)
@@ -605,7 +608,8 @@ BEGIN
                AND a.tenant_id = v_tenant
                AND (a.id = e.principal OR e.principal = v_everyone
                     OR EXISTS (SELECT 1 FROM wfauth.group_members m
-                                WHERE m.group_id = e.principal AND m.member_id = a.id))
+                                WHERE m.group_id = e.principal AND m.member_id = a.id
+                                  AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())))
          -- modifying needs the kind's permission; so does a service account's viewing
          WHERE (mode = 'view' AND a.kind = 'user') OR a.id IN (SELECT h FROM permitted)
     )
@@ -667,7 +671,8 @@ BEGIN
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
                                        AND g.tenant_id = wfauth.current_tenant()
               WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
-                                         WHERE m.group_id = g.id AND m.member_id = explain_access.principal)
+                                         WHERE m.group_id = g.id AND m.member_id = explain_access.principal
+                                           AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp()))
               ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;

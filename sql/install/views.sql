@@ -49,7 +49,8 @@ COMMENT ON COLUMN wfauth.group_list.built_in IS 'True for Everyone, which cannot
 COMMENT ON COLUMN wfauth.group_list.member_count IS 'Explicit members; for Everyone, every account';
 
 CREATE VIEW wfauth.member_list WITH (security_barrier) AS
-SELECT m.group_id, g.name AS group_name, m.member_id AS account_id, a.name_key AS identifier, m.added_at
+SELECT m.group_id, g.name AS group_name, m.member_id AS account_id, a.name_key AS identifier, m.added_at,
+       m.valid_until
   FROM wfauth.group_members m
   JOIN wfauth.principals g ON g.id = m.group_id
   JOIN wfauth.principals a ON a.id = m.member_id
@@ -63,6 +64,7 @@ COMMENT ON COLUMN wfauth.member_list.group_name IS 'The group''s name';
 COMMENT ON COLUMN wfauth.member_list.account_id IS 'The member account''s principal id';
 COMMENT ON COLUMN wfauth.member_list.identifier IS 'The member account''s identifier';
 COMMENT ON COLUMN wfauth.member_list.added_at IS 'When the account joined the group';
+COMMENT ON COLUMN wfauth.member_list.valid_until IS 'When the membership ends (NULL: never); an ended one is listed until removed';
 
 CREATE VIEW wfauth.role_list WITH (security_barrier) AS
 SELECT r.id, r.name, r.description,
@@ -88,11 +90,12 @@ COMMENT ON COLUMN wfauth.role_list.created_at IS 'When the role was created';
 CREATE VIEW wfauth.grant_list WITH (security_barrier) AS
 SELECT CASE WHEN p.id = t.everyone_id THEN 'everyone'
             WHEN p.kind = 'group' THEN 'group:' || p.name ELSE p.name END AS grantee,
-       g.principal_id, g.kind, g.name, g.granted_at
-  FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at
+       g.principal_id, g.kind, g.name, g.granted_at, g.valid_until
+  FROM (SELECT pg.principal_id, 'permission'::text AS kind, pg.permission::text AS name, pg.granted_at,
+               pg.valid_until
           FROM wfauth.permission_grants pg
         UNION ALL
-        SELECT rg.principal_id, 'role', r.name, rg.granted_at
+        SELECT rg.principal_id, 'role', r.name, rg.granted_at, rg.valid_until
           FROM wfauth.role_grants rg JOIN wfauth.roles r ON r.id = rg.role_id) g
   JOIN wfauth.principals p ON p.id = g.principal_id
   JOIN wfauth.tenant_catalog t ON t.id = p.tenant_id
@@ -109,6 +112,7 @@ COMMENT ON COLUMN wfauth.grant_list.principal_id IS 'The grantee''s principal id
 COMMENT ON COLUMN wfauth.grant_list.kind IS 'role or permission';
 COMMENT ON COLUMN wfauth.grant_list.name IS 'The role''s or the permission''s name';
 COMMENT ON COLUMN wfauth.grant_list.granted_at IS 'When it was granted';
+COMMENT ON COLUMN wfauth.grant_list.valid_until IS 'When it ends (NULL: never); an ended grant is listed until revoked';
 
 CREATE VIEW wfauth.new_user_defaults WITH (security_barrier) AS
 SELECT d.kind, d.name
