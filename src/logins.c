@@ -239,7 +239,9 @@ run_worker(LoginRequest *request, const char *text, size_t size)
 	if (size > 0)
 		memcpy(reply->new_hash, text, size);
 	reply->new_hash[size] = '\0';
-	if (start_worker("wfauth_login_main", "wfauth login counter", request, sizeof(*request), &handle))
+	if (start_worker("wfauth_login_main",
+					 request->work == AUDIT_SUPER_ADMIN_USE ? "wfauth audit recorder" : "wfauth login counter",
+					 request, sizeof(*request), &handle))
 	{
 		outcome = LOGIN_UNCONFIRMED;
 		if (WaitForBackgroundWorkerShutdown(handle) == BGWH_STOPPED)
