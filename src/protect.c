@@ -165,6 +165,19 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("unknown object kind \"%s\"", trig->tg_trigger->tgargs[0])));
 
+	/*
+	 * Creating an object needs its kind's permission (modify access to the
+	 * new row, which the INSERT policy checks too): say so by name rather
+	 * than let the policy give PostgreSQL's generic refusal.
+	 */
+	if (creator != 0 && !wfauth_context_has_permission(wfauth_context(creator), kind->permission))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to create a %s", kind->name),
+				 errdetail("Creating a %s needs the \"%s\" permission, which the acting principal does not hold.",
+						   kind->name, kind->permission),
+				 errhint("Grant it with wfauth.grant_permission('%s', ...), directly or through a role or group.",
+						 kind->permission)));
 	if (!tenant->exists)		/* deleted while this transaction acted in it */
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
