@@ -545,6 +545,77 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                             WHERE rg.principal_id = src.pid AND rp.permission = _holders.permission
                               AND (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp()))))
 $$;
+-- Grants in time on access lists: an entry may count from valid_from until
+-- just before valid_until.  A value with such an entry is stored and sent in
+-- a new form (flag WFAUTH_ACL_DATED, binary version 3); every other value
+-- keeps its bytes, and GIN indexes built before need no rebuild (a dated
+-- entry has keys of its own).
+DROP FUNCTION wfauth.acl_grant(wfauth.acl, text, wfauth.access_mode);
+DROP FUNCTION wfauth.acl_entries(wfauth.acl);
+DROP FUNCTION wfauth._acl_set(wfauth.acl, bigint, wfauth.access_mode);
+DROP FUNCTION wfauth._acl_items(wfauth.acl);
+CREATE FUNCTION wfauth._acl_set(object wfauth.acl, principal bigint, mode wfauth.access_mode,
+                                valid_from timestamptz, valid_until timestamptz)
+RETURNS wfauth.acl
+    AS 'MODULE_PATHNAME', 'wfauth_acl_set' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION wfauth._acl_items(object wfauth.acl)
+RETURNS TABLE (principal bigint, modify boolean, valid_from timestamptz, valid_until timestamptz)
+    AS 'MODULE_PATHNAME', 'wfauth_acl_items' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+-- Does a grant with this validity count now?  (valid_from <= now < valid_until; NULL: no bound)
+CREATE FUNCTION wfauth._counts_now(valid_from timestamptz, valid_until timestamptz) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (valid_from IS NULL OR valid_from <= statement_timestamp())
+       AND (valid_until IS NULL OR valid_until > statement_timestamp())
+$$;
+CREATE FUNCTION wfauth.acl_grant(object wfauth.acl, grantee text, mode wfauth.access_mode,
+                                 valid_from timestamptz DEFAULT NULL, valid_until timestamptz DEFAULT NULL)
+RETURNS wfauth.acl
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF mode IS NULL THEN
+        RAISE EXCEPTION 'access mode must be view or modify' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM wfauth._check_valid_until(valid_until);
+    IF valid_from >= valid_until THEN
+        RAISE EXCEPTION 'a grant must start before it ends' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('valid_from %s is not before valid_until %s.', valid_from, valid_until);
+    END IF;
+    IF object IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN wfauth._acl_set(object, wfauth._grantee(grantee, false), mode, valid_from, valid_until);
+END
+$$;
+COMMENT ON FUNCTION wfauth.acl_grant(wfauth.acl, text, wfauth.access_mode, timestamptz, timestamptz) IS
+    'The access list with grantee''s entry set to mode, counting from valid_from until just before valid_until (NULL: no start, no end); pure: use it in UPDATE ... SET acl = ...';
+CREATE OR REPLACE FUNCTION wfauth.acl_revoke(object wfauth.acl, grantee text) RETURNS wfauth.acl
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF object IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN wfauth._acl_set(object, wfauth._entry_principal(object, grantee), NULL, NULL, NULL);
+END
+$$;
+CREATE FUNCTION wfauth.acl_entries(object wfauth.acl)
+RETURNS TABLE (grantee text, mode wfauth.access_mode, valid_from timestamptz, valid_until timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
+    RETURN QUERY
+    SELECT CASE WHEN p.id IS NULL THEN '#' || i.principal ELSE wfauth._label(i.principal) END,
+           CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode,
+           i.valid_from, i.valid_until
+      FROM wfauth._acl_items(object) i
+      LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()
+     ORDER BY p.kind <> 'group', p.name, i.principal;
+END
+$$;
+COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
+    'The entries of an access list in grantee notation (#id for a principal that is gone, or of another tenant), with their validity (NULL: no start, no end; ended entries stay listed); any authenticated principal';
+REVOKE ALL ON FUNCTION wfauth._acl_set(wfauth.acl, bigint, wfauth.access_mode, timestamptz, timestamptz),
+    wfauth._acl_items(wfauth.acl), wfauth._counts_now(timestamptz, timestamptz) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION wfauth.who_can_access(object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (account_id bigint, identifier text, via text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -562,9 +633,9 @@ BEGIN
     SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = wfauth.acl_kind(object);
     RETURN QUERY
     WITH entries AS (
-        SELECT i.principal, i.modify, p.kind, p.name FROM wfauth._acl_items(object) i
+        SELECT i.principal, i.modify, i.valid_until, p.kind, p.name FROM wfauth._acl_items(object) i
           JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = v_tenant
-         WHERE mode = 'view' OR i.modify
+         WHERE (mode = 'view' OR i.modify) AND wfauth._counts_now(i.valid_from, i.valid_until)
     ), permitted AS (
         SELECT h FROM wfauth._holders(v_permission) h
     ), sources AS (
@@ -573,7 +644,8 @@ BEGIN
          WHERE a.kind = 'user' AND a.active AND a.super_admin AND a.tenant_id = v_tenant
         UNION ALL
         SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
-                     || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END || ')'
+                     || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END
+                     || coalesce(' until ' || e.valid_until, '') || ')'
                      || CASE WHEN mode = 'modify' OR a.kind = 'service' THEN ' + permission ' || v_permission ELSE '' END,
                CASE WHEN e.kind = 'group' THEN 1 ELSE 2 END
           FROM entries e
@@ -590,6 +662,18 @@ BEGIN
      ORDER BY p.name, s.rank, s.via;
 END
 $$;
+-- How explain_access shows an entry's validity: '' for an entry without one
+CREATE FUNCTION wfauth._validity_note(valid_from timestamptz, valid_until timestamptz) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN valid_from IS NULL AND valid_until IS NULL THEN ''
+                ELSE ' (' || concat_ws(' ', 'from ' || valid_from, 'until ' || valid_until) || ': '
+                     || CASE WHEN valid_from > statement_timestamp() THEN 'not yet started'
+                             WHEN valid_until <= statement_timestamp() THEN 'ended'
+                             ELSE 'in force' END || ')' END
+$$;
+
+REVOKE ALL ON FUNCTION wfauth._validity_note(timestamptz, timestamptz) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION wfauth.explain_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (step int, rule text, result boolean)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -637,7 +721,7 @@ BEGIN
 
     -- group-level entries, then user-level entries, each that names this principal
     v_any := false;
-    FOR e IN SELECT i.principal, i.modify, g.name FROM wfauth._acl_items(object) i
+    FOR e IN SELECT i.principal, i.modify, i.valid_from, i.valid_until, g.name FROM wfauth._acl_items(object) i
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
                                        AND g.tenant_id = wfauth.current_tenant()
               WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
@@ -646,19 +730,22 @@ BEGIN
               ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;
-        RETURN QUERY SELECT v_step, format('group %s: %s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
-                            coalesce(v_who.active AND v_who.kind <> 'group', false) AND (mode = 'view' OR e.modify);
+        RETURN QUERY SELECT v_step, format('group %s: %s%s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END,
+                                           wfauth._validity_note(e.valid_from, e.valid_until)),
+                            coalesce(v_who.active AND v_who.kind <> 'group', false) AND (mode = 'view' OR e.modify)
+                            AND wfauth._counts_now(e.valid_from, e.valid_until);
     END LOOP;
     IF NOT v_any THEN
         v_step := v_step + 1;
         RETURN QUERY SELECT v_step, 'group-level entries: none for a group of this principal', false;
     END IF;
     v_any := false;
-    FOR e IN SELECT i.modify FROM wfauth._acl_items(object) i WHERE i.principal = v_who.id LOOP
+    FOR e IN SELECT i.modify, i.valid_from, i.valid_until FROM wfauth._acl_items(object) i WHERE i.principal = v_who.id LOOP
         v_step := v_step + 1; v_any := true;
-        RETURN QUERY SELECT v_step, format('%s %s: %s', CASE v_who.kind WHEN 'service' THEN 'service account' ELSE v_who.kind END,
-                                           v_who.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
-                            v_who.active AND (mode = 'view' OR e.modify);
+        RETURN QUERY SELECT v_step, format('%s %s: %s%s', CASE v_who.kind WHEN 'service' THEN 'service account' ELSE v_who.kind END,
+                                           v_who.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END,
+                                           wfauth._validity_note(e.valid_from, e.valid_until)),
+                            v_who.active AND (mode = 'view' OR e.modify) AND wfauth._counts_now(e.valid_from, e.valid_until);
     END LOOP;
     IF NOT v_any THEN
         v_step := v_step + 1;

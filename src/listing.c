@@ -5,15 +5,18 @@
  * whole table when a principal sees few rows.  The ACL sits in the row, so a
  * GIN index over it can find them instead:
  *
- *   keys        each entry of an ACL, as stored: (principal id << 1) | modify;
- *               and, for an object of another tenant than the default one,
- *               its tenant as the negative key -tenant
+ *   keys        each entry of an ACL, as stored: (principal id << 1) | modify,
+ *               with bit 62 set for an entry that counts only for a while
+ *               (DATED_KEY); and, for an object of another tenant than the
+ *               default one, its tenant as the negative key -tenant
  *   operators   acl @@ p   an entry names p or one of its groups (view level)
  *               acl @@@ p  a modify-level entry does
  *               both true for an active Super Admin, and for p = -1 while a
  *               DBA acts with no principal (wfauth.policy_principal())
- *   query       p's match set (p, its groups, Everyone): two keys per member
- *               for view, one for modify; its tenant's key for a Super Admin
+ *   query       p's match set (p, its groups, Everyone): four keys per member
+ *               for view, two for modify (plain and dated); a row found only
+ *               by a dated key is rechecked, which decides the entry at the
+ *               statement's time; its tenant's key for a Super Admin
  *               ("every row", rechecked, in the default tenant, whose rows
  *               carry no key: a database that never creates a tenant indexes
  *               what it did before); "every row" for the DBA; nothing for an
@@ -57,6 +60,9 @@
 #define DEFAULT_ACL_SELECTIVITY 0.1	/* no statistics yet */
 /* the key of an object's tenant: negative, where entries are positive */
 #define TENANT_KEY(tenant)	(-(tenant))
+/* the key of a dated entry: apart from the plain ones (entries are < 2^62) */
+#define DATED_KEY(entry)	((entry) | (INT64CONST(1) << 62))
+#define IS_DATED_KEY(key)	((key) >= (INT64CONST(1) << 62))
 
 /* --- the operators ---------------------------------------------------------- */
 
@@ -107,7 +113,13 @@ wfauth_acl_gin_extract_value(PG_FUNCTION_ARGS)
 	tenant = wfauth_acl_tenant(acl, &hdr);
 	keys = palloc(sizeof(Datum) * (hdr.nentries + 1));
 	for (i = 0; i < hdr.nentries; i++)
-		keys[i] = Int64GetDatum(wfauth_acl_entry(acl, i));
+	{
+		WfauthAclValidity v = wfauth_acl_validity(acl, &hdr, i);
+		int64		entry = wfauth_acl_entry(acl, i);
+
+		keys[i] = Int64GetDatum(v.valid_from == DT_NOBEGIN && v.valid_until == DT_NOEND ?
+								entry : DATED_KEY(entry));
+	}
 	*nkeys = hdr.nentries;
 	if (tenant != WFAUTH_DEFAULT_TENANT)
 		keys[(*nkeys)++] = Int64GetDatum(TENANT_KEY(tenant));
@@ -152,18 +164,29 @@ wfauth_acl_gin_extract_query(PG_FUNCTION_ARGS)
 		*nkeys = 1;
 		PG_RETURN_POINTER(keys);
 	}
-	keys = palloc(sizeof(Datum) * ctx->nmatch * 2);
+	keys = palloc(sizeof(Datum) * ctx->nmatch * 4);
 	for (i = 0; i < ctx->nmatch; i++)
 	{
-		keys[n++] = Int64GetDatum(WfauthAclMakeEntry(ctx->match[i], true));
+		int64		entry = WfauthAclMakeEntry(ctx->match[i], true);
+
+		keys[n++] = Int64GetDatum(entry);
+		keys[n++] = Int64GetDatum(DATED_KEY(entry));
 		if (!modify)
-			keys[n++] = Int64GetDatum(WfauthAclMakeEntry(ctx->match[i], false));
+		{
+			entry = WfauthAclMakeEntry(ctx->match[i], false);
+			keys[n++] = Int64GetDatum(entry);
+			keys[n++] = Int64GetDatum(DATED_KEY(entry));
+		}
 	}
 	*nkeys = n;
 	PG_RETURN_POINTER(keys);
 }
 
-/* GIN consistent: any key of the query is in the ACL (every row in "all" mode) */
+/*
+ * GIN consistent: any key of the query is in the ACL (every row in "all"
+ * mode); found by a dated key only, the row is rechecked at the statement's
+ * time
+ */
 PG_FUNCTION_INFO_V1(wfauth_acl_gin_consistent);
 Datum
 wfauth_acl_gin_consistent(PG_FUNCTION_ARGS)
@@ -171,6 +194,8 @@ wfauth_acl_gin_consistent(PG_FUNCTION_ARGS)
 	bool	   *check = (bool *) PG_GETARG_POINTER(0);
 	int32		nkeys = PG_GETARG_INT32(3);
 	bool	   *recheck = (bool *) PG_GETARG_POINTER(5);
+	Datum	   *query_keys = (Datum *) PG_GETARG_POINTER(6);
+	bool		found = false;
 	int			i;
 
 	*recheck = false;
@@ -180,9 +205,17 @@ wfauth_acl_gin_consistent(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(true);
 	}
 	for (i = 0; i < nkeys; i++)
-		if (check[i])
+	{
+		if (!check[i])
+			continue;
+		if (!IS_DATED_KEY(DatumGetInt64(query_keys[i])))
+		{
+			*recheck = false;
 			PG_RETURN_BOOL(true);
-	PG_RETURN_BOOL(false);
+		}
+		found = *recheck = true;
+	}
+	PG_RETURN_BOOL(found);
 }
 
 /* GIN triConsistent: the same with "maybe" */
@@ -192,6 +225,7 @@ wfauth_acl_gin_triconsistent(PG_FUNCTION_ARGS)
 {
 	GinTernaryValue *check = (GinTernaryValue *) PG_GETARG_POINTER(0);
 	int32		nkeys = PG_GETARG_INT32(3);
+	Datum	   *query_keys = (Datum *) PG_GETARG_POINTER(5);
 	GinTernaryValue result = GIN_FALSE;
 	int			i;
 
@@ -199,10 +233,10 @@ wfauth_acl_gin_triconsistent(PG_FUNCTION_ARGS)
 		PG_RETURN_GIN_TERNARY_VALUE(GIN_MAYBE);
 	for (i = 0; i < nkeys; i++)
 	{
-		if (check[i] == GIN_TRUE)
+		if (check[i] == GIN_TRUE && !IS_DATED_KEY(DatumGetInt64(query_keys[i])))
 			PG_RETURN_GIN_TERNARY_VALUE(GIN_TRUE);
-		if (check[i] == GIN_MAYBE)
-			result = GIN_MAYBE;
+		if (check[i] != GIN_FALSE)
+			result = GIN_MAYBE;	/* a dated entry is decided by the recheck */
 	}
 	PG_RETURN_GIN_TERNARY_VALUE(result);
 }

@@ -320,6 +320,20 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 				 errmsg("an access list cannot be left with no entry"),
 				 errdetail("That would orphan the object: only Super Admins could reach it."),
 				 errhint("Grant access to someone else before revoking the last entry.")));
+	if (newhdr.flags & WFAUTH_ACL_DATED)
+	{
+		bool		lasting = false;
+		int			i;
+
+		for (i = 0; i < newhdr.nentries && !lasting; i++)
+			lasting = wfauth_acl_validity(newacl, &newhdr, i).valid_until == DT_NOEND;
+		if (!lasting)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("an access list needs an entry that does not end"),
+					 errdetail("Once every entry had ended, only Super Admins could reach the object."),
+					 errhint("Keep an entry without valid_until, such as the owner's.")));
+	}
 	audit_acl_change(trig->tg_relation, oldacl, newacl);
 	note_moving_acl(trig->tg_relation, newacl);
 	return PointerGetDatum(trig->tg_newtuple);

@@ -238,7 +238,11 @@ extern void wfauth_may_ask_about(int64 principal);
  * nentries int64 entries, each (principal id << 1) | modify, sorted by
  * principal, one per principal; then, with flag WFAUTH_ACL_TENANT, the int64
  * id of the object's tenant (without it: the default tenant, so values of a
- * database that never created a tenant are those of 1.1, byte for byte).
+ * database that never created a tenant are those of 1.1, byte for byte);
+ * then, with flag WFAUTH_ACL_DATED (1.3), each entry's validity as two
+ * TimestampTz, valid_from and valid_until (DT_NOBEGIN and DT_NOEND when it
+ * has no start or end).  A value none of whose entries is dated carries no
+ * flag and no validity: the bytes of 1.2, so values compare by their bytes.
  * Readers go through memcpy, so a value stored with a short (1-byte) header
  * is read in place, unaligned, without a copy.
  */
@@ -253,6 +257,7 @@ typedef struct WfauthAclHeader
 
 #define WFAUTH_ACL_VERSION 1
 #define WFAUTH_ACL_TENANT 0x01		/* flags: a tenant id follows the entries */
+#define WFAUTH_ACL_DATED 0x02		/* flags: the entries' validity follows */
 #define WFAUTH_FIRST_CUSTOM_KIND 10	/* wfauth.kinds' identity starts here */
 #define WFAUTH_ACL_MAX_ENTRIES (1 << 20)
 #define WFAUTH_ACL_MAX_ID (PG_INT64_MAX >> 2)	/* of a principal, creator or tenant */
@@ -260,13 +265,39 @@ typedef struct WfauthAclHeader
 #define WfauthAclEntryModify(e)		(((e) & 1) != 0)
 #define WfauthAclMakeEntry(id, modify)	(((id) << 1) | ((modify) ? 1 : 0))
 
+/* One entry with its validity: it counts while valid_from <= now < valid_until */
+typedef struct WfauthAclItem
+{
+	int64		entry;
+	TimestampTz valid_from;		/* DT_NOBEGIN: no start */
+	TimestampTz valid_until;	/* DT_NOEND: no end */
+} WfauthAclItem;
+
+typedef struct WfauthAclValidity
+{
+	TimestampTz valid_from;
+	TimestampTz valid_until;
+} WfauthAclValidity;
+
 extern void wfauth_acl_header(struct varlena *acl, WfauthAclHeader *hdr);
 extern int64 wfauth_acl_entry(struct varlena *acl, int i);
 extern int64 wfauth_acl_tenant(struct varlena *acl, const WfauthAclHeader *hdr);
+extern WfauthAclValidity wfauth_acl_validity(struct varlena *acl, const WfauthAclHeader *hdr, int i);
+extern bool wfauth_acl_entry_counts(struct varlena *acl, const WfauthAclHeader *hdr, int i,
+									TimestampTz now);
 extern struct varlena *wfauth_acl_build(int16 kind, int64 creator, int64 tenant, int n, int64 *entries);
 extern Datum wfauth_acl_out(PG_FUNCTION_ARGS);
-extern struct varlena *wfauth_acl_build_checked(int16 kind, int64 creator, int64 tenant, int n,
-												int64 *entries, int errcode_value);
+extern struct varlena *wfauth_acl_build_items(int16 kind, int64 creator, int64 tenant, int n,
+											  WfauthAclItem *items, int errcode_value);
+
+/* Where a dated value keeps entry i's validity (after the entries and tenant) */
+static inline Size
+wfauth_acl_validity_offset(const WfauthAclHeader *hdr, int i)
+{
+	return sizeof(WfauthAclHeader) + (Size) hdr->nentries * sizeof(int64) +
+		((hdr->flags & WFAUTH_ACL_TENANT) ? sizeof(int64) : 0) +
+		(Size) i * sizeof(WfauthAclValidity);
+}
 
 /* --- access.c: the decision ------------------------------------------------- */
 extern bool wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify);

@@ -68,11 +68,19 @@ COMMENT ON FUNCTION wfauth.acl_tenant(wfauth.acl) IS 'The tenant the object belo
 
 CREATE FUNCTION wfauth._acl_new(kind text, creator bigint, grantee bigint) RETURNS wfauth.acl
     AS 'MODULE_PATHNAME', 'wfauth_acl_new' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION wfauth._acl_set(object wfauth.acl, principal bigint, mode wfauth.access_mode)
+CREATE FUNCTION wfauth._acl_set(object wfauth.acl, principal bigint, mode wfauth.access_mode,
+                                valid_from timestamptz, valid_until timestamptz)
 RETURNS wfauth.acl
     AS 'MODULE_PATHNAME', 'wfauth_acl_set' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION wfauth._acl_items(object wfauth.acl) RETURNS TABLE (principal bigint, modify boolean)
+CREATE FUNCTION wfauth._acl_items(object wfauth.acl)
+RETURNS TABLE (principal bigint, modify boolean, valid_from timestamptz, valid_until timestamptz)
     AS 'MODULE_PATHNAME', 'wfauth_acl_items' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+-- Does a grant with this validity count now?  (valid_from <= now < valid_until; NULL: no bound)
+CREATE FUNCTION wfauth._counts_now(valid_from timestamptz, valid_until timestamptz) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (valid_from IS NULL OR valid_from <= statement_timestamp())
+       AND (valid_until IS NULL OR valid_until > statement_timestamp())
+$$;
 CREATE FUNCTION wfauth._acl_on_insert() RETURNS trigger
     AS 'MODULE_PATHNAME', 'wfauth_acl_on_insert' LANGUAGE C;
 CREATE FUNCTION wfauth._acl_on_update() RETURNS trigger
@@ -508,21 +516,27 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION wfauth.acl_grant(object wfauth.acl, grantee text, mode wfauth.access_mode)
+CREATE FUNCTION wfauth.acl_grant(object wfauth.acl, grantee text, mode wfauth.access_mode,
+                                 valid_from timestamptz DEFAULT NULL, valid_until timestamptz DEFAULT NULL)
 RETURNS wfauth.acl
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF mode IS NULL THEN
         RAISE EXCEPTION 'access mode must be view or modify' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM wfauth._check_valid_until(valid_until);
+    IF valid_from >= valid_until THEN
+        RAISE EXCEPTION 'a grant must start before it ends' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('valid_from %s is not before valid_until %s.', valid_from, valid_until);
+    END IF;
     IF object IS NULL THEN
         RETURN NULL;
     END IF;
-    RETURN wfauth._acl_set(object, wfauth._grantee(grantee, false), mode);
+    RETURN wfauth._acl_set(object, wfauth._grantee(grantee, false), mode, valid_from, valid_until);
 END
 $$;
-COMMENT ON FUNCTION wfauth.acl_grant(wfauth.acl, text, wfauth.access_mode) IS
-    'The access list with grantee''s entry set to mode (pure: use it in UPDATE ... SET acl = ...)';
+COMMENT ON FUNCTION wfauth.acl_grant(wfauth.acl, text, wfauth.access_mode, timestamptz, timestamptz) IS
+    'The access list with grantee''s entry set to mode, counting from valid_from until just before valid_until (NULL: no start, no end); pure: use it in UPDATE ... SET acl = ...';
 
 CREATE FUNCTION wfauth.acl_revoke(object wfauth.acl, grantee text) RETURNS wfauth.acl
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -530,27 +544,28 @@ BEGIN
     IF object IS NULL THEN
         RETURN NULL;
     END IF;
-    RETURN wfauth._acl_set(object, wfauth._entry_principal(object, grantee), NULL);
+    RETURN wfauth._acl_set(object, wfauth._entry_principal(object, grantee), NULL, NULL, NULL);
 END
 $$;
 COMMENT ON FUNCTION wfauth.acl_revoke(wfauth.acl, text) IS
     'The access list without grantee''s entry (pure); #id removes an entry whose principal is gone';
 
 CREATE FUNCTION wfauth.acl_entries(object wfauth.acl)
-RETURNS TABLE (grantee text, mode wfauth.access_mode)
+RETURNS TABLE (grantee text, mode wfauth.access_mode, valid_from timestamptz, valid_until timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
     RETURN QUERY
     SELECT CASE WHEN p.id IS NULL THEN '#' || i.principal ELSE wfauth._label(i.principal) END,
-           CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode
+           CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode,
+           i.valid_from, i.valid_until
       FROM wfauth._acl_items(object) i
       LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()
      ORDER BY p.kind <> 'group', p.name, i.principal;
 END
 $$;
 COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
-    'The entries of an access list in grantee notation (#id for a principal that is gone, or of another tenant); any authenticated principal';
+    'The entries of an access list in grantee notation (#id for a principal that is gone, or of another tenant), with their validity (NULL: no start, no end; ended entries stay listed); any authenticated principal';
 
 -- Accounts of the acting tenant that hold a permission (active; directly,
 -- by role, by group or its roles, or Super Admin).
@@ -589,9 +604,9 @@ BEGIN
     SELECT k.permission INTO v_permission FROM wfauth.kinds k WHERE k.name = wfauth.acl_kind(object);
     RETURN QUERY
     WITH entries AS (
-        SELECT i.principal, i.modify, p.kind, p.name FROM wfauth._acl_items(object) i
+        SELECT i.principal, i.modify, i.valid_until, p.kind, p.name FROM wfauth._acl_items(object) i
           JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = v_tenant
-         WHERE mode = 'view' OR i.modify
+         WHERE (mode = 'view' OR i.modify) AND wfauth._counts_now(i.valid_from, i.valid_until)
     ), permitted AS (
         SELECT h FROM wfauth._holders(v_permission) h
     ), sources AS (
@@ -600,7 +615,8 @@ BEGIN
          WHERE a.kind = 'user' AND a.active AND a.super_admin AND a.tenant_id = v_tenant
         UNION ALL
         SELECT a.id, CASE WHEN e.kind = 'group' THEN 'group:' || e.name ELSE 'direct' END
-                     || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END || ')'
+                     || ' (' || CASE WHEN e.modify THEN 'modify' ELSE 'view' END
+                     || coalesce(' until ' || e.valid_until, '') || ')'
                      || CASE WHEN mode = 'modify' OR a.kind = 'service' THEN ' + permission ' || v_permission ELSE '' END,
                CASE WHEN e.kind = 'group' THEN 1 ELSE 2 END
           FROM entries e
@@ -619,6 +635,16 @@ END
 $$;
 COMMENT ON FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) IS
     'Every active account of the acting tenant with that access to the object, one row per way it has it; needs accounts';
+
+-- How explain_access shows an entry's validity: '' for an entry without one
+CREATE FUNCTION wfauth._validity_note(valid_from timestamptz, valid_until timestamptz) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN valid_from IS NULL AND valid_until IS NULL THEN ''
+                ELSE ' (' || concat_ws(' ', 'from ' || valid_from, 'until ' || valid_until) || ': '
+                     || CASE WHEN valid_from > statement_timestamp() THEN 'not yet started'
+                             WHEN valid_until <= statement_timestamp() THEN 'ended'
+                             ELSE 'in force' END || ')' END
+$$;
 
 CREATE FUNCTION wfauth.explain_access(principal bigint, object wfauth.acl, mode wfauth.access_mode)
 RETURNS TABLE (step int, rule text, result boolean)
@@ -667,7 +693,7 @@ BEGIN
 
     -- group-level entries, then user-level entries, each that names this principal
     v_any := false;
-    FOR e IN SELECT i.principal, i.modify, g.name FROM wfauth._acl_items(object) i
+    FOR e IN SELECT i.principal, i.modify, i.valid_from, i.valid_until, g.name FROM wfauth._acl_items(object) i
                JOIN wfauth.principals g ON g.id = i.principal AND g.kind = 'group'
                                        AND g.tenant_id = wfauth.current_tenant()
               WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
@@ -676,19 +702,22 @@ BEGIN
               ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;
-        RETURN QUERY SELECT v_step, format('group %s: %s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
-                            coalesce(v_who.active AND v_who.kind <> 'group', false) AND (mode = 'view' OR e.modify);
+        RETURN QUERY SELECT v_step, format('group %s: %s%s', e.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END,
+                                           wfauth._validity_note(e.valid_from, e.valid_until)),
+                            coalesce(v_who.active AND v_who.kind <> 'group', false) AND (mode = 'view' OR e.modify)
+                            AND wfauth._counts_now(e.valid_from, e.valid_until);
     END LOOP;
     IF NOT v_any THEN
         v_step := v_step + 1;
         RETURN QUERY SELECT v_step, 'group-level entries: none for a group of this principal', false;
     END IF;
     v_any := false;
-    FOR e IN SELECT i.modify FROM wfauth._acl_items(object) i WHERE i.principal = v_who.id LOOP
+    FOR e IN SELECT i.modify, i.valid_from, i.valid_until FROM wfauth._acl_items(object) i WHERE i.principal = v_who.id LOOP
         v_step := v_step + 1; v_any := true;
-        RETURN QUERY SELECT v_step, format('%s %s: %s', CASE v_who.kind WHEN 'service' THEN 'service account' ELSE v_who.kind END,
-                                           v_who.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END),
-                            v_who.active AND (mode = 'view' OR e.modify);
+        RETURN QUERY SELECT v_step, format('%s %s: %s%s', CASE v_who.kind WHEN 'service' THEN 'service account' ELSE v_who.kind END,
+                                           v_who.name, CASE WHEN e.modify THEN 'view & modify' ELSE 'view' END,
+                                           wfauth._validity_note(e.valid_from, e.valid_until)),
+                            v_who.active AND (mode = 'view' OR e.modify) AND wfauth._counts_now(e.valid_from, e.valid_until);
     END LOOP;
     IF NOT v_any THEN
         v_step := v_step + 1;

@@ -4,7 +4,8 @@
 # 2^61-1, a creator 0 .. 2^61-1) with one check.  In 1.2 before the fix a
 # binary-loaded creator of 2^63-1 was stored and then failed text COPY back
 # in, and a text principal id just above 2^61-1 was stored and failed
-# binary COPY.  Run by the harness against its cluster.
+# binary COPY.  Dated entries (1.3) round-trip too, to the microsecond and
+# at the ends of timestamptz's range.  Run by the harness against its cluster.
 set -euo pipefail
 . "$(dirname "$0")/lib.bash"
 db=wfauth_acl_copy
@@ -17,16 +18,18 @@ q $db "INSERT INTO t VALUES
          (1, 'dashboard/0:{1=view}'),
          (2, 'dashboard/$max:{$max=modify}'),
          (3, 'alert/$max:{1=view,$max=modify}@$max'),
-         (4, 'dashboard/7:{}@2')" >/dev/null
+         (4, 'dashboard/7:{}@2'),
+         (5, 'dashboard/0:{1=view[2026-12-01T00:00:00.000001Z,),2=modify[,2030-01-01T00:00:00Z)}'),
+         (6, 'alert/$max:{1=view[4713-11-24T00:00:00Z BC,294276-12-31T23:59:59.999999Z),$max=modify}@$max')" >/dev/null
 # binary out, binary in; text out, text in: the same values
 psql -qX -d $db -c "\\copy t TO '$WORK/t.bin' (FORMAT binary)"
 psql -qX -d $db -c "\\copy back FROM '$WORK/t.bin' (FORMAT binary)"
-check "every value round-trips through binary COPY" "4" \
+check "every value round-trips through binary COPY" "6" \
       "$(q $db "SELECT count(*) FROM t JOIN back USING (n) WHERE t.acl::text = back.acl::text")"
 q $db "TRUNCATE back" >/dev/null
 psql -qX -d $db -c "\\copy t TO '$WORK/t.txt'"
 psql -qX -d $db -c "\\copy back FROM '$WORK/t.txt'"
-check "every value round-trips through text COPY" "4" \
+check "every value round-trips through text COPY" "6" \
       "$(q $db "SELECT count(*) FROM t JOIN back USING (n) WHERE t.acl::text = back.acl::text")"
 
 # one past the edge, in each format: refused by both

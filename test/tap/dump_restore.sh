@@ -47,6 +47,8 @@ UPDATE app.pdash SET acl = wfauth.acl_revoke(wfauth.acl_grant(acl, 'lee@example.
 INSERT INTO app.dashboards VALUES (1, 'X'), (2, 'Y');
 UPDATE app.dashboards SET acl = wfauth.acl_grant(wfauth.acl_grant(acl, 'group:Engineering', 'view'),
                                                  'dana@example.com', 'modify') WHERE id = 1;
+-- a dated entry (1.3): in force until 2099
+UPDATE app.dashboards SET acl = wfauth.acl_grant(acl, 'lee@example.com', 'view', NULL, '2099-01-01Z') WHERE id = 1;
 INSERT INTO app.alerts VALUES (1);
 UPDATE app.alerts SET acl = wfauth.acl_grant(acl, 'lee@example.com', 'modify');
 -- a custom kind: its rows are restored before wfauth's kinds table
