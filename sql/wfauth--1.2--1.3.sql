@@ -1,6 +1,13 @@
 -- wfauth 1.2 → 1.3
 \echo Use "ALTER EXTENSION wfauth UPDATE TO '1.3'" to load this file. \quit
 
+-- The time grants in time are decided at (1.3): statement_timestamp(), or
+-- the start of the transaction when later (one a CALL began after a COMMIT).
+CREATE FUNCTION wfauth.decision_time() RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'wfauth_decision_time_sql' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.decision_time() IS
+    'The time grants with a start or an end are decided at: the statement''s start, or a later start of its transaction (within a CALL)';
+
 -------------------------------------------------------------------------------
 -- Governance: the tenant's token policy (and, next, Super Admin mode)
 -------------------------------------------------------------------------------
@@ -371,7 +378,7 @@ DROP FUNCTION wfauth._change_grants(text, text, text[], boolean);
 CREATE FUNCTION wfauth._check_valid_until(valid_until timestamptz) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF valid_until <= statement_timestamp() THEN
+    IF valid_until <= wfauth.decision_time() THEN
         RAISE EXCEPTION 'a grant must end in the future' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('valid_until %s has passed.', valid_until);
     END IF;
@@ -506,7 +513,7 @@ BEGIN
          WHERE me.kind <> 'group'
         UNION
         SELECT m.group_id FROM wfauth.group_members m JOIN me ON m.member_id = me.id
-         WHERE (m.valid_until IS NULL OR m.valid_until > statement_timestamp())
+         WHERE (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())
     ), sources AS (
         SELECT me.id, NULL::text AS via FROM me
         UNION ALL
@@ -515,13 +522,13 @@ BEGIN
     SELECT x.permission::text, x.via FROM (
         SELECT pg.permission, coalesce(s.via, 'direct') AS via
           FROM sources s JOIN wfauth.permission_grants pg ON pg.principal_id = s.id
-         WHERE (pg.valid_until IS NULL OR pg.valid_until > statement_timestamp())
+         WHERE (pg.valid_until IS NULL OR pg.valid_until > wfauth.decision_time())
         UNION ALL
         SELECT rp.permission, coalesce(s.via || '/', '') || 'role:' || r.name
           FROM sources s JOIN wfauth.role_grants rg ON rg.principal_id = s.id
           JOIN wfauth.roles r ON r.id = rg.role_id
           JOIN wfauth.role_permissions rp ON rp.role_id = r.id
-         WHERE (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp())
+         WHERE (rg.valid_until IS NULL OR rg.valid_until > wfauth.decision_time())
         UNION ALL
         SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE wfauth._super_admin_rights(me.id)
     ) x
@@ -536,14 +543,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             SELECT 1
               FROM (SELECT a.id AS pid UNION ALL SELECT (SELECT wfauth._everyone())
                     UNION ALL SELECT m.group_id FROM wfauth.group_members m
-                               WHERE m.member_id = a.id AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())) src
+                               WHERE m.member_id = a.id AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())) src
              WHERE EXISTS (SELECT 1 FROM wfauth.permission_grants g
                             WHERE g.principal_id = src.pid AND g.permission = _holders.permission
-                              AND (g.valid_until IS NULL OR g.valid_until > statement_timestamp()))
+                              AND (g.valid_until IS NULL OR g.valid_until > wfauth.decision_time()))
                 OR EXISTS (SELECT 1 FROM wfauth.role_grants rg
                              JOIN wfauth.role_permissions rp ON rp.role_id = rg.role_id
                             WHERE rg.principal_id = src.pid AND rp.permission = _holders.permission
-                              AND (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp()))))
+                              AND (rg.valid_until IS NULL OR rg.valid_until > wfauth.decision_time()))))
 $$;
 -- Grants in time on access lists: an entry may count from valid_from until
 -- just before valid_until.  A value with such an entry is stored and sent in
@@ -564,8 +571,8 @@ RETURNS TABLE (principal bigint, modify boolean, valid_from timestamptz, valid_u
 -- Does a grant with this validity count now?  (valid_from <= now < valid_until; NULL: no bound)
 CREATE FUNCTION wfauth._counts_now(valid_from timestamptz, valid_until timestamptz) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT (valid_from IS NULL OR valid_from <= statement_timestamp())
-       AND (valid_until IS NULL OR valid_until > statement_timestamp())
+    SELECT (valid_from IS NULL OR valid_from <= wfauth.decision_time())
+       AND (valid_until IS NULL OR valid_until > wfauth.decision_time())
 $$;
 CREATE FUNCTION wfauth.acl_grant(object wfauth.acl, grantee text, mode wfauth.access_mode,
                                  valid_from timestamptz DEFAULT NULL, valid_until timestamptz DEFAULT NULL)
@@ -600,19 +607,35 @@ $$;
 CREATE FUNCTION wfauth.acl_entries(object wfauth.acl)
 RETURNS TABLE (grantee text, mode wfauth.access_mode, valid_from timestamptz, valid_until timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_me bigint := wfauth.current_principal();
+    v_everyone bigint := wfauth._everyone();
+    v_directory boolean;
 BEGIN
     PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
+    -- an ACL passed as an argument proves nothing about a stored object: a
+    -- plain account learns the names of itself, its groups and Everyone only
+    v_directory := wfauth._actor_has_permission('accounts');
     RETURN QUERY
-    SELECT CASE WHEN p.id IS NULL THEN '#' || i.principal ELSE wfauth._label(i.principal) END,
-           CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode,
-           i.valid_from, i.valid_until
-      FROM wfauth._acl_items(object) i
-      LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()
-     ORDER BY p.kind <> 'group', p.name, i.principal;
+    SELECT e.label, e.mode, e.valid_from, e.valid_until
+      FROM (SELECT CASE WHEN p.id IS NULL THEN NULL
+                        WHEN v_directory OR p.id IN (v_me, v_everyone) THEN wfauth._label(i.principal)
+                        WHEN p.kind = 'group' AND EXISTS (SELECT 1 FROM wfauth.group_members m
+                                                           WHERE m.group_id = p.id AND m.member_id = v_me
+                                                             AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))
+                        THEN wfauth._label(i.principal) END AS named,
+                   i.principal, p.kind,
+                   CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode AS mode,
+                   i.valid_from, i.valid_until
+              FROM wfauth._acl_items(object) i
+              LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()) n,
+           LATERAL (SELECT coalesce(n.named, '#' || n.principal) AS label, n.mode, n.valid_from, n.valid_until) e
+     ORDER BY n.named IS NULL, CASE WHEN n.named IS NOT NULL THEN n.kind <> 'group' END,
+              CASE WHEN n.named IS NOT NULL THEN e.label END, n.principal;
 END
 $$;
 COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
-    'The entries of an access list in grantee notation (#id for a principal that is gone, or of another tenant), with their validity (NULL: no start, no end; ended entries stay listed); any authenticated principal';
+    'The entries of an access list in grantee notation, with their validity (NULL: no start, no end; ended entries stay listed); any authenticated principal. Names of other principals need accounts (or Super Admin, or a DBA): a plain account sees itself, its groups and Everyone by name, anyone else as #id, as a principal that is gone or of another tenant';
 REVOKE ALL ON FUNCTION wfauth._acl_set(wfauth.acl, bigint, wfauth.access_mode, timestamptz, timestamptz),
     wfauth._acl_items(wfauth.acl), wfauth._counts_now(timestamptz, timestamptz) FROM PUBLIC;
 
@@ -654,7 +677,7 @@ BEGIN
                AND (a.id = e.principal OR e.principal = v_everyone
                     OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                 WHERE m.group_id = e.principal AND m.member_id = a.id
-                                  AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())))
+                                  AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())))
          -- modifying needs the kind's permission; so does a service account's viewing
          WHERE (mode = 'view' AND a.kind = 'user') OR a.id IN (SELECT h FROM permitted)
     )
@@ -667,8 +690,8 @@ CREATE FUNCTION wfauth._validity_note(valid_from timestamptz, valid_until timest
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN valid_from IS NULL AND valid_until IS NULL THEN ''
                 ELSE ' (' || concat_ws(' ', 'from ' || valid_from, 'until ' || valid_until) || ': '
-                     || CASE WHEN valid_from > statement_timestamp() THEN 'not yet started'
-                             WHEN valid_until <= statement_timestamp() THEN 'ended'
+                     || CASE WHEN valid_from > wfauth.decision_time() THEN 'not yet started'
+                             WHEN valid_until <= wfauth.decision_time() THEN 'ended'
                              ELSE 'in force' END || ')' END
 $$;
 
@@ -726,7 +749,7 @@ BEGIN
                                        AND g.tenant_id = wfauth.current_tenant()
               WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                          WHERE m.group_id = g.id AND m.member_id = explain_access.principal
-                                           AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp()))
+                                           AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))
               ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;
@@ -791,7 +814,40 @@ SELECT CASE WHEN p.id = t.everyone_id THEN 'everyone'
         OR (SELECT wfauth.current_principal()) IS NOT NULL
            AND (g.principal_id IN ((SELECT wfauth.current_principal()), t.everyone_id)
                 OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
-                                       WHERE m.member_id = (SELECT wfauth.current_principal()))));
+                                       WHERE m.member_id = (SELECT wfauth.current_principal())
+                                         AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))));
 COMMENT ON COLUMN wfauth.grant_list.valid_until IS 'When it ends (NULL: never); an ended grant is listed until revoked';
+-- a plain account's own groups and roles are those it holds now
+CREATE OR REPLACE VIEW wfauth.group_list WITH (security_barrier) AS
+SELECT g.id, g.name, g.description, g.id = t.everyone_id AS built_in,
+       CASE WHEN g.id = t.everyone_id
+            THEN (SELECT count(*) FROM wfauth.principals a WHERE a.kind <> 'group' AND a.tenant_id = g.tenant_id)
+            ELSE (SELECT count(*) FROM wfauth.group_members m WHERE m.group_id = g.id) END AS member_count
+  FROM wfauth.principals g JOIN wfauth.tenant_catalog t ON t.id = g.tenant_id
+ WHERE g.kind = 'group' AND g.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND (g.id = t.everyone_id OR EXISTS (SELECT 1 FROM wfauth.group_members m
+                                     WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal())
+                                       AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))));
+COMMENT ON VIEW wfauth.group_list IS
+    'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included; not one whose membership has ended)';
+CREATE OR REPLACE VIEW wfauth.role_list WITH (security_barrier) AS
+SELECT r.id, r.name, r.description,
+       ARRAY(SELECT rp.permission::text FROM wfauth.role_permissions rp WHERE rp.role_id = r.id ORDER BY 1) AS permissions,
+       r.created_at
+  FROM wfauth.roles r
+ WHERE r.tenant_id = (SELECT wfauth.current_tenant())
+   AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
+        OR (SELECT wfauth.current_principal()) IS NOT NULL
+           AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
+                        WHERE rg.role_id = r.id
+                          AND (rg.valid_until IS NULL OR rg.valid_until > wfauth.decision_time())
+                          AND (rg.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
+                               OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
+                                                       WHERE m.member_id = (SELECT wfauth.current_principal())
+                                                         AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())))));
+COMMENT ON VIEW wfauth.role_list IS
+    'Roles with their permissions: all with accounts, else those one holds now (directly or through a group)';
 
 SELECT wfauth._comment_internal_functions();

@@ -9,8 +9,9 @@
  *                  (and, for a service account, P holds K's permission)
  *   modify(P, O) = P is Super Admin, or P holds K's permission and a
  *                  modify entry names P or a group of P
- * An entry with a validity names P only while valid_from <= statement_timestamp()
- * < valid_until: exact, in every statement, with nothing cached.
+ * An entry with a validity names P only while valid_from <= decision_time()
+ * < valid_until (the statement's start, or a later transaction's within a
+ * CALL): exact, in every statement, with nothing cached.
  * Entries are sorted by principal and so is the context's match set (P and
  * its groups), so the check is one merge walk over two short sorted arrays:
  * no table access, no allocation, nothing that depends on the row can fail.
@@ -77,7 +78,7 @@ names_match(const WfauthContext *ctx, struct varlena *acl, const WfauthAclHeader
 			/* a dated entry counts at the statement's time only (1.3) */
 			if ((!modify || WfauthAclEntryModify(e)) &&
 				(likely((hdr->flags & WFAUTH_ACL_DATED) == 0) ||
-				 wfauth_acl_entry_counts(acl, hdr, i, GetCurrentStatementStartTimestamp())))
+				 wfauth_acl_entry_counts(acl, hdr, i, wfauth_decision_time())))
 				return true;
 			i++;
 			j++;

@@ -26,6 +26,7 @@
 #include "fmgr.h"
 #include "lib/ilist.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -150,7 +151,7 @@ grant_counts(HeapTuple tuple, TupleDesc desc, LoadState *st)
 		until = DatumGetTimestampTz(heap_getattr(tuple, Anum_grants_valid_until, desc, &isnull));
 	if (isnull)
 		return true;
-	if (until <= GetCurrentStatementStartTimestamp())
+	if (until <= wfauth_decision_time())
 		return false;
 	if (st->ctx->valid_until == 0 || until < st->ctx->valid_until)
 		st->ctx->valid_until = until;
@@ -520,11 +521,30 @@ load_context(int64 id)
 	return result;
 }
 
-/* Has no grant the context counts ended by the statement's start? */
+/*
+ * The time grants are decided at: the statement's start
+ * (statement_timestamp()), or the start of the transaction when it is later
+ * -- a transaction that a CALL began after a COMMIT, whose statement started
+ * long before.  SQL function: wfauth.decision_time() → timestamptz
+ */
+TimestampTz
+wfauth_decision_time(void)
+{
+	return Max(GetCurrentStatementStartTimestamp(), GetCurrentTransactionStartTimestamp());
+}
+
+PG_FUNCTION_INFO_V1(wfauth_decision_time_sql);
+Datum
+wfauth_decision_time_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(wfauth_decision_time());
+}
+
+/* Has no grant the context counts ended by the decision time? */
 static bool
 still_valid(const WfauthContext *ctx)
 {
-	return ctx->valid_until == 0 || GetCurrentStatementStartTimestamp() < ctx->valid_until;
+	return ctx->valid_until == 0 || wfauth_decision_time() < ctx->valid_until;
 }
 
 static const WfauthContext *
@@ -641,14 +661,20 @@ wfauth_context_has_permission(const WfauthContext *ctx, const char *permission)
 }
 
 /*
- * A use that only Super Admin mode allowed: audited once per statement and
- * what (an object kind's name, a permission, "management"), durably and
- * before the use (a worker writes it, outside this transaction: a use rolled
- * back is still a use); the use is refused when it cannot be.
+ * A use that only Super Admin mode allowed: audited once per statement,
+ * transaction, principal and what (an object kind's name, a permission,
+ * "management"), durably and before the use (a worker writes it, outside
+ * this transaction: a use rolled back is still a use); the use is refused
+ * when it cannot be.  The statement's start time alone does not tell uses
+ * apart: every statement of one query message, and every transaction of
+ * one CALL, shares it.
  */
 typedef struct AuditedUse
 {
 	TimestampTz statement;
+	LocalTransactionId lxid;
+	int64		principal;
+	int64		tenant;
 	char		what[NAMEDATALEN];
 } AuditedUse;
 
@@ -658,25 +684,25 @@ static size_t naudited = 0;
 void
 wfauth_note_super_admin_use(const WfauthContext *ctx, const char *what)
 {
-	TimestampTz statement = GetCurrentStatementStartTimestamp();
+	AuditedUse	use = {GetCurrentStatementStartTimestamp(), MyProc->lxid, ctx->id, ctx->tenant};
 	size_t		i;
 
+	strlcpy(use.what, what, NAMEDATALEN);
 	for (i = 0; i < naudited; i++)
-		if (audited_uses[i].statement == statement && strcmp(audited_uses[i].what, what) == 0)
+		if (audited_uses[i].statement == use.statement && audited_uses[i].lxid == use.lxid &&
+			audited_uses[i].principal == use.principal && audited_uses[i].tenant == use.tenant &&
+			strcmp(audited_uses[i].what, use.what) == 0)
 			return;
-	if (!wfauth_audit_super_admin_use(ctx->id, ctx->tenant, GetUserNameFromId(GetOuterUserId(), false), what, statement))
+	if (!wfauth_audit_super_admin_use(ctx->id, ctx->tenant, GetUserNameFromId(GetOuterUserId(), false), what,
+									  use.statement))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied: a use of Super Admin mode could not be audited"),
 				 errhint("Raise max_worker_processes if no background worker slot was free.")));
-	if (naudited > 0 && audited_uses[0].statement != statement)
-		naudited = 0;			/* a new statement: forget the last one's */
+	if (naudited > 0 && (audited_uses[0].statement != use.statement || audited_uses[0].lxid != use.lxid))
+		naudited = 0;			/* a new statement or transaction: forget the last one's */
 	if (naudited < lengthof(audited_uses))
-	{
-		audited_uses[naudited].statement = statement;
-		strlcpy(audited_uses[naudited].what, what, NAMEDATALEN);
-		naudited++;
-	}
+		audited_uses[naudited++] = use;
 }
 
 /* --- what the acting principal (or DBA) may do ---------------------------- */

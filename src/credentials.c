@@ -8,7 +8,8 @@
  * token revoked, a session ended or a password changed since (DESIGN §8).
  * So every read here is an index scan under a snapshot taken now
  * (catalog.c's wfauth_scan_latest), and expiry and idle limits are compared
- * with the statement's start, not the transaction's.
+ * with the statement's start (wfauth_decision_time(): a later transaction's
+ * start within a CALL), never an older transaction's.
  *
  * authenticate_token and authenticate_session run no SQL at all on the way
  * to yes or no: the checksum is checked before any lookup, the digest is
@@ -196,7 +197,7 @@ PG_FUNCTION_INFO_V1(wfauth_authenticate_token);
 Datum
 wfauth_authenticate_token(PG_FUNCTION_ARGS)
 {
-	TimestampTz now = GetCurrentStatementStartTimestamp();
+	TimestampTz now = wfauth_decision_time();
 	Credential	cred = live_credential(fcinfo, WFAUTH_TOKENS, &token_columns, "wfat_", "token", now);
 
 	if (!token_policy_allows(&cred, now))
@@ -214,7 +215,7 @@ PG_FUNCTION_INFO_V1(wfauth_authenticate_session);
 Datum
 wfauth_authenticate_session(PG_FUNCTION_ARGS)
 {
-	TimestampTz now = GetCurrentStatementStartTimestamp();
+	TimestampTz now = wfauth_decision_time();
 	Credential	cred = live_credential(fcinfo, WFAUTH_SESSIONS, &session_columns, "wfas_", "session", now);
 
 	if (cred.last_use + (int64) wfauth_session_idle_timeout * USECS_PER_SEC <= now)
@@ -230,7 +231,7 @@ wfauth_authenticate_session(PG_FUNCTION_ARGS)
 /*
  * SQL function: wfauth._activation(activation_token text) → bigint
  * The account an activation token may activate, or an authentication failure:
- * unknown, used, expired (by the statement's clock) or inactive, judged on
+ * unknown, used, expired (by the decision time) or inactive, judged on
  * the latest committed state.  activate_user marks it used.
  */
 PG_FUNCTION_INFO_V1(wfauth_activation);
@@ -238,7 +239,7 @@ Datum
 wfauth_activation(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64(live_credential(fcinfo, WFAUTH_ACTIVATIONS, &activation_columns, "wfai_",
-									"activation token", GetCurrentStatementStartTimestamp()).account);
+									"activation token", wfauth_decision_time()).account);
 }
 
 typedef struct PasswordRow

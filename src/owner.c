@@ -185,7 +185,7 @@ collect_orphan(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid,
 
 		names |= (id == os->naming);
 		live = entry_is_live(os->seen, id) &&
-			wfauth_acl_validity(acl, hdr, i).valid_until > GetCurrentStatementStartTimestamp();
+			wfauth_acl_validity(acl, hdr, i).valid_until > wfauth_decision_time();
 	}
 	if (!live && names)
 	{

@@ -307,23 +307,75 @@ statement_of_others(QueryDesc *queryDesc)
 	return false;
 }
 
-static CmdType running_operation = CMD_UNKNOWN;
-
-/* What the innermost statement that the executor runs does (CMD_UNKNOWN: none) */
-CmdType
-wfauth_running_operation(void)
+/*
+ * Would the statement read or write a protected table through another
+ * role's code with someone acting?  A view's and a rule's relations are
+ * checked as their owner (the range table entry's checkAsUser), and their
+ * expressions -- a rule's whole action -- are that owner's code: with a
+ * principal (or a DBA's rights) it would read what the principal may see and
+ * hand it to its owner (a row inserted into the owner's table, a
+ * notification), or change access lists in the principal's name.  A view of
+ * another role with security_invoker reads as the caller, but its
+ * expressions are still its owner's.  Such a statement is refused, as a
+ * function of another role sees nobody.
+ */
+static void
+refuse_protected_through_others(PlannedStmt *stmt)
 {
-	return running_operation;
+	ListCell   *lc;
+	Oid			through = InvalidOid;
+	Oid			invoker_view_owner = InvalidOid;
+	Oid			protected_rel = InvalidOid;
+
+	if (wfauth_current_principal_id() == 0 && !wfauth_dba_acting())
+		return;					/* nobody acts: the policies give nothing away */
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		if (rte->relkind == RELKIND_VIEW && another_role(wfauth_relation_owner(rte->relid)))
+		{
+			Relation	view = RelationIdGetRelation(rte->relid);
+
+			if (view != NULL)
+			{
+				if (RelationHasSecurityInvoker(view))
+					invoker_view_owner = view->rd_rel->relowner;
+				RelationClose(view);
+			}
+			continue;
+		}
+		if (wfauth_protected_kind(rte->relid) == 0)
+			continue;
+		protected_rel = rte->relid;
+		if (OidIsValid(rte->checkAsUser) && another_role(rte->checkAsUser))
+		{
+			through = rte->checkAsUser;
+			break;
+		}
+	}
+	if (!OidIsValid(through) && OidIsValid(protected_rel))
+		through = invoker_view_owner;
+	if (OidIsValid(through) && OidIsValid(protected_rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: protected table \"%s\" is reached through a view or rule of role \"%s\"",
+						get_rel_name(protected_rel), GetUserNameFromId(through, false)),
+				 errdetail("That role's code would run with the acting principal's access."),
+				 errhint("Views and rules that the requests use must belong to the request role.")));
 }
 
 static void
 run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 count, bool execute_once)
 {
 	bool		counts = statement_of_others(queryDesc);
-	CmdType		outer_operation = running_operation;
+
+	if (counts && !finish)
+		refuse_protected_through_others(queryDesc->plannedstmt);
 
 	others_statements += counts;
-	running_operation = queryDesc->operation;
 	PG_TRY();
 	{
 		if (finish)
@@ -341,7 +393,6 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	PG_FINALLY();
 	{
 		others_statements -= counts;
-		running_operation = outer_operation;
 	}
 	PG_END_TRY();
 }

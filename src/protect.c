@@ -17,12 +17,16 @@
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
+#include "partitioning/partdesc.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/partcache.h"
 #include "utils/rel.h"
 
 #include "wfauth.h"
@@ -97,37 +101,100 @@ row_trigger(FunctionCallInfo fcinfo, const char *name, TriggerEvent event)
 }
 
 /*
- * A row that an UPDATE moves to another partition is deleted from one and
- * inserted into the other, and the insert trigger would give it a new
- * access list (another creator, the default entries, no audit).  The update
- * trigger, which has checked the row's list, notes it; the insert trigger,
- * fired within an UPDATE statement only for such a move, keeps the list
- * if it is the one noted, and refuses any other.
+ * A row that an UPDATE (or MERGE) moves to another partition is deleted
+ * from one and inserted into the other, and the insert trigger would give
+ * it a new access list (another creator, the default entries, no audit).
+ * The update trigger, which has checked the row's list, sees that the new
+ * row leaves its partition and notes the list for this transaction and
+ * command; the insert trigger that follows within the same command takes
+ * the note, keeps the row's list if it is the one noted, and refuses any
+ * other.  Nothing else is a move: a note is for one insert, and only in the
+ * command that made it, so an insert of another statement, transaction or
+ * principal, or one beside the UPDATE in a writable CTE, is a new object.
  */
-static struct varlena *moving_acl = NULL;	/* in TopMemoryContext */
-
-static void
-note_moving_acl(Relation rel, struct varlena *acl)
+typedef struct MovingAcl
 {
-	if (!rel->rd_rel->relispartition)
-		return;					/* its rows cannot move */
-	if (moving_acl)
-		pfree(moving_acl);
-	moving_acl = MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(acl));
-	memcpy(moving_acl, acl, VARSIZE_ANY(acl));
+	LocalTransactionId lxid;
+	CommandId	cid;
+	Oid			root;			/* the partitioned table the row moves within */
+	struct varlena *acl;		/* in TopMemoryContext */
+} MovingAcl;
+
+static MovingAcl moving = {InvalidLocalTransactionId, InvalidCommandId, InvalidOid, NULL};
+
+static Oid
+partition_root(Relation rel)
+{
+	List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
+
+	return ancestors != NIL ? llast_oid(ancestors) : RelationGetRelid(rel);
 }
 
+/* Does the row leave partition rel (fail its partition constraint)? */
 static bool
-is_moving_acl(struct varlena *acl)
+leaves_partition(Relation rel, HeapTuple tuple)
 {
-	bool		same = moving_acl != NULL &&
-		VARSIZE_ANY_EXHDR(acl) == VARSIZE_ANY_EXHDR(moving_acl) &&
-		memcmp(VARDATA_ANY(acl), VARDATA_ANY(moving_acl), VARSIZE_ANY_EXHDR(acl)) == 0;
+	List	   *qual = RelationGetPartitionQual(rel);
+	EState	   *estate;
+	ExprContext *econtext;
+	TupleTableSlot *slot;
+	bool		fits;
 
-	if (moving_acl)
-		pfree(moving_acl);
-	moving_acl = NULL;
-	return same;
+	if (qual == NIL)
+		return false;
+	estate = CreateExecutorState();
+	econtext = GetPerTupleExprContext(estate);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tuple, slot, false);
+	econtext->ecxt_scantuple = slot;
+	fits = ExecCheck(ExecPrepareCheck(qual, estate), econtext);
+	ExecDropSingleTupleTableSlot(slot);
+	FreeExecutorState(estate);
+	return !fits;
+}
+
+static void
+note_moving_acl(Relation rel, HeapTuple newtuple, struct varlena *acl)
+{
+	if (moving.acl)
+		pfree(moving.acl);
+	moving.acl = NULL;
+	if (!rel->rd_rel->relispartition || !leaves_partition(rel, newtuple))
+		return;
+	moving.lxid = MyProc->lxid;
+	moving.cid = GetCurrentCommandId(false);
+	moving.root = partition_root(rel);
+	moving.acl = MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(acl));
+	memcpy(moving.acl, acl, VARSIZE_ANY(acl));
+}
+
+/*
+ * Is this insert into rel the second half of a move noted by this command?
+ * Then the row must carry the noted list.  The note is taken either way.
+ */
+static bool
+is_move(Relation rel, HeapTuple tuple, int attno)
+{
+	struct varlena *noted = moving.acl;
+	struct varlena *acl;
+	Datum		value;
+	bool		isnull;
+	bool		same;
+
+	if (noted == NULL || moving.lxid != MyProc->lxid || moving.cid != GetCurrentCommandId(false) ||
+		moving.root != partition_root(rel))
+		return false;
+	moving.acl = NULL;
+	value = heap_getattr(tuple, attno, RelationGetDescr(rel), &isnull);
+	acl = isnull ? NULL : PG_DETOAST_DATUM_PACKED(value);
+	same = acl != NULL && VARSIZE_ANY_EXHDR(acl) == VARSIZE_ANY_EXHDR(noted) &&
+		memcmp(VARDATA_ANY(acl), VARDATA_ANY(noted), VARSIZE_ANY_EXHDR(noted)) == 0;
+	pfree(noted);
+	if (!same)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a row moved to another partition of a protected table must keep its access list")));
+	return true;
 }
 
 /* Trigger function: wfauth._acl_on_insert(kind) */
@@ -147,18 +214,9 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 
 	if (trig->tg_trigger->tgnargs != 1)
 		elog(ERROR, "wfauth._acl_on_insert takes the object kind");
-	if (wfauth_running_operation() == CMD_UPDATE)
-	{
-		int			acl_column = acl_attno(trig->tg_relation);
-		Datum		moved = heap_getattr(trig->tg_trigtuple, acl_column,
-										 RelationGetDescr(trig->tg_relation), &isnull);
-
-		if (isnull || !is_moving_acl(PG_DETOAST_DATUM_PACKED(moved)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("a row moved to another partition of a protected table must keep its access list")));
+	attno = acl_attno(trig->tg_relation);
+	if (trig->tg_relation->rd_rel->relispartition && is_move(trig->tg_relation, trig->tg_trigtuple, attno))
 		return PointerGetDatum(trig->tg_trigtuple);
-	}
 	kind = wfauth_kind_by_name(trig->tg_trigger->tgargs[0]);
 	if (kind == NULL)
 		ereport(ERROR,
@@ -189,7 +247,6 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 	/* else: "creator" with nobody acting: no entry; only Super Admins see it */
 
 	/* the object belongs to the acting tenant, whatever the row said */
-	attno = acl_attno(trig->tg_relation);
 	value = PointerGetDatum(wfauth_acl_build(kind->id, creator, tenant->id, n, &entry));
 	return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_trigtuple,
 													 RelationGetDescr(trig->tg_relation),
@@ -293,7 +350,7 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 		if (VARSIZE_ANY_EXHDR(oldacl) == VARSIZE_ANY_EXHDR(newacl) &&
 			memcmp(VARDATA_ANY(oldacl), VARDATA_ANY(newacl), VARSIZE_ANY_EXHDR(oldacl)) == 0)
 		{
-			note_moving_acl(trig->tg_relation, newacl);
+			note_moving_acl(trig->tg_relation, trig->tg_newtuple, newacl);
 			return PointerGetDatum(trig->tg_newtuple);	/* unchanged */
 		}
 		wfauth_acl_header(oldacl, &oldhdr);
@@ -335,6 +392,6 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 					 errhint("Keep an entry without valid_until, such as the owner's.")));
 	}
 	audit_acl_change(trig->tg_relation, oldacl, newacl);
-	note_moving_acl(trig->tg_relation, newacl);
+	note_moving_acl(trig->tg_relation, trig->tg_newtuple, newacl);
 	return PointerGetDatum(trig->tg_newtuple);
 }

@@ -231,6 +231,7 @@ wfauth_super_admin_rights(const WfauthContext *ctx)
 		(!ctx->super_admin_mode_required || wfauth_in_super_admin_mode(ctx->id));
 }
 extern void wfauth_may_ask_about(int64 principal);
+extern TimestampTz wfauth_decision_time(void);
 
 /* --- acl.c: the wfauth.acl type --------------------------------------------- */
 /*
@@ -344,7 +345,6 @@ extern void wfauth_enter(WfauthRunAs who, Oid relid, WfauthSwitch *saved);
 extern void wfauth_leave(WfauthSwitch *saved);
 extern void wfauth_refuse_in_others_code(bool statements);
 extern bool wfauth_in_others_function(void);
-extern CmdType wfauth_running_operation(void);
 extern void wfauth_worker_settings(void);
 extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,

@@ -24,6 +24,12 @@ CREATE FUNCTION wfauth._skeleton(name text) RETURNS text
 -- The built-in tenant 1, "default", holds everything of a database that
 -- never creates another.  The acting tenant is the principal's, or the one
 -- a DBA with no principal chose (set_tenant), or the default one.
+-- The time grants in time are decided at (1.3): statement_timestamp(), or
+-- the start of the transaction when later (one a CALL began after a COMMIT).
+CREATE FUNCTION wfauth.decision_time() RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'wfauth_decision_time_sql' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION wfauth.decision_time() IS
+    'The time grants with a start or an end are decided at: the statement''s start, or a later start of its transaction (within a CALL)';
 CREATE FUNCTION wfauth.current_tenant() RETURNS bigint
     AS 'MODULE_PATHNAME', 'wfauth_current_tenant_sql' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION wfauth.current_tenant() IS
@@ -1021,7 +1027,7 @@ COMMENT ON FUNCTION wfauth.delete_role(text) IS 'Delete a role and every grant o
 CREATE FUNCTION wfauth._check_valid_until(valid_until timestamptz) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF valid_until <= statement_timestamp() THEN
+    IF valid_until <= wfauth.decision_time() THEN
         RAISE EXCEPTION 'a grant must end in the future' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('valid_until %s has passed.', valid_until);
     END IF;
@@ -1284,7 +1290,7 @@ BEGIN
          WHERE me.kind <> 'group'
         UNION
         SELECT m.group_id FROM wfauth.group_members m JOIN me ON m.member_id = me.id
-         WHERE (m.valid_until IS NULL OR m.valid_until > statement_timestamp())
+         WHERE (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())
     ), sources AS (
         SELECT me.id, NULL::text AS via FROM me
         UNION ALL
@@ -1293,13 +1299,13 @@ BEGIN
     SELECT x.permission::text, x.via FROM (
         SELECT pg.permission, coalesce(s.via, 'direct') AS via
           FROM sources s JOIN wfauth.permission_grants pg ON pg.principal_id = s.id
-         WHERE (pg.valid_until IS NULL OR pg.valid_until > statement_timestamp())
+         WHERE (pg.valid_until IS NULL OR pg.valid_until > wfauth.decision_time())
         UNION ALL
         SELECT rp.permission, coalesce(s.via || '/', '') || 'role:' || r.name
           FROM sources s JOIN wfauth.role_grants rg ON rg.principal_id = s.id
           JOIN wfauth.roles r ON r.id = rg.role_id
           JOIN wfauth.role_permissions rp ON rp.role_id = r.id
-         WHERE (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp())
+         WHERE (rg.valid_until IS NULL OR rg.valid_until > wfauth.decision_time())
         UNION ALL
         SELECT p.name, 'super admin' FROM wfauth.permissions p, me WHERE wfauth._super_admin_rights(me.id)
     ) x

@@ -78,8 +78,8 @@ RETURNS TABLE (principal bigint, modify boolean, valid_from timestamptz, valid_u
 -- Does a grant with this validity count now?  (valid_from <= now < valid_until; NULL: no bound)
 CREATE FUNCTION wfauth._counts_now(valid_from timestamptz, valid_until timestamptz) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT (valid_from IS NULL OR valid_from <= statement_timestamp())
-       AND (valid_until IS NULL OR valid_until > statement_timestamp())
+    SELECT (valid_from IS NULL OR valid_from <= wfauth.decision_time())
+       AND (valid_until IS NULL OR valid_until > wfauth.decision_time())
 $$;
 CREATE FUNCTION wfauth._acl_on_insert() RETURNS trigger
     AS 'MODULE_PATHNAME', 'wfauth_acl_on_insert' LANGUAGE C;
@@ -553,19 +553,35 @@ COMMENT ON FUNCTION wfauth.acl_revoke(wfauth.acl, text) IS
 CREATE FUNCTION wfauth.acl_entries(object wfauth.acl)
 RETURNS TABLE (grantee text, mode wfauth.access_mode, valid_from timestamptz, valid_until timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_me bigint := wfauth.current_principal();
+    v_everyone bigint := wfauth._everyone();
+    v_directory boolean;
 BEGIN
     PERFORM wfauth._require_actor();     -- names are for an authenticated principal (or a DBA)
+    -- an ACL passed as an argument proves nothing about a stored object: a
+    -- plain account learns the names of itself, its groups and Everyone only
+    v_directory := wfauth._actor_has_permission('accounts');
     RETURN QUERY
-    SELECT CASE WHEN p.id IS NULL THEN '#' || i.principal ELSE wfauth._label(i.principal) END,
-           CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode,
-           i.valid_from, i.valid_until
-      FROM wfauth._acl_items(object) i
-      LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()
-     ORDER BY p.kind <> 'group', p.name, i.principal;
+    SELECT e.label, e.mode, e.valid_from, e.valid_until
+      FROM (SELECT CASE WHEN p.id IS NULL THEN NULL
+                        WHEN v_directory OR p.id IN (v_me, v_everyone) THEN wfauth._label(i.principal)
+                        WHEN p.kind = 'group' AND EXISTS (SELECT 1 FROM wfauth.group_members m
+                                                           WHERE m.group_id = p.id AND m.member_id = v_me
+                                                             AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))
+                        THEN wfauth._label(i.principal) END AS named,
+                   i.principal, p.kind,
+                   CASE WHEN i.modify THEN 'modify' ELSE 'view' END::wfauth.access_mode AS mode,
+                   i.valid_from, i.valid_until
+              FROM wfauth._acl_items(object) i
+              LEFT JOIN wfauth.principals p ON p.id = i.principal AND p.tenant_id = wfauth.current_tenant()) n,
+           LATERAL (SELECT coalesce(n.named, '#' || n.principal) AS label, n.mode, n.valid_from, n.valid_until) e
+     ORDER BY n.named IS NULL, CASE WHEN n.named IS NOT NULL THEN n.kind <> 'group' END,
+              CASE WHEN n.named IS NOT NULL THEN e.label END, n.principal;
 END
 $$;
 COMMENT ON FUNCTION wfauth.acl_entries(wfauth.acl) IS
-    'The entries of an access list in grantee notation (#id for a principal that is gone, or of another tenant), with their validity (NULL: no start, no end; ended entries stay listed); any authenticated principal';
+    'The entries of an access list in grantee notation, with their validity (NULL: no start, no end; ended entries stay listed); any authenticated principal. Names of other principals need accounts (or Super Admin, or a DBA): a plain account sees itself, its groups and Everyone by name, anyone else as #id, as a principal that is gone or of another tenant';
 
 -- Accounts of the acting tenant that hold a permission (active; directly,
 -- by role, by group or its roles, or Super Admin).
@@ -577,14 +593,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             SELECT 1
               FROM (SELECT a.id AS pid UNION ALL SELECT (SELECT wfauth._everyone())
                     UNION ALL SELECT m.group_id FROM wfauth.group_members m
-                               WHERE m.member_id = a.id AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())) src
+                               WHERE m.member_id = a.id AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())) src
              WHERE EXISTS (SELECT 1 FROM wfauth.permission_grants g
                             WHERE g.principal_id = src.pid AND g.permission = _holders.permission
-                              AND (g.valid_until IS NULL OR g.valid_until > statement_timestamp()))
+                              AND (g.valid_until IS NULL OR g.valid_until > wfauth.decision_time()))
                 OR EXISTS (SELECT 1 FROM wfauth.role_grants rg
                              JOIN wfauth.role_permissions rp ON rp.role_id = rg.role_id
                             WHERE rg.principal_id = src.pid AND rp.permission = _holders.permission
-                              AND (rg.valid_until IS NULL OR rg.valid_until > statement_timestamp()))))
+                              AND (rg.valid_until IS NULL OR rg.valid_until > wfauth.decision_time()))))
 $$;
 
 CREATE FUNCTION wfauth.who_can_access(object wfauth.acl, mode wfauth.access_mode)
@@ -625,7 +641,7 @@ BEGIN
                AND (a.id = e.principal OR e.principal = v_everyone
                     OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                 WHERE m.group_id = e.principal AND m.member_id = a.id
-                                  AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp())))
+                                  AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())))
          -- modifying needs the kind's permission; so does a service account's viewing
          WHERE (mode = 'view' AND a.kind = 'user') OR a.id IN (SELECT h FROM permitted)
     )
@@ -641,8 +657,8 @@ CREATE FUNCTION wfauth._validity_note(valid_from timestamptz, valid_until timest
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN valid_from IS NULL AND valid_until IS NULL THEN ''
                 ELSE ' (' || concat_ws(' ', 'from ' || valid_from, 'until ' || valid_until) || ': '
-                     || CASE WHEN valid_from > statement_timestamp() THEN 'not yet started'
-                             WHEN valid_until <= statement_timestamp() THEN 'ended'
+                     || CASE WHEN valid_from > wfauth.decision_time() THEN 'not yet started'
+                             WHEN valid_until <= wfauth.decision_time() THEN 'ended'
                              ELSE 'in force' END || ')' END
 $$;
 
@@ -698,7 +714,7 @@ BEGIN
                                        AND g.tenant_id = wfauth.current_tenant()
               WHERE g.id = v_everyone OR EXISTS (SELECT 1 FROM wfauth.group_members m
                                          WHERE m.group_id = g.id AND m.member_id = explain_access.principal
-                                           AND (m.valid_until IS NULL OR m.valid_until > statement_timestamp()))
+                                           AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))
               ORDER BY g.id <> v_everyone, g.name
     LOOP
         v_step := v_step + 1; v_any := true;

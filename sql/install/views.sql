@@ -39,9 +39,10 @@ SELECT g.id, g.name, g.description, g.id = t.everyone_id AS built_in,
    AND ((SELECT wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), 'accounts'))
         OR (SELECT wfauth.current_principal()) IS NOT NULL
            AND (g.id = t.everyone_id OR EXISTS (SELECT 1 FROM wfauth.group_members m
-                                     WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal()))));
+                                     WHERE m.group_id = g.id AND m.member_id = (SELECT wfauth.current_principal())
+                                       AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))));
 COMMENT ON VIEW wfauth.group_list IS
-    'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included)';
+    'Groups: all with accounts (or as Super Admin or DBA), else one''s own (Everyone included; not one whose membership has ended)';
 COMMENT ON COLUMN wfauth.group_list.id IS 'The group''s principal id (Everyone of the default tenant is 1)';
 COMMENT ON COLUMN wfauth.group_list.name IS 'The group''s name, unique regardless of case';
 COMMENT ON COLUMN wfauth.group_list.description IS 'Free text (alter_group)';
@@ -76,11 +77,13 @@ SELECT r.id, r.name, r.description,
         OR (SELECT wfauth.current_principal()) IS NOT NULL
            AND EXISTS (SELECT 1 FROM wfauth.role_grants rg
                         WHERE rg.role_id = r.id
+                          AND (rg.valid_until IS NULL OR rg.valid_until > wfauth.decision_time())
                           AND (rg.principal_id IN ((SELECT wfauth.current_principal()), (SELECT t.everyone_id FROM wfauth.tenant_catalog t WHERE t.id = wfauth.current_tenant()))
                                OR rg.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
-                                                       WHERE m.member_id = (SELECT wfauth.current_principal())))));
+                                                       WHERE m.member_id = (SELECT wfauth.current_principal())
+                                                         AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time())))));
 COMMENT ON VIEW wfauth.role_list IS
-    'Roles with their permissions: all with accounts, else those one holds (directly or through a group)';
+    'Roles with their permissions: all with accounts, else those one holds now (directly or through a group)';
 COMMENT ON COLUMN wfauth.role_list.id IS 'The role''s id';
 COMMENT ON COLUMN wfauth.role_list.name IS 'The role''s name, unique regardless of case';
 COMMENT ON COLUMN wfauth.role_list.description IS 'Free text (alter_role)';
@@ -104,7 +107,8 @@ SELECT CASE WHEN p.id = t.everyone_id THEN 'everyone'
         OR (SELECT wfauth.current_principal()) IS NOT NULL
            AND (g.principal_id IN ((SELECT wfauth.current_principal()), t.everyone_id)
                 OR g.principal_id IN (SELECT m.group_id FROM wfauth.group_members m
-                                       WHERE m.member_id = (SELECT wfauth.current_principal()))));
+                                       WHERE m.member_id = (SELECT wfauth.current_principal())
+                                         AND (m.valid_until IS NULL OR m.valid_until > wfauth.decision_time()))));
 COMMENT ON VIEW wfauth.grant_list IS
     'Roles and permissions granted to accounts and groups: all with accounts, else those to oneself and one''s groups';
 COMMENT ON COLUMN wfauth.grant_list.grantee IS 'Who holds it, in grantee notation (everyone, group:NAME, identifier)';
