@@ -115,3 +115,47 @@ SELECT round(((percentile_cont(0.5) WITHIN GROUP (ORDER BY with_check_ms - basel
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY with_check_ms)::numeric, 1) AS with_check_ms,
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY baseline_ms)::numeric, 1) AS baseline_ms
   FROM single;
+
+-- entries that count for a while (1.3): the same 10-entry ACL undated and
+-- with every entry dated (in force: from 2000 until 2100), the principal's
+-- group last, so the check walks every entry and then reads one validity
+SELECT wfauth._group('bench-g40', true) AS g40 \gset
+SELECT 'dashboard/0:{' || string_agg((1000 + i * 7)::text || '=view', ',') || ',' || :g40 || '=view}' AS undated,
+       'dashboard/0:{' || string_agg((1000 + i * 7)::text || '=view[2000-01-01T00:00:00Z,2100-01-01T00:00:00Z)', ',')
+       || ',' || :g40 || '=view[2000-01-01T00:00:00Z,2100-01-01T00:00:00Z)}' AS dated
+  FROM generate_series(1, 9) i \gset
+SELECT set_config('bench.undated', :'undated', false) IS NOT NULL AS undated_set,
+       set_config('bench.dated', :'dated', false) IS NOT NULL AS dated_set \gset
+CREATE TEMP TABLE dated (round int, undated_ms float8, dated_ms float8, baseline_ms float8);
+DO $$
+DECLARE
+    r int;
+    t0 timestamptz;
+    t1 timestamptz;
+    t2 timestamptz;
+    n bigint;
+    me bigint := wfauth.account_id('bench@example.com');
+    u wfauth.acl := current_setting('bench.undated')::wfauth.acl;
+    d wfauth.acl := current_setting('bench.dated')::wfauth.acl;
+BEGIN
+    IF NOT wfauth.can_access(me, u, 'view') OR NOT wfauth.can_access(me, d, 'view') THEN
+        RAISE EXCEPTION 'the dated benchmark''s ACLs must allow the principal';
+    END IF;
+    FOR r IN 1..9 LOOP
+        t0 := clock_timestamp();
+        SELECT count(*) INTO n FROM generate_series(1, 1000000) g WHERE wfauth.can_access(me + (g - g), u, 'view');
+        t1 := clock_timestamp();
+        SELECT count(*) INTO n FROM generate_series(1, 1000000) g WHERE wfauth.can_access(me + (g - g), d, 'view');
+        t2 := clock_timestamp();
+        SELECT count(*) INTO n FROM generate_series(1, 1000000) g WHERE NOT (me + (g - g) < 0);
+        INSERT INTO dated VALUES (r, extract(epoch FROM t1 - t0) * 1000, extract(epoch FROM t2 - t1) * 1000,
+                                  extract(epoch FROM clock_timestamp() - t2) * 1000);
+    END LOOP;
+END $$;
+\echo '== 10-entry ACL, every entry dated vs none: ns per check (time - baseline) / 1M rows, medians of 9 interleaved rounds'
+SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY undated_ms - baseline_ms)::numeric, 1) AS undated_ns,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY dated_ms - baseline_ms)::numeric, 1) AS dated_ns,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY dated_ms - baseline_ms)
+              / percentile_cont(0.5) WITHIN GROUP (ORDER BY undated_ms - baseline_ms))::numeric, 2) AS dated_vs_undated,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY dated_ms / undated_ms)::numeric, 2) AS whole_query_ratio
+  FROM dated;
