@@ -91,7 +91,7 @@ ROLLBACK;
 SELECT try($$UPDATE public.ait_boards SET acl = wfauth.acl_grant(wfauth.acl_revoke(acl, 'ait-owner@example.com'),
                                                                  'ait-owner@example.com', 'modify', NULL, '2099-01-01Z')
               WHERE id = 4$$) AS every_entry_ends;
--- an object whose only living entry has ended is an orphan
+-- an object none of whose living entries counts now (ended, or not started) is an orphan
 SELECT count(*) AS orphans_before FROM wfauth.orphaned_objects() WHERE tbl = 'public.ait_boards'::regclass;
 SELECT wfauth.delete_account('ait-owner@example.com');
 SELECT b.id FROM wfauth.orphaned_objects() o JOIN public.ait_boards b ON b.ctid = o.ctid

@@ -850,4 +850,71 @@ SELECT r.id, r.name, r.description,
 COMMENT ON VIEW wfauth.role_list IS
     'Roles with their permissions: all with accounts, else those one holds now (directly or through a group)';
 
+-------------------------------------------------------------------------------
+-- Operations (1.3): counters a DBA can watch, and audit retention
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION wfauth._stats(OUT scope text,
+    OUT token_authentications bigint, OUT token_failures bigint,
+    OUT session_authentications bigint, OUT session_failures bigint,
+    OUT logins bigint, OUT login_failures bigint, OUT logins_throttled bigint,
+    OUT activations bigint, OUT activation_failures bigint,
+    OUT context_hits bigint, OUT context_loads bigint, OUT context_evictions bigint,
+    OUT stats_reset timestamptz)
+    AS 'MODULE_PATHNAME', 'wfauth_stats' LANGUAGE C STABLE PARALLEL RESTRICTED;
+CREATE VIEW wfauth.stats AS
+SELECT s.scope, s.token_authentications, s.token_failures, s.session_authentications, s.session_failures,
+       s.logins, s.login_failures, s.logins_throttled,
+       (SELECT count(*) FROM wfauth.passwords p
+         WHERE p.failed_attempts >= coalesce(current_setting('wfauth.max_failed_logins', true), '10')::int) AS throttled_accounts,
+       s.activations, s.activation_failures, s.context_hits, s.context_loads, s.context_evictions,
+       s.stats_reset
+  FROM wfauth._stats() s;
+GRANT SELECT ON wfauth.stats TO PUBLIC;     -- (it answers DBAs only)
+COMMENT ON VIEW wfauth.stats IS
+    'Authentications, failures, throttled logins and the context cache, since stats_reset; cluster-wide with shared_preload_libraries = ''wfauth'', else this backend''s own (scope); DBA only';
+COMMENT ON COLUMN wfauth.stats.scope IS 'cluster (the library is preloaded: every backend''s counts) or backend (this backend''s own)';
+COMMENT ON COLUMN wfauth.stats.token_authentications IS 'authenticate_token calls that succeeded';
+COMMENT ON COLUMN wfauth.stats.token_failures IS 'authenticate_token calls refused (28000)';
+COMMENT ON COLUMN wfauth.stats.session_authentications IS 'authenticate_session calls that succeeded';
+COMMENT ON COLUMN wfauth.stats.session_failures IS 'authenticate_session calls refused (28000)';
+COMMENT ON COLUMN wfauth.stats.logins IS 'login calls with the right password';
+COMMENT ON COLUMN wfauth.stats.login_failures IS 'login calls refused (28P01), throttled ones included';
+COMMENT ON COLUMN wfauth.stats.logins_throttled IS 'login attempts refused because the account had too many failures';
+COMMENT ON COLUMN wfauth.stats.throttled_accounts IS 'accounts of this database whose logins are throttled now (wfauth.max_failed_logins failures or more)';
+COMMENT ON COLUMN wfauth.stats.activations IS 'activation tokens accepted';
+COMMENT ON COLUMN wfauth.stats.activation_failures IS 'activation tokens refused';
+COMMENT ON COLUMN wfauth.stats.context_hits IS 'principal contexts served from a backend''s cache (not counted: the same principal again within a statement)';
+COMMENT ON COLUMN wfauth.stats.context_loads IS 'principal contexts loaded (not cached, changed, or past a grant''s end)';
+COMMENT ON COLUMN wfauth.stats.context_evictions IS 'contexts evicted to stay within wfauth.context_cache_memory';
+COMMENT ON COLUMN wfauth.stats.stats_reset IS 'when the counts started (server start, or stats_reset())';
+
+CREATE FUNCTION wfauth.stats_reset() RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_stats_reset' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION wfauth.stats_reset() IS 'Set every counter of wfauth.stats to zero; DBA only';
+
+CREATE FUNCTION wfauth.purge_audit(older_than interval) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_cutoff timestamptz;
+    v_rows bigint;
+BEGIN
+    PERFORM wfauth._require_dba('purge the audit log');
+    IF older_than IS NULL OR older_than < interval '0' THEN
+        RAISE EXCEPTION 'purge_audit needs an age of zero or more' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_cutoff := now() - older_than;
+    DELETE FROM wfauth.audit_log l WHERE l.at < v_cutoff;
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    -- the purge itself is recorded, in the default tenant (it spans them all)
+    INSERT INTO wfauth.audit_log (principal_id, db_role, action, target, details, tenant_id)
+    VALUES (NULL, session_user, 'purge_audit', NULL,
+            jsonb_build_object('older_than', older_than::text, 'before', v_cutoff, 'rows', v_rows), 1);
+    RETURN v_rows;
+END
+$$;
+COMMENT ON FUNCTION wfauth.purge_audit(interval) IS
+    'Delete audit entries older than the given age, in every tenant, and record the purge; returns how many went; DBA only';
+GRANT EXECUTE ON FUNCTION wfauth._stats() TO PUBLIC;
+
 SELECT wfauth._comment_internal_functions();

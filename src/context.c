@@ -521,18 +521,7 @@ load_context(int64 id)
 	return result;
 }
 
-/*
- * The time grants are decided at: the statement's start
- * (statement_timestamp()), or the start of the transaction when it is later
- * -- a transaction that a CALL began after a COMMIT, whose statement started
- * long before.  SQL function: wfauth.decision_time() → timestamptz
- */
-TimestampTz
-wfauth_decision_time(void)
-{
-	return Max(GetCurrentStatementStartTimestamp(), GetCurrentTransactionStartTimestamp());
-}
-
+/* SQL function: wfauth.decision_time() → timestamptz (wfauth.h) */
 PG_FUNCTION_INFO_V1(wfauth_decision_time_sql);
 Datum
 wfauth_decision_time_sql(PG_FUNCTION_ARGS)
@@ -590,7 +579,10 @@ wfauth_context(int64 principal_id)
 	/* the per-row case: the same principal as last time */
 	if (last_hit && last_hit->id == principal_id && last_hit->generation == generation &&
 		still_valid(last_hit->ctx))
+	{
+		wfauth_count(WFAUTH_STAT_CONTEXT_HITS);
 		return remember(last_hit);
+	}
 
 	if (cache == NULL)
 	{
@@ -607,7 +599,11 @@ wfauth_context(int64 principal_id)
 	}
 	entry = hash_search(cache, &principal_id, HASH_FIND, NULL);
 	if (entry && entry->generation == generation && still_valid(entry->ctx))
+	{
+		wfauth_count(WFAUTH_STAT_CONTEXT_HITS);
 		return remember(entry);
+	}
+	wfauth_count(WFAUTH_STAT_CONTEXT_LOADS);
 
 	ensure_watched();
 	for (tries = 0;; tries++)
@@ -632,7 +628,10 @@ wfauth_context(int64 principal_id)
 
 	/* the least recently used go while the cache holds more than its share */
 	while (cache_bytes > (Size) cache_memory_kb * 1024 && dlist_tail_node(&lru) != &entry->lru)
+	{
+		wfauth_count(WFAUTH_STAT_CONTEXT_EVICTIONS);
 		forget(dlist_tail_element(CachedContext, lru, &lru));
+	}
 	return remember(entry);
 }
 

@@ -207,6 +207,7 @@ wfauth_authenticate_token(PG_FUNCTION_ARGS)
 	wfauth_set_principal_id(cred.account, 0);
 	if (!account_is_active(cred.account))
 		wfauth_auth_failed("token");	/* its tenant was deleted meanwhile */
+	wfauth_count(WFAUTH_STAT_TOKEN_AUTHS);
 	PG_RETURN_INT64(cred.account);
 }
 
@@ -225,6 +226,7 @@ wfauth_authenticate_session(PG_FUNCTION_ARGS)
 	wfauth_set_principal_id(cred.account, cred.id);
 	if (!account_is_active(cred.account))
 		wfauth_auth_failed("session");	/* its tenant was deleted meanwhile */
+	wfauth_count(WFAUTH_STAT_SESSION_AUTHS);
 	PG_RETURN_INT64(cred.account);
 }
 
@@ -238,8 +240,11 @@ PG_FUNCTION_INFO_V1(wfauth_activation);
 Datum
 wfauth_activation(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(live_credential(fcinfo, WFAUTH_ACTIVATIONS, &activation_columns, "wfai_",
-									"activation token", wfauth_decision_time()).account);
+	int64		account = live_credential(fcinfo, WFAUTH_ACTIVATIONS, &activation_columns, "wfai_",
+										  "activation token", wfauth_decision_time()).account;
+
+	wfauth_count(WFAUTH_STAT_ACTIVATIONS);
+	PG_RETURN_INT64(account);
 }
 
 typedef struct PasswordRow

@@ -315,6 +315,7 @@ wfauth_count_login_attempt(PG_FUNCTION_ARGS)
 		case LOGIN_UNSEEN:
 			PG_RETURN_BOOL(account != 0);
 		case LOGIN_THROTTLED:
+			wfauth_count(WFAUTH_STAT_LOGINS_THROTTLED);
 			PG_RETURN_BOOL(false);
 		default:
 			ereport(LOG_SERVER_ONLY,
@@ -345,6 +346,7 @@ wfauth_login_succeeded(PG_FUNCTION_ARGS)
 	int64		account = PG_GETARG_INT64(0);
 	char	   *new_hash = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
+	wfauth_count(WFAUTH_STAT_LOGINS);
 	if (run_login_worker(LOGIN_SUCCEEDED, account, 0, new_hash) != LOGIN_RESET)
 		ereport(LOG_SERVER_ONLY,
 				(errmsg("wfauth: the failed login count of account " INT64_FORMAT " could not be reset after its login", account),

@@ -178,14 +178,13 @@ collect_orphan(struct varlena *acl, const WfauthAclHeader *hdr, ItemPointer tid,
 
 	if (wfauth_acl_tenant(acl, hdr) != os->tenant)
 		return;
-	/* stops at the first living entry (one that has not ended): such a row is no orphan */
+	/* stops at the first living entry (one that counts now): such a row is no orphan */
 	for (i = 0; i < hdr->nentries && !live; i++)
 	{
 		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
 
 		names |= (id == os->naming);
-		live = entry_is_live(os->seen, id) &&
-			wfauth_acl_validity(acl, hdr, i).valid_until > wfauth_decision_time();
+		live = entry_is_live(os->seen, id) && wfauth_acl_entry_counts(acl, hdr, i, wfauth_decision_time());
 	}
 	if (!live && names)
 	{

@@ -309,62 +309,85 @@ statement_of_others(QueryDesc *queryDesc)
 
 /*
  * Would the statement read or write a protected table through another
- * role's code with someone acting?  A view's and a rule's relations are
- * checked as their owner (the range table entry's checkAsUser), and their
- * expressions -- a rule's whole action -- are that owner's code: with a
- * principal (or a DBA's rights) it would read what the principal may see and
- * hand it to its owner (a row inserted into the owner's table, a
- * notification), or change access lists in the principal's name.  A view of
- * another role with security_invoker reads as the caller, but its
- * expressions are still its owner's.  Such a statement is refused, as a
- * function of another role sees nobody.
+ * role's code with someone acting?  That code would run with the acting
+ * principal's access (or a DBA's) and could hand what it reads to its owner
+ * -- a row inserted into the owner's table, a notification, a sequence's
+ * value, none of which a rollback takes back -- or change access lists in
+ * the principal's name.  Such code is:
+ *   - a view's or a rule's: their relations are checked as their owner
+ *     (checkAsUser), and their expressions, a rule's whole action, are the
+ *     owner's;
+ *   - a security_invoker view's expressions, though it reads as its caller;
+ *   - the row-level security policies of another role's relation, whose
+ *     subqueries read as the caller.
+ * The statement is refused when it touches a protected table that the
+ * role whose code runs does not own (the owner of a protected table can
+ * read it anyway: see the README's "What cannot be hidden"), or that it
+ * reaches through a view or rule at all.  As a function of another role
+ * sees nobody.
  */
 static void
 refuse_protected_through_others(PlannedStmt *stmt)
 {
 	ListCell   *lc;
+	Oid			coder = InvalidOid;	/* a role whose view or policies run in the statement */
+	bool		through_any = false;	/* a relation checked as another role */
 	Oid			through = InvalidOid;
-	Oid			invoker_view_owner = InvalidOid;
-	Oid			protected_rel = InvalidOid;
+	Oid			refused_rel = InvalidOid;
 
 	if (wfauth_current_principal_id() == 0 && !wfauth_dba_acting())
 		return;					/* nobody acts: the policies give nothing away */
+	/* first, without reading wfauth's catalog: does another role's code run at all? */
 	foreach(lc, stmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Oid			owner;
 
 		if (rte->rtekind != RTE_RELATION)
 			continue;
-		if (rte->relkind == RELKIND_VIEW && another_role(wfauth_relation_owner(rte->relid)))
+		through_any |= OidIsValid(rte->checkAsUser) && another_role(rte->checkAsUser);
+		owner = wfauth_relation_owner(rte->relid);
+		if (!another_role(owner))
+			continue;
+		if (rte->relkind == RELKIND_VIEW)
 		{
 			Relation	view = RelationIdGetRelation(rte->relid);
 
 			if (view != NULL)
 			{
 				if (RelationHasSecurityInvoker(view))
-					invoker_view_owner = view->rd_rel->relowner;
+					coder = owner;
 				RelationClose(view);
 			}
-			continue;
 		}
-		if (wfauth_protected_kind(rte->relid) == 0)
-			continue;
-		protected_rel = rte->relid;
-		if (OidIsValid(rte->checkAsUser) && another_role(rte->checkAsUser))
-		{
-			through = rte->checkAsUser;
-			break;
-		}
+		else if (policies_of_its_own(rte->relid))
+			coder = owner;
 	}
-	if (!OidIsValid(through) && OidIsValid(protected_rel))
-		through = invoker_view_owner;
-	if (OidIsValid(through) && OidIsValid(protected_rel))
+	if (!through_any && !OidIsValid(coder))
+		return;
+	/* then: which protected table does it reach? */
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind != RTE_RELATION || wfauth_protected_kind(rte->relid) == 0)
+			continue;
+		if (OidIsValid(rte->checkAsUser) && another_role(rte->checkAsUser))
+			through = rte->checkAsUser;
+		else if (OidIsValid(coder) && wfauth_relation_owner(rte->relid) != coder)
+			through = coder;
+		else
+			continue;
+		refused_rel = rte->relid;
+		break;
+	}
+	if (OidIsValid(refused_rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied: protected table \"%s\" is reached through a view or rule of role \"%s\"",
-						get_rel_name(protected_rel), GetUserNameFromId(through, false)),
-				 errdetail("That role's code would run with the acting principal's access."),
-				 errhint("Views and rules that the requests use must belong to the request role.")));
+				 errmsg("permission denied: protected table \"%s\" is reached through code of role \"%s\"",
+						get_rel_name(refused_rel), GetUserNameFromId(through, false)),
+				 errdetail("A view, rule or row-level security policy of that role would run with the acting principal's access."),
+				 errhint("Views, rules and policies that the requests use must belong to the request role.")));
 }
 
 static void
@@ -372,7 +395,7 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 {
 	bool		counts = statement_of_others(queryDesc);
 
-	if (counts && !finish)
+	if (!finish)
 		refuse_protected_through_others(queryDesc->plannedstmt);
 
 	others_statements += counts;

@@ -12,7 +12,11 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/tupconvert.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
@@ -23,8 +27,10 @@
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "partitioning/partdesc.h"
+#include "storage/bufmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
@@ -105,22 +111,27 @@ row_trigger(FunctionCallInfo fcinfo, const char *name, TriggerEvent event)
  * from one and inserted into the other, and the insert trigger would give
  * it a new access list (another creator, the default entries, no audit).
  * The update trigger, which has checked the row's list, sees that the new
- * row leaves its partition and notes the list for this transaction and
- * command; the insert trigger that follows within the same command takes
- * the note, keeps the row's list if it is the one noted, and refuses any
- * other.  Nothing else is a move: a note is for one insert, and only in the
- * command that made it, so an insert of another statement, transaction or
- * principal, or one beside the UPDATE in a writable CTE, is a new object.
+ * row leaves its partition and notes the row for this transaction: where
+ * it was and what it becomes.  The insert trigger of a partition of the
+ * same table takes the note, and keeps the row's list only when the move
+ * is the real one: the noted row was deleted by this transaction as moved
+ * to another partition (PostgreSQL marks it so, and nothing else does), and
+ * the row inserted is the one noted, column for column.  Anything else
+ * carrying the noted list is refused; any other insert is a new object.
+ * The owner's code may run between the two halves (its triggers), and may
+ * swallow the moved row: neither turns another insert into the move.
  */
-typedef struct MovingAcl
+typedef struct MovingRow
 {
 	LocalTransactionId lxid;
-	CommandId	cid;
 	Oid			root;			/* the partitioned table the row moves within */
-	struct varlena *acl;		/* in TopMemoryContext */
-} MovingAcl;
+	Oid			source;			/* the partition it leaves */
+	ItemPointerData tid;		/* its version there */
+	HeapTuple	row;			/* what it becomes, as a row of root; in TopMemoryContext */
+	struct varlena *acl;		/* its access list; in TopMemoryContext */
+} MovingRow;
 
-static MovingAcl moving = {InvalidLocalTransactionId, InvalidCommandId, InvalidOid, NULL};
+static MovingRow moving = {InvalidLocalTransactionId};
 
 static Oid
 partition_root(Relation rel)
@@ -153,48 +164,134 @@ leaves_partition(Relation rel, HeapTuple tuple)
 	return !fits;
 }
 
-static void
-note_moving_acl(Relation rel, HeapTuple newtuple, struct varlena *acl)
+/* A partition's row as a row of root (its columns may be in another order) */
+static HeapTuple
+as_root_row(Relation rel, Relation root, HeapTuple tuple)
 {
+	TupleConversionMap *map = convert_tuples_by_name(RelationGetDescr(rel), RelationGetDescr(root));
+
+	return map ? execute_attr_map_tuple(tuple, map) : tuple;
+}
+
+static void
+forget_moving_row(void)
+{
+	if (moving.row)
+		heap_freetuple(moving.row);
 	if (moving.acl)
 		pfree(moving.acl);
+	moving.row = NULL;
 	moving.acl = NULL;
+	moving.lxid = InvalidLocalTransactionId;
+}
+
+static void
+note_moving_row(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, struct varlena *acl)
+{
+	Relation	root;
+	MemoryContext old;
+	HeapTuple	row;
+
+	forget_moving_row();
 	if (!rel->rd_rel->relispartition || !leaves_partition(rel, newtuple))
 		return;
-	moving.lxid = MyProc->lxid;
-	moving.cid = GetCurrentCommandId(false);
-	moving.root = partition_root(rel);
-	moving.acl = MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(acl));
+	root = table_open(partition_root(rel), AccessShareLock);
+	row = as_root_row(rel, root, newtuple);
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	moving.row = heap_copytuple(row);
+	moving.acl = palloc(VARSIZE_ANY(acl));
 	memcpy(moving.acl, acl, VARSIZE_ANY(acl));
+	MemoryContextSwitchTo(old);
+	moving.lxid = MyProc->lxid;
+	moving.root = RelationGetRelid(root);
+	moving.source = RelationGetRelid(rel);
+	moving.tid = oldtuple->t_self;
+	table_close(root, AccessShareLock);
+}
+
+/* Was the noted row deleted by this transaction as moved to another partition? */
+static bool
+noted_row_moved(void)
+{
+	Relation	source = table_open(moving.source, AccessShareLock);
+	HeapTupleData tuple;
+	Buffer		buffer = InvalidBuffer;
+	bool		moved = false;
+
+	tuple.t_self = moving.tid;
+	if (source->rd_tableam == GetHeapamTableAmRoutine() &&
+		heap_fetch(source, SnapshotAny, &tuple, &buffer, true))
+	{
+		LockBuffer(buffer, BUFFER_LOCK_SHARE);
+		moved = HeapTupleHeaderIndicatesMovedPartitions(tuple.t_data) &&
+			TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(tuple.t_data));
+		UnlockReleaseBuffer(buffer);
+	}
+	else if (BufferIsValid(buffer))
+		ReleaseBuffer(buffer);
+	table_close(source, AccessShareLock);
+	return moved;
+}
+
+/* Is tuple, inserted into rel, the noted row, column for column? */
+static bool
+is_noted_row(Relation rel, Relation root, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(root);
+	HeapTuple	row = as_root_row(rel, root, tuple);
+	Datum	   *a = palloc(desc->natts * sizeof(Datum));
+	Datum	   *b = palloc(desc->natts * sizeof(Datum));
+	bool	   *anull = palloc(desc->natts * sizeof(bool));
+	bool	   *bnull = palloc(desc->natts * sizeof(bool));
+	int			i;
+
+	heap_deform_tuple(row, desc, a, anull);
+	heap_deform_tuple(moving.row, desc, b, bnull);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		if (anull[i] != bnull[i] ||
+			(!anull[i] && !datum_image_eq(a[i], b[i], att->attbyval, att->attlen)))
+			return false;
+	}
+	return true;
 }
 
 /*
- * Is this insert into rel the second half of a move noted by this command?
- * Then the row must carry the noted list.  The note is taken either way.
+ * Is this insert into rel the second half of the move noted?  Then the row
+ * keeps its list.  The note is taken either way.
  */
 static bool
 is_move(Relation rel, HeapTuple tuple, int attno)
 {
-	struct varlena *noted = moving.acl;
-	struct varlena *acl;
+	Relation	root;
 	Datum		value;
 	bool		isnull;
-	bool		same;
+	struct varlena *acl;
+	bool		same_acl;
+	bool		move;
 
-	if (noted == NULL || moving.lxid != MyProc->lxid || moving.cid != GetCurrentCommandId(false) ||
-		moving.root != partition_root(rel))
+	if (moving.row == NULL || moving.lxid != MyProc->lxid || moving.root != partition_root(rel))
 		return false;
-	moving.acl = NULL;
+	root = table_open(moving.root, AccessShareLock);
+	move = noted_row_moved() && is_noted_row(rel, root, tuple);
+	table_close(root, AccessShareLock);
 	value = heap_getattr(tuple, attno, RelationGetDescr(rel), &isnull);
 	acl = isnull ? NULL : PG_DETOAST_DATUM_PACKED(value);
-	same = acl != NULL && VARSIZE_ANY_EXHDR(acl) == VARSIZE_ANY_EXHDR(noted) &&
-		memcmp(VARDATA_ANY(acl), VARDATA_ANY(noted), VARSIZE_ANY_EXHDR(noted)) == 0;
-	pfree(noted);
-	if (!same)
+	same_acl = acl != NULL && VARSIZE_ANY_EXHDR(acl) == VARSIZE_ANY_EXHDR(moving.acl) &&
+		memcmp(VARDATA_ANY(acl), VARDATA_ANY(moving.acl), VARSIZE_ANY_EXHDR(acl)) == 0;
+	forget_moving_row();
+	if (move && same_acl)
+		return true;
+	if (move || same_acl)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("a row moved to another partition of a protected table must keep its access list")));
-	return true;
+				 errmsg("a row moved to another partition of a protected table must arrive as it left"),
+				 errdetail("Its access list comes with it only as the update checked it: no other row may carry it, and the moved row may not change on the way.")));
+	return false;
 }
 
 /* Trigger function: wfauth._acl_on_insert(kind) */
@@ -350,7 +447,7 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 		if (VARSIZE_ANY_EXHDR(oldacl) == VARSIZE_ANY_EXHDR(newacl) &&
 			memcmp(VARDATA_ANY(oldacl), VARDATA_ANY(newacl), VARSIZE_ANY_EXHDR(oldacl)) == 0)
 		{
-			note_moving_acl(trig->tg_relation, trig->tg_newtuple, newacl);
+			note_moving_row(trig->tg_relation, trig->tg_trigtuple, trig->tg_newtuple, newacl);
 			return PointerGetDatum(trig->tg_newtuple);	/* unchanged */
 		}
 		wfauth_acl_header(oldacl, &oldhdr);
@@ -382,16 +479,18 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 		bool		lasting = false;
 		int			i;
 
+		/* one entry that counts now and does not end */
 		for (i = 0; i < newhdr.nentries && !lasting; i++)
-			lasting = wfauth_acl_validity(newacl, &newhdr, i).valid_until == DT_NOEND;
+			lasting = wfauth_acl_validity(newacl, &newhdr, i).valid_until == DT_NOEND &&
+				wfauth_acl_entry_counts(newacl, &newhdr, i, wfauth_decision_time());
 		if (!lasting)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("an access list needs an entry that does not end"),
-					 errdetail("Once every entry had ended, only Super Admins could reach the object."),
-					 errhint("Keep an entry without valid_until, such as the owner's.")));
+					 errmsg("an access list needs an entry that counts now and does not end"),
+					 errdetail("Until an entry starts, and once every entry has ended, only Super Admins could reach the object."),
+					 errhint("Keep an entry without valid_from or valid_until, such as the owner's.")));
 	}
 	audit_acl_change(trig->tg_relation, oldacl, newacl);
-	note_moving_acl(trig->tg_relation, trig->tg_newtuple, newacl);
+	note_moving_row(trig->tg_relation, trig->tg_trigtuple, trig->tg_newtuple, newacl);
 	return PointerGetDatum(trig->tg_newtuple);
 }

@@ -92,6 +92,10 @@ check_prefix(const char *prefix)
 void
 wfauth_auth_failed(const char *kind)
 {
+	wfauth_count(strcmp(kind, "password") == 0 ? WFAUTH_STAT_LOGIN_FAILURES :
+				 strcmp(kind, "token") == 0 ? WFAUTH_STAT_TOKEN_FAILURES :
+				 strcmp(kind, "session") == 0 ? WFAUTH_STAT_SESSION_FAILURES :
+				 WFAUTH_STAT_ACTIVATION_FAILURES);
 	if (strcmp(kind, "password") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PASSWORD),

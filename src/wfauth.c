@@ -12,6 +12,7 @@
  *   tokens.c     API, session and activation tokens; authentication failures
  *   credentials.c  authenticate_token/_session; fresh reads for login, activation
  *   logins.c     durable counting of failed logins
+ *   stats.c      counters for wfauth.stats (shared when preloaded)
  *   acl.c        the wfauth.acl type
  *   access.c     the access decision: can_access
  *   listing.c    the listing index: GIN operator class, planner support, statistics
@@ -41,5 +42,6 @@ _PG_init(void)
 	WfauthPasswordsInit();
 	WfauthTokensInit();
 	WfauthLockdownInit();
+	WfauthStatsInit();
 	MarkGUCPrefixReserved("wfauth");
 }

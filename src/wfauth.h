@@ -201,6 +201,18 @@ extern const WfauthContext *wfauth_recent_context;
 extern uint64 wfauth_recent_generation;
 extern uint64 *wfauth_generation_ptr;
 
+/*
+ * The time grants are decided at: the statement's start
+ * (statement_timestamp()), or the start of the transaction when it is later
+ * -- a transaction that a CALL began after a COMMIT, whose statement started
+ * long before.  SQL: wfauth.decision_time().
+ */
+static inline TimestampTz
+wfauth_decision_time(void)
+{
+	return Max(GetCurrentStatementStartTimestamp(), GetCurrentTransactionStartTimestamp());
+}
+
 static inline const WfauthContext *
 wfauth_context_fast(int64 principal_id)
 {
@@ -208,7 +220,7 @@ wfauth_context_fast(int64 principal_id)
 			   wfauth_recent_context->id == principal_id &&
 			   wfauth_recent_generation == *wfauth_generation_ptr &&
 			   (wfauth_recent_context->valid_until == 0 ||
-				GetCurrentStatementStartTimestamp() < wfauth_recent_context->valid_until)))
+				wfauth_decision_time() < wfauth_recent_context->valid_until)))
 		return wfauth_recent_context;
 	return wfauth_context(principal_id);
 }
@@ -231,7 +243,6 @@ wfauth_super_admin_rights(const WfauthContext *ctx)
 		(!ctx->super_admin_mode_required || wfauth_in_super_admin_mode(ctx->id));
 }
 extern void wfauth_may_ask_about(int64 principal);
-extern TimestampTz wfauth_decision_time(void);
 
 /* --- acl.c: the wfauth.acl type --------------------------------------------- */
 /*
@@ -312,6 +323,27 @@ extern void wfauth_check_acl_principal(int64 id, int64 tenant);
 extern void wfauth_note_use(bool session, int64 id, TimestampTz at);
 extern bool wfauth_audit_super_admin_use(int64 principal, int64 tenant, const char *role,
 										 const char *what, TimestampTz statement);
+
+/* --- stats.c: counters for wfauth.stats ---------------------------------- */
+typedef enum WfauthStat
+{
+	WFAUTH_STAT_TOKEN_AUTHS,
+	WFAUTH_STAT_TOKEN_FAILURES,
+	WFAUTH_STAT_SESSION_AUTHS,
+	WFAUTH_STAT_SESSION_FAILURES,
+	WFAUTH_STAT_LOGINS,
+	WFAUTH_STAT_LOGIN_FAILURES,
+	WFAUTH_STAT_LOGINS_THROTTLED,
+	WFAUTH_STAT_ACTIVATIONS,
+	WFAUTH_STAT_ACTIVATION_FAILURES,
+	WFAUTH_STAT_CONTEXT_HITS,
+	WFAUTH_STAT_CONTEXT_LOADS,
+	WFAUTH_STAT_CONTEXT_EVICTIONS,
+	WFAUTH_NSTATS
+} WfauthStat;
+
+extern void WfauthStatsInit(void);
+extern void wfauth_count(WfauthStat stat);
 
 /* --- passwords.c: argon2id hashing --------------------------------------- */
 extern void WfauthPasswordsInit(void);

@@ -75,6 +75,8 @@ $$;
 -- them to get them (protect() creates them as the owner, and a new
 -- partition gets its parent's).
 GRANT EXECUTE ON FUNCTION wfauth._acl_on_insert(), wfauth._acl_on_update(), wfauth._refuse_truncate() TO PUBLIC;
+-- wfauth.stats reads its counters with this; it answers DBAs only
+GRANT EXECUTE ON FUNCTION wfauth._stats() TO PUBLIC;
 
 -- \df wfauth.* shows the API first: every internal helper says what it is.
 SELECT wfauth._comment_internal_functions();

@@ -195,3 +195,9 @@ wfauth_kind_by_id(int16 id)
 			return &kinds[i];
 	return NULL;
 }
+
+/* --- stats.c: a refused token is counted by the server, not here ----------- */
+void
+wfauth_count(WfauthStat stat)
+{
+}
