@@ -27,10 +27,11 @@ SELECT wfauth.protect('r5.p', 'dashboard');
 GRANT SELECT, INSERT, UPDATE ON r5.p TO wfauth_regress_app;
 INSERT INTO r5.p VALUES (6, 'ada''s');
 UPDATE r5.p SET acl = wfauth.acl_grant(wfauth.acl_revoke(acl, 'everyone'), 'r5-ada@example.com', 'modify') WHERE id = 6;
-BEGIN;                  -- Ada creates row 25 and gives it to Bob
+BEGIN;                  -- Ada creates row 25 and gives it to Bob, keeping a view
 SELECT wfauth.set_principal('r5-ada@example.com');
 INSERT INTO r5.p VALUES (25, 'ada''s, now bob''s');
-UPDATE r5.p SET acl = wfauth.acl_grant(wfauth.acl_revoke(acl, 'everyone'), 'r5-bob@example.com', 'modify') WHERE id = 25;
+UPDATE r5.p SET acl = wfauth.acl_grant(wfauth.acl_grant(wfauth.acl_revoke(acl, 'everyone'), 'r5-bob@example.com', 'modify'),
+                                       'r5-ada@example.com', 'view') WHERE id = 25;
 COMMIT;
 SELECT acl::text AS ada_only_acl FROM r5.p WHERE id = 6 \gset
 CREATE TABLE appdata.r5_scratch (x int);

@@ -462,7 +462,6 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to change the access list of this object"),
 				 errdetail("Changing an access list needs modify access to the object, or Super Admin.")));
-
 	if (!oldnull && (newhdr.kind != oldhdr.kind || newhdr.creator != oldhdr.creator))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -490,6 +489,18 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 					 errdetail("Until an entry starts, and once every entry has ended, only Super Admins could reach the object."),
 					 errhint("Keep an entry without valid_from or valid_until, such as the owner's.")));
 	}
+	/*
+	 * Nor may it lose its own way in: PostgreSQL checks an UPDATE's new row
+	 * against the SELECT policy whenever the statement reads the row, with
+	 * its generic refusal; the rule holds for every statement, and says why.
+	 */
+	if (principal != 0 && !wfauth_decide(wfauth_context(principal), newacl, false))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: the change would leave the acting principal without access to the object"),
+				 errdetail("A principal cannot give an object away and lose it in the same change."),
+				 errhint("Keep an entry of your own, or let someone who keeps access (or a Super Admin) make the change.")));
+
 	audit_acl_change(trig->tg_relation, oldacl, newacl);
 	note_moving_row(trig->tg_relation, trig->tg_trigtuple, trig->tg_newtuple, newacl);
 	return PointerGetDatum(trig->tg_newtuple);
