@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""The README's application example, run unchanged through psycopg 3.
+"""The application example of docs/app-integration.md, run unchanged through psycopg 3.
 
     check.py DSN_APP DSN_DBA TOKEN PASSWORD
 
-wfauth_app (extracted from README.md by test/tap/drivers.sh) is imported as
+wfauth_app (extracted from docs/app-integration.md by test/tap/drivers.sh) is imported as
 the application would.  Prints one "ok"/"not ok" line per check (TAP body).
 """
 import sys
@@ -44,6 +44,12 @@ check("a wrong password is psycopg.errors.InvalidPassword (28P01)",
 check("a bad token is InvalidAuthorizationSpecification (28000)",
       raises(errors.InvalidAuthorizationSpecification,
              lambda: wfauth_app.request(conn, "wfat_" + "A" * 49, "SELECT 1")))
+# a write: committed, and answered with the number of rows it changed
+dba.execute("SELECT wfauth.grant_permission('dashboards', '{dana@example.com}')")
+check("a write through request() commits and returns its row count",
+      wfauth_app.request(conn, session, "INSERT INTO app.dashboards (title) VALUES (%s)", ("written",)) == 1
+      and dba.execute("SELECT count(*) FROM app.dashboards WHERE title = 'written'").fetchone()[0] == 1)
+dba.execute("SELECT wfauth.revoke_permission('dashboards', '{dana@example.com}')")
 check("a request the principal may not make is InsufficientPrivilege (42501)",
       raises(errors.InsufficientPrivilege,
              lambda: wfauth_app.request(conn, session, "SELECT wfauth.create_group(%s)", ("Ops",))))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Drivers: the README's "Using wfauth from an application" example, extracted
-# from README.md and run unchanged through psycopg 3 (test/drivers/check.py),
+# Drivers: the example of docs/app-integration.md, extracted
+# from it and run unchanged through psycopg 3 (test/drivers/check.py),
 # then the server log searched for every secret the run used.  Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/lib.bash"
@@ -30,9 +30,9 @@ SQL
 token=$(q $db "SELECT value FROM token")
 q $db "DROP TABLE token" >/dev/null
 
-sed -n '/<!-- wfauth_app.py begins -->/,/<!-- wfauth_app.py ends -->/p' "$top/README.md" |
+sed -n '/<!-- wfauth_app.py begins -->/,/<!-- wfauth_app.py ends -->/p' "$top/docs/app-integration.md" |
     sed '1,2d;$d' | sed '$d' >$WORK/wfauth_app.py
-check "README.md holds the example application module" "t" \
+check "docs/app-integration.md holds the example application module" "t" \
       "$(grep -q 'def request(conn, secret, sql' $WORK/wfauth_app.py && echo t)"
 log=${WFAUTH_SERVER_LOG:-$PGHOST/server.log}
 before=$(wc -c <"$log" 2>/dev/null || echo 0)
