@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Node.js: the example of docs/app-integration.md, extracted and run
+# unchanged with pg from npm (test/drivers/check.js).  Skipped, with a line
+# that says so, where node or the npm registry is not there.  Prints TAP.
+set -uo pipefail
+. "$(dirname "$0")/lib.bash"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+db=wfauth_node
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "ok 1 # SKIP node or npm is not installed"; echo "1..1"; exit 0
+fi
+if ! (cd $WORK && timeout 300 npm install --no-audit --no-fund --silent pg@8 >npm.log 2>&1); then
+    echo "ok 1 # SKIP npm install pg failed (the npm registry unreachable?)"; echo "1..1"; exit 0
+fi
+psql -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
+password="dana's passphrase $RANDOM$RANDOM"
+psql -qX -v ON_ERROR_STOP=1 -v password="$password" -d $db >$WORK/setup.log 2>&1 <<'SQL' || bail "set up" $WORK/setup.log
+SET client_min_messages = warning;
+CREATE EXTENSION wfauth;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wfauth_node_app') THEN CREATE ROLE wfauth_node_app LOGIN; END IF;
+END $$;
+GRANT USAGE ON SCHEMA wfauth TO wfauth_node_app;
+CREATE SCHEMA app AUTHORIZATION wfauth_node_app;
+SET ROLE wfauth_node_app;
+CREATE TABLE app.dashboards (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);
+SELECT wfauth.protect('app.dashboards', 'dashboard');
+RESET ROLE;
+SELECT wfauth.create_user('dana@example.com', :'password', permissions => '{dashboards}');
+INSERT INTO app.dashboards (title) VALUES ('X');
+CREATE TABLE token AS SELECT wfauth.generate_token('dana@example.com', 'app') AS value;
+SQL
+token=$(q $db "SELECT value FROM token")
+dana=$(q $db "SELECT wfauth.account_id('dana@example.com')")
+q $db "DROP TABLE token" >/dev/null
+sed -n '/<!-- wfauth_app.js begins -->/,/<!-- wfauth_app.js ends -->/p' "$top/docs/app-integration.md" |
+    sed '1,2d;$d' | sed '$d' >$WORK/wfauth_app.js
+cp "$top/test/drivers/check.js" $WORK/
+check "docs/app-integration.md holds the Node.js module" "t" \
+      "$(grep -q 'function request(pool, secret, sql' $WORK/wfauth_app.js && echo t)"
+(cd $WORK && PGDATABASE=$db PGUSER=wfauth_node_app TOKEN="$token" PASSWORD="$password" DANA="$dana" \
+    node check.js) >$WORK/check.out 2>&1
+while read -r line; do
+    case "$line" in
+        "ok "*) check "${line#ok [0-9]* - }" t t ;;
+        "not ok "*) check "${line#not ok [0-9]* - }" t f ;;
+    esac
+done <$WORK/check.out
+grep -qE '^1\.\.' $WORK/check.out || { sed 's/^/#   /' $WORK/check.out; check "the example ran to its end" t f; }
+psql -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS wfauth_node_app" >/dev/null 2>&1
+done_testing
