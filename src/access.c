@@ -174,6 +174,34 @@ wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 }
 
 /*
+ * Does an entry that counts now and never ends name ctx's principal or a
+ * group of it?  (Whether it will still reach the object once every dated
+ * entry has ended.)
+ */
+bool
+wfauth_acl_lasting_for(const WfauthContext *ctx, struct varlena *acl)
+{
+	WfauthAclHeader hdr;
+	TimestampTz now = wfauth_decision_time();
+	int			i,
+				j = 0;
+
+	wfauth_acl_header(acl, &hdr);
+	for (i = 0; i < hdr.nentries; i++)
+	{
+		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
+
+		while (j < ctx->nmatch && ctx->match[j] < id)
+			j++;
+		if (j < ctx->nmatch && ctx->match[j] == id &&
+			wfauth_acl_validity(acl, &hdr, i).valid_until == DT_NOEND &&
+			wfauth_acl_entry_counts(acl, &hdr, i, now))
+			return true;
+	}
+	return false;
+}
+
+/*
  * The body of can_access and policy_check.  With dba_sentinel, principal -1
  * (wfauth.policy_principal() of a DBA with no principal) allows every row
  * while a DBA acts with no principal, and nothing otherwise.

@@ -330,7 +330,7 @@ static void
 refuse_protected_through_others(PlannedStmt *stmt)
 {
 	ListCell   *lc;
-	Oid			coder = InvalidOid;	/* a role whose view or policies run in the statement */
+	List	   *coders = NIL;	/* roles whose views or policies run in the statement */
 	bool		through_any = false;	/* a relation checked as another role */
 	Oid			through = InvalidOid;
 	Oid			refused_rel = InvalidOid;
@@ -356,38 +356,55 @@ refuse_protected_through_others(PlannedStmt *stmt)
 			if (view != NULL)
 			{
 				if (RelationHasSecurityInvoker(view))
-					coder = owner;
+					coders = list_append_unique_oid(coders, owner);
 				RelationClose(view);
 			}
 		}
 		else if (policies_of_its_own(rte->relid))
-			coder = owner;
+			coders = list_append_unique_oid(coders, owner);
 	}
-	if (!through_any && !OidIsValid(coder))
-		return;
+	/*
+	 * A statement that another role's statement runs -- a built-in such as
+	 * query_to_xml() in its view or DEFAULT runs a query of its own -- is
+	 * that role's code through and through.
+	 */
+	if (!through_any && coders == NIL && (others_statements == 0 || others_functions > 0))
+		return;					/* (inside another role's function the policies see nobody) */
 	/* then: which protected table does it reach? */
 	foreach(lc, stmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Oid			owner;
+		ListCell   *c;
 
 		if (rte->rtekind != RTE_RELATION || wfauth_protected_kind(rte->relid) == 0)
 			continue;
+		owner = wfauth_relation_owner(rte->relid);
 		if (OidIsValid(rte->checkAsUser) && another_role(rte->checkAsUser))
 			through = rte->checkAsUser;
-		else if (OidIsValid(coder) && wfauth_relation_owner(rte->relid) != coder)
-			through = coder;
-		else
-			continue;
-		refused_rel = rte->relid;
-		break;
+		foreach(c, coders)
+			if (lfirst_oid(c) != owner)
+				through = lfirst_oid(c);
+		if (OidIsValid(through) || (others_statements > 0 && others_functions == 0))
+		{
+			refused_rel = rte->relid;
+			break;
+		}
 	}
+	if (OidIsValid(refused_rel) && !OidIsValid(through))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: protected table \"%s\" is read by a statement within one that runs another role's code",
+						get_rel_name(refused_rel)),
+				 errdetail("A view, default, rule or trigger of another role can run a query of its own (query_to_xml(), ts_stat()); it would run with the acting principal's access."),
+				 errhint("Read protected tables in statements that write to no other role's table and read through no other role's view.")));
 	if (OidIsValid(refused_rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied: protected table \"%s\" is reached through code of role \"%s\"",
 						get_rel_name(refused_rel), GetUserNameFromId(through, false)),
-				 errdetail("A view, rule or row-level security policy of that role would run with the acting principal's access."),
-				 errhint("Views, rules and policies that the requests use must belong to the request role.")));
+				 errdetail("A view, rule, row-level security policy or expression of that role would run with the acting principal's access."),
+				 errhint("Views, rules, policies and defaults that the requests use must belong to the request role.")));
 }
 
 static void

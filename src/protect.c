@@ -16,7 +16,6 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "access/tupconvert.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
@@ -111,15 +110,15 @@ row_trigger(FunctionCallInfo fcinfo, const char *name, TriggerEvent event)
  * from one and inserted into the other, and the insert trigger would give
  * it a new access list (another creator, the default entries, no audit).
  * The update trigger, which has checked the row's list, sees that the new
- * row leaves its partition and notes the row for this transaction: where
- * it was and what it becomes.  The insert trigger of a partition of the
- * same table takes the note, and keeps the row's list only when the move
- * is the real one: the noted row was deleted by this transaction as moved
- * to another partition (PostgreSQL marks it so, and nothing else does), and
- * the row inserted is the one noted, column for column.  Anything else
- * carrying the noted list is refused; any other insert is a new object.
- * The owner's code may run between the two halves (its triggers), and may
- * swallow the moved row: neither turns another insert into the move.
+ * row leaves its partition and notes the list for this transaction, with
+ * where the row was.  The insert trigger of a partition of the same table
+ * takes the note -- for a row with the moving row's partition key, once
+ * PostgreSQL has deleted that row as moved to another partition (its own
+ * mark, which nothing else sets) -- and gives the row it inserts the noted
+ * list, whatever the row carries.  The owner's triggers may change the row
+ * on the way (a generated column, an updated_at, the acl itself), or
+ * swallow it: still one row at most, with the moving row's key, arrives
+ * with the list checked for that object, and nothing else becomes a move.
  */
 typedef struct MovingRow
 {
@@ -127,8 +126,13 @@ typedef struct MovingRow
 	Oid			root;			/* the partitioned table the row moves within */
 	Oid			source;			/* the partition it leaves */
 	ItemPointerData tid;		/* its version there */
-	HeapTuple	row;			/* what it becomes, as a row of root; in TopMemoryContext */
-	struct varlena *acl;		/* its access list; in TopMemoryContext */
+	struct varlena *acl;		/* its checked access list; in TopMemoryContext */
+	int			nkeys;			/* the root's partition key columns, and the moving row's */
+	char		keyname[PARTITION_MAX_KEYS][NAMEDATALEN];
+	Datum		key[PARTITION_MAX_KEYS];	/* values (copies in TopMemoryContext) */
+	bool		keynull[PARTITION_MAX_KEYS];
+	int16		keylen[PARTITION_MAX_KEYS];
+	bool		keybyval[PARTITION_MAX_KEYS];
 } MovingRow;
 
 static MovingRow moving = {InvalidLocalTransactionId};
@@ -164,48 +168,92 @@ leaves_partition(Relation rel, HeapTuple tuple)
 	return !fits;
 }
 
-/* A partition's row as a row of root (its columns may be in another order) */
-static HeapTuple
-as_root_row(Relation rel, Relation root, HeapTuple tuple)
-{
-	TupleConversionMap *map = convert_tuples_by_name(RelationGetDescr(rel), RelationGetDescr(root));
-
-	return map ? execute_attr_map_tuple(tuple, map) : tuple;
-}
-
 static void
 forget_moving_row(void)
 {
-	if (moving.row)
-		heap_freetuple(moving.row);
+	int			i;
+
 	if (moving.acl)
 		pfree(moving.acl);
-	moving.row = NULL;
+	for (i = 0; i < moving.nkeys; i++)
+		if (!moving.keynull[i] && !moving.keybyval[i])
+			pfree(DatumGetPointer(moving.key[i]));
 	moving.acl = NULL;
+	moving.nkeys = 0;
 	moving.lxid = InvalidLocalTransactionId;
+}
+
+/*
+ * Note the values of root's partition key columns (by name; a key
+ * expression is not compared) of tuple, a row of rel.
+ */
+static void
+note_key(Relation root, Relation rel, HeapTuple tuple)
+{
+	PartitionKey key = RelationGetPartitionKey(root);
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	int			i;
+
+	for (i = 0; i < key->partnatts; i++)
+	{
+		Form_pg_attribute att;
+		AttrNumber	attno;
+
+		if (key->partattrs[i] == 0)
+			continue;
+		att = TupleDescAttr(RelationGetDescr(root), key->partattrs[i] - 1);
+		attno = SPI_fnumber(RelationGetDescr(rel), NameStr(att->attname));
+		if (attno <= 0)
+			continue;
+		strlcpy(moving.keyname[moving.nkeys], NameStr(att->attname), NAMEDATALEN);
+		moving.key[moving.nkeys] = heap_getattr(tuple, attno, RelationGetDescr(rel), &moving.keynull[moving.nkeys]);
+		moving.keylen[moving.nkeys] = att->attlen;
+		moving.keybyval[moving.nkeys] = att->attbyval;
+		if (!moving.keynull[moving.nkeys])
+			moving.key[moving.nkeys] = datumCopy(moving.key[moving.nkeys], att->attbyval, att->attlen);
+		moving.nkeys++;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* Does tuple, a row of rel, have the noted partition key? */
+static bool
+has_noted_key(Relation rel, HeapTuple tuple)
+{
+	int			i;
+
+	for (i = 0; i < moving.nkeys; i++)
+	{
+		AttrNumber	attno = SPI_fnumber(RelationGetDescr(rel), moving.keyname[i]);
+		bool		isnull;
+		Datum		value;
+
+		if (attno <= 0)
+			return false;
+		value = heap_getattr(tuple, attno, RelationGetDescr(rel), &isnull);
+		if (isnull != moving.keynull[i] ||
+			(!isnull && !datum_image_eq(value, moving.key[i], moving.keybyval[i], moving.keylen[i])))
+			return false;
+	}
+	return true;
 }
 
 static void
 note_moving_row(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, struct varlena *acl)
 {
 	Relation	root;
-	MemoryContext old;
-	HeapTuple	row;
 
 	forget_moving_row();
 	if (!rel->rd_rel->relispartition || !leaves_partition(rel, newtuple))
 		return;
-	root = table_open(partition_root(rel), AccessShareLock);
-	row = as_root_row(rel, root, newtuple);
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	moving.row = heap_copytuple(row);
-	moving.acl = palloc(VARSIZE_ANY(acl));
+	moving.acl = MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(acl));
 	memcpy(moving.acl, acl, VARSIZE_ANY(acl));
-	MemoryContextSwitchTo(old);
 	moving.lxid = MyProc->lxid;
-	moving.root = RelationGetRelid(root);
+	moving.root = partition_root(rel);
 	moving.source = RelationGetRelid(rel);
 	moving.tid = oldtuple->t_self;
+	root = table_open(moving.root, AccessShareLock);
+	note_key(root, rel, newtuple);
 	table_close(root, AccessShareLock);
 }
 
@@ -233,65 +281,22 @@ noted_row_moved(void)
 	return moved;
 }
 
-/* Is tuple, inserted into rel, the noted row, column for column? */
-static bool
-is_noted_row(Relation rel, Relation root, HeapTuple tuple)
-{
-	TupleDesc	desc = RelationGetDescr(root);
-	HeapTuple	row = as_root_row(rel, root, tuple);
-	Datum	   *a = palloc(desc->natts * sizeof(Datum));
-	Datum	   *b = palloc(desc->natts * sizeof(Datum));
-	bool	   *anull = palloc(desc->natts * sizeof(bool));
-	bool	   *bnull = palloc(desc->natts * sizeof(bool));
-	int			i;
-
-	heap_deform_tuple(row, desc, a, anull);
-	heap_deform_tuple(moving.row, desc, b, bnull);
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		if (anull[i] != bnull[i] ||
-			(!anull[i] && !datum_image_eq(a[i], b[i], att->attbyval, att->attlen)))
-			return false;
-	}
-	return true;
-}
-
 /*
- * Is this insert into rel the second half of the move noted?  Then the row
- * keeps its list.  The note is taken either way.
+ * If this insert into rel is the second half of the move noted, the noted
+ * list (NULL otherwise); the note is taken then.
  */
-static bool
-is_move(Relation rel, HeapTuple tuple, int attno)
+static struct varlena *
+moved_acl(Relation rel, HeapTuple tuple)
 {
-	Relation	root;
-	Datum		value;
-	bool		isnull;
 	struct varlena *acl;
-	bool		same_acl;
-	bool		move;
 
-	if (moving.row == NULL || moving.lxid != MyProc->lxid || moving.root != partition_root(rel))
-		return false;
-	root = table_open(moving.root, AccessShareLock);
-	move = noted_row_moved() && is_noted_row(rel, root, tuple);
-	table_close(root, AccessShareLock);
-	value = heap_getattr(tuple, attno, RelationGetDescr(rel), &isnull);
-	acl = isnull ? NULL : PG_DETOAST_DATUM_PACKED(value);
-	same_acl = acl != NULL && VARSIZE_ANY_EXHDR(acl) == VARSIZE_ANY_EXHDR(moving.acl) &&
-		memcmp(VARDATA_ANY(acl), VARDATA_ANY(moving.acl), VARSIZE_ANY_EXHDR(acl)) == 0;
+	if (moving.acl == NULL || moving.lxid != MyProc->lxid || moving.root != partition_root(rel) ||
+		!has_noted_key(rel, tuple) || !noted_row_moved())
+		return NULL;
+	acl = palloc(VARSIZE_ANY(moving.acl));
+	memcpy(acl, moving.acl, VARSIZE_ANY(moving.acl));
 	forget_moving_row();
-	if (move && same_acl)
-		return true;
-	if (move || same_acl)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("a row moved to another partition of a protected table must arrive as it left"),
-				 errdetail("Its access list comes with it only as the update checked it: no other row may carry it, and the moved row may not change on the way.")));
-	return false;
+	return acl;
 }
 
 /* Trigger function: wfauth._acl_on_insert(kind) */
@@ -308,12 +313,18 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 	int			attno;
 	Datum		value;
 	bool		isnull = false;
+	struct varlena *moved;
 
 	if (trig->tg_trigger->tgnargs != 1)
 		elog(ERROR, "wfauth._acl_on_insert takes the object kind");
 	attno = acl_attno(trig->tg_relation);
-	if (trig->tg_relation->rd_rel->relispartition && is_move(trig->tg_relation, trig->tg_trigtuple, attno))
-		return PointerGetDatum(trig->tg_trigtuple);
+	if (trig->tg_relation->rd_rel->relispartition && (moved = moved_acl(trig->tg_relation, trig->tg_trigtuple)) != NULL)
+	{
+		value = PointerGetDatum(moved);
+		return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_trigtuple,
+														 RelationGetDescr(trig->tg_relation),
+														 1, &attno, &value, &isnull));
+	}
 	kind = wfauth_kind_by_name(trig->tg_trigger->tgargs[0]);
 	if (kind == NULL)
 		ereport(ERROR,
@@ -490,15 +501,20 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 					 errhint("Keep an entry without valid_from or valid_until, such as the owner's.")));
 	}
 	/*
-	 * Nor may it lose its own way in: PostgreSQL checks an UPDATE's new row
-	 * against the SELECT policy whenever the statement reads the row, with
-	 * its generic refusal; the rule holds for every statement, and says why.
+	 * Nor may it lose its own way in, now or when a dated entry ends (a
+	 * lasting entry must name it or a group of it): PostgreSQL checks an
+	 * UPDATE's new row against the SELECT policy whenever the statement
+	 * reads the row, with its generic refusal; the rule holds for every
+	 * statement, and says why.
 	 */
-	if (principal != 0 && !wfauth_decide(wfauth_context(principal), newacl, false))
+	if (principal != 0 &&
+		(!wfauth_decide(wfauth_context(principal), newacl, false) ||
+		 ((newhdr.flags & WFAUTH_ACL_DATED) && !wfauth_super_admin_rights(wfauth_context(principal)) &&
+		  !wfauth_acl_lasting_for(wfauth_context(principal), newacl))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied: the change would leave the acting principal without access to the object"),
-				 errdetail("A principal cannot give an object away and lose it in the same change."),
+				 errdetail("A principal cannot give an object away and lose it in the same change, now or when an entry ends."),
 				 errhint("Keep an entry of your own, or let someone who keeps access (or a Super Admin) make the change.")));
 
 	audit_acl_change(trig->tg_relation, oldacl, newacl);

@@ -146,6 +146,8 @@ wfauth_stats_reset(PG_FUNCTION_ARGS)
 {
 	int			i;
 
+	/* not from another role's view, default, rule or trigger run by a DBA */
+	wfauth_refuse_in_others_code(true);
 	if (!wfauth_actor_is_dba())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -314,6 +314,7 @@ wfauth_acl_validity_offset(const WfauthAclHeader *hdr, int i)
 /* --- access.c: the decision ------------------------------------------------- */
 extern bool wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify);
 extern bool wfauth_acl_reaches(const WfauthContext *ctx, struct varlena *acl, bool modify);
+extern bool wfauth_acl_lasting_for(const WfauthContext *ctx, struct varlena *acl);
 extern bool wfauth_mode_is_modify(Oid mode);
 
 /* --- protect.c: the row triggers of protected tables ----------------------- */

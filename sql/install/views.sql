@@ -331,6 +331,8 @@ DECLARE
     v_cutoff timestamptz;
     v_rows bigint;
 BEGIN
+    -- not from another role's view, default, rule or trigger run by a DBA
+    PERFORM wfauth._refuse_in_others_code(true);
     PERFORM wfauth._require_dba('purge the audit log');
     IF older_than IS NULL OR older_than < interval '0' THEN
         RAISE EXCEPTION 'purge_audit needs an age of zero or more' USING ERRCODE = 'invalid_parameter_value';
