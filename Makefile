@@ -5,12 +5,10 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 MODULE_big = wfauth
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-# The install script is built from its parts, by area, in this order;
-# released versions and upgrade scripts (wfauth--A--B.sql) are installed as
-# they are.
-INSTALL_PARTS = $(addprefix sql/install/,accounts.sql views.sql credentials.sql objects.sql finish.sql)
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+# One base script (1.0) and an upgrade step per release, as pg_stat_statements
+# keeps them: CREATE EXTENSION runs the base and the steps to the current
+# version.  A release adds a step and changes no script before it.
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress inputs, in order (sql/NAME.sql, expected/NAME.out)
 REGRESS = setup principal accounts service_accounts groups roles permissions defaults \
@@ -44,9 +42,6 @@ else
 all install installcheck:
 	@echo "pg_config not found: run 'make test' or 'make demo' (they install what is missing), or set PG_CONFIG" >&2; exit 1
 endif
-
-sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
-	cat $^ > $@
 
 # PGXN: META.json and the release archive take the version from wfauth.control
 # too (as semver: 1.1 -> 1.1.0).

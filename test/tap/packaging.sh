@@ -24,7 +24,7 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
     make -s dist >/dev/null 2>&1
     zip=wfauth-$control.0.zip
     check "make dist builds $zip with META.json, the control file and every install script" "" \
-          "$(for f in META.json wfauth.control Makefile $(git ls-files 'sql/install/*.sql' 'sql/wfauth--*.sql'); do
+          "$(for f in META.json wfauth.control Makefile $(git ls-files 'sql/wfauth--*.sql'); do
                  unzip -l "$zip" "wfauth-$control.0/$f" >/dev/null 2>&1 || echo "missing $f"; done)"
     rm -f "$zip"
 fi
