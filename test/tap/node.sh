@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Node.js: the example of docs/app-integration.md, extracted and run
-# unchanged with pg from npm (test/drivers/check.js).  Skipped, with a line
+# unchanged with pg from npm (test/drivers/check.js), against the server and
+# behind pgbouncer in transaction mode.  Skipped, with a line
 # that says so, where node or the npm registry is not there.  Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/lib.bash"
@@ -38,14 +39,46 @@ sed -n '/<!-- wfauth_app.js begins -->/,/<!-- wfauth_app.js ends -->/p' "$top/do
 cp "$top/test/drivers/check.js" $WORK/
 check "docs/app-integration.md holds the Node.js module" "t" \
       "$(grep -q 'function request(pool, secret, sql' $WORK/wfauth_app.js && echo t)"
-(cd $WORK && PGDATABASE=$db PGUSER=wfauth_node_app TOKEN="$token" PASSWORD="$password" DANA="$dana" \
-    node check.js) >$WORK/check.out 2>&1
-while read -r line; do
-    case "$line" in
-        "ok "*) check "${line#ok [0-9]* - }" t t ;;
-        "not ok "*) check "${line#not ok [0-9]* - }" t f ;;
-    esac
-done <$WORK/check.out
-grep -qE '^1\.\.' $WORK/check.out || { sed 's/^/#   /' $WORK/check.out; check "the example ran to its end" t f; }
+# run_checks LABEL HOST PORT: check.js against a server (or a pooler)
+run_checks() {
+    (cd $WORK && PGHOST=$2 PGPORT=$3 PGDATABASE=$db PGUSER=wfauth_node_app TOKEN="$token" \
+        PASSWORD="$password" DANA="$dana" node check.js) >$WORK/check.out 2>&1
+    while read -r line; do
+        case "$line" in
+            "ok "*) check "$1${line#ok [0-9]* - }" t t ;;
+            "not ok "*) check "$1${line#not ok [0-9]* - }" t f ;;
+        esac
+    done <$WORK/check.out
+    grep -qE '^1\.\.' $WORK/check.out || { sed 's/^/#   /' $WORK/check.out; check "$1the example ran to its end" t f; }
+}
+run_checks "" "$PGHOST" "$PGPORT"
+# the same behind pgbouncer in transaction mode, two server connections
+PGBOUNCER=/usr/sbin/pgbouncer
+if [ -x $PGBOUNCER ]; then
+    pgb=$WORK/pgbouncer
+    own_dir $pgb
+    cat >$pgb/pgbouncer.ini <<INI
+[databases]
+$db = host=$PGHOST port=$PGPORT dbname=$db
+[pgbouncer]
+listen_addr =
+listen_port = $((PGPORT + 11))
+unix_socket_dir = $pgb
+auth_type = trust
+auth_file = $pgb/users.txt
+pool_mode = transaction
+default_pool_size = 2
+logfile = $pgb/pgbouncer.log
+pidfile = $pgb/pgbouncer.pid
+INI
+    echo '"wfauth_node_app" ""' >$pgb/users.txt
+    [ "$(id -u)" = 0 ] && chown -R postgres: $pgb
+    "${RUN_AS[@]}" $PGBOUNCER -d $pgb/pgbouncer.ini || bail "start pgbouncer" $pgb/pgbouncer.log
+    stop_pgbouncer() { [ -f $pgb/pgbouncer.pid ] && kill "$(cat $pgb/pgbouncer.pid)" 2>/dev/null; remove_clusters; }
+    trap stop_pgbouncer EXIT
+    for _ in $(seq 1 50); do psql -qXAt -h $pgb -p $((PGPORT + 11)) -U wfauth_node_app -d $db -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+    q $db "DELETE FROM app.dashboards WHERE title = 'written'" >/dev/null
+    run_checks "through pgbouncer: " "$pgb" "$((PGPORT + 11))"
+fi
 psql -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS wfauth_node_app" >/dev/null 2>&1
 done_testing
