@@ -76,3 +76,35 @@ remove_clusters() {
     rm -rf "$WORK"
 }
 trap remove_clusters EXIT
+
+# start_pgbouncer DB USER PORT POOL_SIZE: pgbouncer in transaction mode on a
+# socket of its own in $WORK/pgbouncer, as the server's user, in front of the
+# harness's server; stopped on exit.  Sets PGB to its socket directory.
+start_pgbouncer() {
+    PGB=$WORK/pgbouncer
+    own_dir $PGB
+    cat >$PGB/pgbouncer.ini <<INI
+[databases]
+$1 = host=$PGHOST port=$PGPORT dbname=$1
+[pgbouncer]
+listen_addr =
+listen_port = $3
+unix_socket_dir = $PGB
+auth_type = trust
+auth_file = $PGB/users.txt
+pool_mode = transaction
+default_pool_size = $4
+max_client_conn = 200
+logfile = $PGB/pgbouncer.log
+pidfile = $PGB/pgbouncer.pid
+INI
+    echo "\"$2\" \"\"" >$PGB/users.txt
+    [ "$(id -u)" = 0 ] && chown -R postgres: $PGB
+    "${RUN_AS[@]}" /usr/sbin/pgbouncer -d $PGB/pgbouncer.ini || bail "start pgbouncer" $PGB/pgbouncer.log
+    trap 'kill "$(cat $PGB/pgbouncer.pid 2>/dev/null)" 2>/dev/null; remove_clusters' EXIT
+    for _ in $(seq 1 50); do
+        psql -qXAt -h $PGB -p $3 -U "$2" -d "$1" -c "SELECT 1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    bail "pgbouncer did not answer" $PGB/pgbouncer.log
+}

@@ -53,32 +53,10 @@ run_checks() {
 }
 run_checks "" "$PGHOST" "$PGPORT"
 # the same behind pgbouncer in transaction mode, two server connections
-PGBOUNCER=/usr/sbin/pgbouncer
-if [ -x $PGBOUNCER ]; then
-    pgb=$WORK/pgbouncer
-    own_dir $pgb
-    cat >$pgb/pgbouncer.ini <<INI
-[databases]
-$db = host=$PGHOST port=$PGPORT dbname=$db
-[pgbouncer]
-listen_addr =
-listen_port = $((PGPORT + 11))
-unix_socket_dir = $pgb
-auth_type = trust
-auth_file = $pgb/users.txt
-pool_mode = transaction
-default_pool_size = 2
-logfile = $pgb/pgbouncer.log
-pidfile = $pgb/pgbouncer.pid
-INI
-    echo '"wfauth_node_app" ""' >$pgb/users.txt
-    [ "$(id -u)" = 0 ] && chown -R postgres: $pgb
-    "${RUN_AS[@]}" $PGBOUNCER -d $pgb/pgbouncer.ini || bail "start pgbouncer" $pgb/pgbouncer.log
-    stop_pgbouncer() { [ -f $pgb/pgbouncer.pid ] && kill "$(cat $pgb/pgbouncer.pid)" 2>/dev/null; remove_clusters; }
-    trap stop_pgbouncer EXIT
-    for _ in $(seq 1 50); do psql -qXAt -h $pgb -p $((PGPORT + 11)) -U wfauth_node_app -d $db -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+if [ -x /usr/sbin/pgbouncer ]; then
+    start_pgbouncer $db wfauth_node_app $((PGPORT + 11)) 2
     q $db "DELETE FROM app.dashboards WHERE title = 'written'" >/dev/null
-    run_checks "through pgbouncer: " "$pgb" "$((PGPORT + 11))"
+    run_checks "through pgbouncer: " "$PGB" "$((PGPORT + 11))"
 fi
 psql -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS wfauth_node_app" >/dev/null 2>&1
 done_testing

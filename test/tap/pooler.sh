@@ -47,30 +47,8 @@ SQL
 q $db "SELECT id || ' ' || token FROM accounts ORDER BY id" >$WORK/accounts.txt
 
 # pgbouncer on a socket of its own, as the server's user; pool of 4
-pgb=$WORK/pgbouncer
-own_dir $pgb
-cat >$pgb/pgbouncer.ini <<INI
-[databases]
-$db = host=$PGHOST port=$PGPORT dbname=$db
-[pgbouncer]
-listen_addr =
-listen_port = $((PGPORT + 10))
-unix_socket_dir = $pgb
-auth_type = trust
-auth_file = $pgb/users.txt
-pool_mode = transaction
-default_pool_size = 4
-max_client_conn = 200
-logfile = $pgb/pgbouncer.log
-pidfile = $pgb/pgbouncer.pid
-INI
-echo '"wfauth_pool_app" ""' >$pgb/users.txt
-[ "$(id -u)" = 0 ] && chown -R postgres: $pgb
-"${RUN_AS[@]}" $PGBOUNCER -d $pgb/pgbouncer.ini || bail "start pgbouncer" $pgb/pgbouncer.log
-stop_pgbouncer() { [ -f $pgb/pgbouncer.pid ] && kill "$(cat $pgb/pgbouncer.pid)" 2>/dev/null; remove_clusters; }
-trap stop_pgbouncer EXIT
-dsn="host=$pgb port=$((PGPORT + 10)) dbname=$db user=wfauth_pool_app"
-for _ in $(seq 1 50); do psql -qXAt "$dsn" -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+start_pgbouncer $db wfauth_pool_app $((PGPORT + 10)) 4
+dsn="host=$PGB port=$((PGPORT + 10)) dbname=$db user=wfauth_pool_app"
 
 count() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 safe=$(/usr/bin/python3 $top/test/pooler/clients.py safe "$dsn" $WORK/accounts.txt $clients $transactions 2>$WORK/safe.err)
