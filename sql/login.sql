@@ -42,6 +42,8 @@ SELECT failed_attempts FROM wfauth.passwords WHERE account_id = :off;   -- inact
 SET wfauth.max_failed_logins = 2;
 SELECT try($$SELECT wfauth.login('lou@example.com', 'still not the passphrase')$$);
 SELECT failures_of(:lou, 2);
+-- (the last failure as if it were now, however long the worker took: a slow machine)
+UPDATE wfauth.passwords SET last_failed_at = now() + interval '1 minute' WHERE account_id = :lou;
 SELECT try($$SELECT wfauth.login('lou@example.com', 'lou''s long passphrase')$$) AS right_password_while_locked;
 UPDATE wfauth.passwords SET last_failed_at = now() - interval '2 seconds' WHERE account_id = :lou;
 SELECT wfauth.login('lou@example.com', 'lou''s long passphrase') IS NOT NULL AS after_the_delay;

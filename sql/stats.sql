@@ -20,6 +20,8 @@ SELECT wfauth.authenticate_session(:'sess') = :sam AS session_ok;
 SELECT try($$SELECT wfauth.authenticate_session('wfas_not_a_session')$$) AS session_refused;
 SET wfauth.max_failed_logins = 1;
 SELECT try($$SELECT wfauth.login('st-sam@example.com', 'not the passphrase')$$) AS wrong;
+UPDATE wfauth.passwords SET last_failed_at = now() + interval '1 minute'     -- (a slow machine)
+ WHERE account_id = :sam;
 SELECT try($$SELECT wfauth.login('st-sam@example.com', 'sam''s long passphrase')$$) AS throttled;
 SELECT throttled_accounts >= 1 AS sam_is_throttled FROM wfauth.stats;
 RESET wfauth.max_failed_logins;
