@@ -47,6 +47,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "rewrite/rowsecurity.h"
+#include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -368,8 +369,16 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	 * query_to_xml() in its view or DEFAULT runs a query of its own -- is
 	 * that role's code through and through.
 	 */
-	if (!through_any && coders == NIL && (others_statements == 0 || others_functions > 0))
-		return;					/* (inside another role's function the policies see nobody) */
+	/*
+	 * (Inside another role's function the policies see nobody; a foreign-key
+	 * check reads as the table's owner with row-level security off, as
+	 * PostgreSQL's own, and reads nothing out; a DBA with no principal is
+	 * under PostgreSQL's own rule: no DML or DDL on untrusted tables.)
+	 */
+	if (!through_any && coders == NIL &&
+		(others_statements == 0 || others_functions > 0 || InNoForceRLSOperation() ||
+		 wfauth_current_principal_id() == 0))
+		return;
 	/* then: which protected table does it reach? */
 	foreach(lc, stmt->rtable)
 	{
@@ -385,7 +394,9 @@ refuse_protected_through_others(PlannedStmt *stmt)
 		foreach(c, coders)
 			if (lfirst_oid(c) != owner)
 				through = lfirst_oid(c);
-		if (OidIsValid(through) || (others_statements > 0 && others_functions == 0))
+		if (OidIsValid(through) ||
+			(others_statements > 0 && others_functions == 0 && !InNoForceRLSOperation() &&
+			 wfauth_current_principal_id() != 0))
 		{
 			refused_rel = rte->relid;
 			break;
@@ -459,9 +470,56 @@ forget_frames(XactEvent event, void *arg)
 	}
 }
 
+/*
+ * COPY FROM and ALTER TABLE evaluate a table's defaults, CHECK constraints
+ * and index expressions outside the executor: on another role's table they
+ * run that role's code too, and count as its statements.
+ */
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static bool
+utility_runs_others_code(Node *parsetree)
+{
+	RangeVar   *rv = NULL;
+	Oid			relid;
+
+	if (IsA(parsetree, CopyStmt) && ((CopyStmt *) parsetree)->is_from)
+		rv = ((CopyStmt *) parsetree)->relation;
+	else if (IsA(parsetree, AlterTableStmt))
+		rv = ((AlterTableStmt *) parsetree)->relation;
+	if (rv == NULL)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return OidIsValid(relid) && another_role(wfauth_relation_owner(relid));
+}
+
+static void
+process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				ProcessUtilityContext context, ParamListInfo params,
+				QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	bool		counts = utility_runs_others_code(pstmt->utilityStmt);
+
+	others_statements += counts;
+	PG_TRY();
+	{
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		others_statements -= counts;
+	}
+	PG_END_TRY();
+}
+
 static void
 install_others_code_hooks(void)
 {
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = process_utility;
 	prev_needs_fmgr_hook = needs_fmgr_hook;
 	needs_fmgr_hook = needs_hook;
 	prev_fmgr_hook = fmgr_hook;
