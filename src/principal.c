@@ -246,8 +246,9 @@ refuse_without_principal(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 }
 
-static void
-require_dba(const char *what)
+/* Refuse anyone but a DBA acting as itself to do what (a phrase: "reset ...") */
+void
+wfauth_require_dba_to(const char *what)
 {
 	wfauth_refuse_in_others_code(false);
 	if (!wfauth_actor_is_dba())
@@ -316,7 +317,7 @@ wfauth_lock_tenant_sql(PG_FUNCTION_ARGS)
 	bool		exclusive = PG_GETARG_BOOL(1);
 
 	if (exclusive)
-		require_dba("delete a tenant");
+		wfauth_require_dba_to("delete a tenant");
 	if (PG_GETARG_INT64(0) != WFAUTH_DEFAULT_TENANT)
 		wfauth_lock_tenant(PG_GETARG_INT64(0), exclusive ? AccessExclusiveLock : AccessShareLock);
 	PG_RETURN_VOID();
@@ -339,7 +340,7 @@ PG_FUNCTION_INFO_V1(wfauth_set_tenant_internal);
 Datum
 wfauth_set_tenant_internal(PG_FUNCTION_ARGS)
 {
-	require_dba("choose the tenant");
+	wfauth_require_dba_to("choose the tenant");
 	if (current_principal != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -354,7 +355,7 @@ PG_FUNCTION_INFO_V1(wfauth_reset_principal);
 Datum
 wfauth_reset_principal(PG_FUNCTION_ARGS)
 {
-	require_dba("reset the principal");
+	wfauth_require_dba_to("reset the principal");
 	wfauth_set_principal_id(0, 0);
 	PG_RETURN_VOID();
 }
@@ -364,7 +365,7 @@ PG_FUNCTION_INFO_V1(wfauth_require_dba);
 Datum
 wfauth_require_dba(PG_FUNCTION_ARGS)
 {
-	require_dba(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	wfauth_require_dba_to(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_VOID();
 }
 

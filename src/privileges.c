@@ -333,10 +333,12 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	ListCell   *lc;
 	List	   *coders = NIL;	/* roles whose views or policies run in the statement */
 	bool		through_any = false;	/* a relation checked as another role */
+	bool		nested;
 	Oid			through = InvalidOid;
 	Oid			refused_rel = InvalidOid;
+	bool		principal_acts = wfauth_current_principal_id() != 0;
 
-	if (wfauth_current_principal_id() == 0 && !wfauth_dba_acting())
+	if (!principal_acts && !wfauth_dba_acting())
 		return;					/* nobody acts: the policies give nothing away */
 	/* first, without reading wfauth's catalog: does another role's code run at all? */
 	foreach(lc, stmt->rtable)
@@ -367,17 +369,15 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	/*
 	 * A statement that another role's statement runs -- a built-in such as
 	 * query_to_xml() in its view or DEFAULT runs a query of its own -- is
-	 * that role's code through and through.
+	 * that role's code through and through.  (Inside another role's
+	 * function the policies see nobody; a foreign-key check reads as the
+	 * table's owner with row-level security off, as PostgreSQL's own, and
+	 * reads nothing out; a DBA with no principal is under PostgreSQL's own
+	 * rule: no DML or DDL on untrusted tables.)
 	 */
-	/*
-	 * (Inside another role's function the policies see nobody; a foreign-key
-	 * check reads as the table's owner with row-level security off, as
-	 * PostgreSQL's own, and reads nothing out; a DBA with no principal is
-	 * under PostgreSQL's own rule: no DML or DDL on untrusted tables.)
-	 */
-	if (!through_any && coders == NIL &&
-		(others_statements == 0 || others_functions > 0 || InNoForceRLSOperation() ||
-		 wfauth_current_principal_id() == 0))
+	nested = others_statements > 0 && others_functions == 0 && !InNoForceRLSOperation() &&
+		principal_acts;
+	if (!through_any && coders == NIL && !nested)
 		return;
 	/* then: which protected table does it reach? */
 	foreach(lc, stmt->rtable)
@@ -394,9 +394,7 @@ refuse_protected_through_others(PlannedStmt *stmt)
 		foreach(c, coders)
 			if (lfirst_oid(c) != owner)
 				through = lfirst_oid(c);
-		if (OidIsValid(through) ||
-			(others_statements > 0 && others_functions == 0 && !InNoForceRLSOperation() &&
-			 wfauth_current_principal_id() != 0))
+		if (OidIsValid(through) || nested)
 		{
 			refused_rel = rte->relid;
 			break;

@@ -123,11 +123,7 @@ wfauth_stats(PG_FUNCTION_ARGS)
 	bool		nulls[WFAUTH_NSTATS + 2] = {0};
 	int			i;
 
-	if (!wfauth_actor_is_dba())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied"),
-				 errdetail("wfauth's statistics are for DBAs.")));
+	wfauth_require_dba_to("read wfauth's statistics");
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != WFAUTH_NSTATS + 2)
 		elog(ERROR, "wfauth._stats() has the wrong result type");
 	values[0] = CStringGetTextDatum(shared ? "cluster" : "backend");
@@ -148,11 +144,7 @@ wfauth_stats_reset(PG_FUNCTION_ARGS)
 
 	/* not from another role's view, default, rule or trigger run by a DBA */
 	wfauth_refuse_in_others_code(true);
-	if (!wfauth_actor_is_dba())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied"),
-				 errdetail("Resetting wfauth's statistics is for DBAs.")));
+	wfauth_require_dba_to("reset wfauth's statistics");
 	for (i = 0; i < WFAUTH_NSTATS; i++)
 	{
 		pending[i] = 0;

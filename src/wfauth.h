@@ -36,6 +36,7 @@ extern void wfauth_lock_tenant(int64 tenant, int mode);	/* a LOCKMODE */
 extern bool wfauth_actor_is_dba(void);
 extern bool wfauth_role_is_dba(Oid role);
 extern bool wfauth_dba_acting(void);
+extern void wfauth_require_dba_to(const char *what);
 
 /* --- catalog.c: direct reads of wfauth's tables (no SPI) ----------------- */
 typedef enum WfauthTable
