@@ -99,8 +99,13 @@ SELECT id, acl::text = :'ada_only_acl' AS kept_its_access_list FROM r5.p WHERE i
 -- 4. The owner's BEFORE INSERT trigger on the destination swallowed a moved
 -- row, so its note stayed; an INSERT in the same statement's writable CTE
 -- then took it: Bob made a new row with a copy of the moved row's access
--- list, Ada's name as its creator.  Now only a row with the moving row's
--- partition key takes the note: Bob's row is a new object of his.
+-- list, Ada's name as its creator.  (Since round 8 a move is known by the
+-- executor frame it runs in, not by its key: the first insert into the
+-- table in the move's statement frame -- here Bob's own CTE, after the
+-- owner swallowed the moved row -- is the object arriving, with its list
+-- and creator.  That is the row Bob could have made by moving row 25 to id
+-- 26 himself, with the modify access the move needs; no other statement,
+-- and no code the owner runs, can take the note.)
 SET ROLE wfauth_r5_owner;
 DROP TRIGGER a_log ON r5.p1;
 CREATE FUNCTION r5.drop_it() RETURNS trigger LANGUAGE plpgsql AS

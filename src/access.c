@@ -173,32 +173,60 @@ wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify)
 	return decide(ctx, acl, modify);
 }
 
+/* When ctx's membership of group ends (DT_NOEND: never, or not a group of it) */
+static TimestampTz
+membership_until(const WfauthContext *ctx, int64 group)
+{
+	int			lo = 0,
+				hi = ctx->nending - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (ctx->ending[mid].group == group)
+			return ctx->ending[mid].until;
+		if (ctx->ending[mid].group < group)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return DT_NOEND;
+}
+
 /*
- * Does an entry that counts now and never ends name ctx's principal or a
- * group of it?  (Whether it will still reach the object once every dated
- * entry has ended.)
+ * Until when do the entries of acl that count now give ctx's principal
+ * access (with modify: modify access)?  The latest end among those naming
+ * it or a group of it, each ending with the entry or with the membership
+ * through which it names the principal; DT_NOEND when one never ends,
+ * DT_NOBEGIN when none gives it access now.  Super Admin rights and the
+ * kind's permission are the caller's to weigh.
  */
-bool
-wfauth_acl_lasting_for(const WfauthContext *ctx, struct varlena *acl)
+TimestampTz
+wfauth_acl_access_until(const WfauthContext *ctx, struct varlena *acl, bool modify)
 {
 	WfauthAclHeader hdr;
 	TimestampTz now = wfauth_decision_time();
+	TimestampTz result = DT_NOBEGIN;
 	int			i,
 				j = 0;
 
 	wfauth_acl_header(acl, &hdr);
-	for (i = 0; i < hdr.nentries; i++)
+	for (i = 0; i < hdr.nentries && result != DT_NOEND; i++)
 	{
-		int64		id = WfauthAclEntryPrincipal(wfauth_acl_entry(acl, i));
+		int64		entry = wfauth_acl_entry(acl, i);
+		int64		id = WfauthAclEntryPrincipal(entry);
+		TimestampTz until;
 
 		while (j < ctx->nmatch && ctx->match[j] < id)
 			j++;
-		if (j < ctx->nmatch && ctx->match[j] == id &&
-			wfauth_acl_validity(acl, &hdr, i).valid_until == DT_NOEND &&
-			wfauth_acl_entry_counts(acl, &hdr, i, now))
-			return true;
+		if (j == ctx->nmatch || ctx->match[j] != id || (modify && !WfauthAclEntryModify(entry)) ||
+			!wfauth_acl_entry_counts(acl, &hdr, i, now))
+			continue;
+		until = Min(wfauth_acl_validity(acl, &hdr, i).valid_until, membership_until(ctx, id));
+		result = Max(result, until);
 	}
-	return false;
+	return result;
 }
 
 /*

@@ -98,6 +98,9 @@ typedef struct LoadState
 	char	  **perms;
 	int			nperms;
 	int			maxperms;
+	WfauthMembershipEnd *ending;	/* memberships that end */
+	int			nending;
+	int			maxending;
 } LoadState;
 
 static void
@@ -142,11 +145,12 @@ read_principal(HeapTuple tuple, TupleDesc desc, void *arg)
  * A schema before 1.3 (and role_permissions) has no such column.
  */
 static bool
-grant_counts(HeapTuple tuple, TupleDesc desc, LoadState *st)
+grant_counts(HeapTuple tuple, TupleDesc desc, LoadState *st, TimestampTz *ends)
 {
 	bool		isnull = true;
 	TimestampTz until = 0;
 
+	*ends = DT_NOEND;
 	if (desc->natts >= Anum_grants_valid_until)
 		until = DatumGetTimestampTz(heap_getattr(tuple, Anum_grants_valid_until, desc, &isnull));
 	if (isnull)
@@ -155,16 +159,31 @@ grant_counts(HeapTuple tuple, TupleDesc desc, LoadState *st)
 		return false;
 	if (st->ctx->valid_until == 0 || until < st->ctx->valid_until)
 		st->ctx->valid_until = until;
+	*ends = until;
 	return true;
 }
 
 static void
 read_group(HeapTuple tuple, TupleDesc desc, void *arg)
 {
+	LoadState  *st = arg;
 	bool		isnull;
+	TimestampTz ends;
+	int64		group = DatumGetInt64(heap_getattr(tuple, Anum_group_members_group_id, desc, &isnull));
 
-	if (grant_counts(tuple, desc, arg))
-		push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_group_members_group_id, desc, &isnull)));
+	if (!grant_counts(tuple, desc, st, &ends))
+		return;
+	push_id(st, group);
+	if (ends == DT_NOEND)
+		return;
+	if (st->nending == st->maxending)
+	{
+		st->maxending = Max(8, st->maxending * 2);
+		st->ending = st->ending ? repalloc(st->ending, st->maxending * sizeof(WfauthMembershipEnd)) :
+			palloc(st->maxending * sizeof(WfauthMembershipEnd));
+	}
+	st->ending[st->nending].group = group;
+	st->ending[st->nending++].until = ends;
 }
 
 static void
@@ -172,7 +191,9 @@ read_role(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	bool		isnull;
 
-	if (grant_counts(tuple, desc, arg))
+	TimestampTz ends;
+
+	if (grant_counts(tuple, desc, arg, &ends))
 		push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_role_grants_role_id, desc, &isnull)));
 }
 
@@ -181,8 +202,10 @@ read_permission(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	bool		isnull;
 
+	TimestampTz ends;
+
 	/* permission is column 2 of both permission_grants and role_permissions */
-	if (grant_counts(tuple, desc, arg))
+	if (grant_counts(tuple, desc, arg, &ends))
 		push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 2, desc, &isnull)));
 }
 
@@ -498,6 +521,13 @@ load_context(int64 id)
 	memcpy(ctx->match, st.ids, ngroups * sizeof(int64));
 	ctx->match[ngroups] = id;
 	ctx->nmatch = unique_ids(ctx->match, ngroups + 1);
+	ctx->nending = st.nending;
+	ctx->ending = palloc((st.nending + 1) * sizeof(WfauthMembershipEnd));
+	if (st.nending > 0)
+	{
+		memcpy(ctx->ending, st.ending, st.nending * sizeof(WfauthMembershipEnd));
+		qsort(ctx->ending, ctx->nending, sizeof(WfauthMembershipEnd), cmp_int64);
+	}
 
 	/* per kind id: does it hold that kind's permission? */
 	{

@@ -191,6 +191,8 @@ wfauth_leave(WfauthSwitch *saved)
 static int	others_functions = 0;	/* frames of another role's functions */
 static int	others_statements = 0;	/* statements that run another role's code */
 static List *others_code_frames = NIL;	/* of int: did the frame count? */
+static uint64 executor_frames = 0;	/* ExecutorRun/Finish calls begun */
+static uint64 executor_frame = 0;	/* the innermost one running (0: none) */
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type prev_fmgr_hook = NULL;
 static ExecutorRun_hook_type prev_executor_run = NULL;
@@ -420,11 +422,13 @@ static void
 run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 count, bool execute_once)
 {
 	bool		counts = statement_of_others(queryDesc);
+	uint64		outer_frame = executor_frame;
 
 	if (!finish)
 		refuse_protected_through_others(queryDesc->plannedstmt);
 
 	others_statements += counts;
+	executor_frame = ++executor_frames;
 	PG_TRY();
 	{
 		if (finish)
@@ -442,8 +446,23 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	PG_FINALLY();
 	{
 		others_statements -= counts;
+		executor_frame = outer_frame;
 	}
 	PG_END_TRY();
+}
+
+/*
+ * Which run of the executor is this -- the innermost ExecutorRun or
+ * ExecutorFinish call in progress, each numbered once in the backend's
+ * life (0 outside them)?  A statement that code run from a trigger or a
+ * function issues runs in a frame of its own: protect.c tells the two
+ * halves of a row's move to another partition, which PostgreSQL runs in one
+ * frame, from an insert that code run between them makes.
+ */
+uint64
+wfauth_executor_frame(void)
+{
+	return executor_frame;
 }
 
 static void
@@ -465,6 +484,7 @@ forget_frames(XactEvent event, void *arg)
 	{
 		others_functions = others_statements = 0;
 		others_code_frames = NIL;
+		executor_frame = 0;
 	}
 }
 

@@ -27,9 +27,7 @@
 #include "parser/parse_func.h"
 #include "partitioning/partdesc.h"
 #include "storage/bufmgr.h"
-#include "storage/proc.h"
 #include "utils/builtins.h"
-#include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
@@ -110,32 +108,29 @@ row_trigger(FunctionCallInfo fcinfo, const char *name, TriggerEvent event)
  * from one and inserted into the other, and the insert trigger would give
  * it a new access list (another creator, the default entries, no audit).
  * The update trigger, which has checked the row's list, sees that the new
- * row leaves its partition and notes the list for this transaction, with
- * where the row was.  The insert trigger of a partition of the same table
- * takes the note -- for a row with the moving row's partition key, once
- * PostgreSQL has deleted that row as moved to another partition (its own
- * mark, which nothing else sets) -- and gives the row it inserts the noted
- * list, whatever the row carries.  The owner's triggers may change the row
- * on the way (a generated column, an updated_at, the acl itself), or
- * swallow it: still one row at most, with the moving row's key, arrives
- * with the list checked for that object, and nothing else becomes a move.
+ * row leaves its partition and notes the list, with where the row was and
+ * the executor frame the statement runs in (privileges.c).  PostgreSQL
+ * runs the move's two halves in that frame, one right after the other;
+ * whatever the owner's triggers run in between (a decoy insert into the
+ * same table) runs in frames of its own.  So the first insert into a
+ * partition of the same table in that frame, once PostgreSQL has deleted
+ * the row as moved to another partition (its own mark, which nothing else
+ * sets), is the row arriving: it gets the noted list, whatever it carries
+ * and whatever the owner's BEFORE INSERT triggers changed on the way --
+ * its partition key included.  A frame is numbered once, so a note that
+ * no insert took (a row the owner's trigger swallowed) is never taken by
+ * a later statement.
  */
 typedef struct MovingRow
 {
-	LocalTransactionId lxid;
+	uint64		frame;			/* the executor frame of the move; 0: no note */
 	Oid			root;			/* the partitioned table the row moves within */
 	Oid			source;			/* the partition it leaves */
 	ItemPointerData tid;		/* its version there */
 	struct varlena *acl;		/* its checked access list; in TopMemoryContext */
-	int			nkeys;			/* the root's partition key columns, and the moving row's */
-	char		keyname[PARTITION_MAX_KEYS][NAMEDATALEN];
-	Datum		key[PARTITION_MAX_KEYS];	/* values (copies in TopMemoryContext) */
-	bool		keynull[PARTITION_MAX_KEYS];
-	int16		keylen[PARTITION_MAX_KEYS];
-	bool		keybyval[PARTITION_MAX_KEYS];
 } MovingRow;
 
-static MovingRow moving = {InvalidLocalTransactionId};
+static MovingRow moving = {0};
 
 static Oid
 partition_root(Relation rel)
@@ -171,104 +166,40 @@ leaves_partition(Relation rel, HeapTuple tuple)
 static void
 forget_moving_row(void)
 {
-	int			i;
-
 	if (moving.acl)
 		pfree(moving.acl);
-	for (i = 0; i < moving.nkeys; i++)
-		if (!moving.keynull[i] && !moving.keybyval[i])
-			pfree(DatumGetPointer(moving.key[i]));
 	moving.acl = NULL;
-	moving.nkeys = 0;
-	moving.lxid = InvalidLocalTransactionId;
-}
-
-/*
- * Note the values of root's partition key columns (by name; a key
- * expression is not compared) of tuple, a row of rel.
- */
-static void
-note_key(Relation root, Relation rel, HeapTuple tuple)
-{
-	PartitionKey key = RelationGetPartitionKey(root);
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	int			i;
-
-	for (i = 0; i < key->partnatts; i++)
-	{
-		Form_pg_attribute att;
-		AttrNumber	attno;
-
-		if (key->partattrs[i] == 0)
-			continue;
-		att = TupleDescAttr(RelationGetDescr(root), key->partattrs[i] - 1);
-		attno = SPI_fnumber(RelationGetDescr(rel), NameStr(att->attname));
-		if (attno <= 0)
-			continue;
-		strlcpy(moving.keyname[moving.nkeys], NameStr(att->attname), NAMEDATALEN);
-		moving.key[moving.nkeys] = heap_getattr(tuple, attno, RelationGetDescr(rel), &moving.keynull[moving.nkeys]);
-		moving.keylen[moving.nkeys] = att->attlen;
-		moving.keybyval[moving.nkeys] = att->attbyval;
-		if (!moving.keynull[moving.nkeys])
-			moving.key[moving.nkeys] = datumCopy(moving.key[moving.nkeys], att->attbyval, att->attlen);
-		moving.nkeys++;
-	}
-	MemoryContextSwitchTo(old);
-}
-
-/* Does tuple, a row of rel, have the noted partition key? */
-static bool
-has_noted_key(Relation rel, HeapTuple tuple)
-{
-	int			i;
-
-	for (i = 0; i < moving.nkeys; i++)
-	{
-		AttrNumber	attno = SPI_fnumber(RelationGetDescr(rel), moving.keyname[i]);
-		bool		isnull;
-		Datum		value;
-
-		if (attno <= 0)
-			return false;
-		value = heap_getattr(tuple, attno, RelationGetDescr(rel), &isnull);
-		if (isnull != moving.keynull[i] ||
-			(!isnull && !datum_image_eq(value, moving.key[i], moving.keybyval[i], moving.keylen[i])))
-			return false;
-	}
-	return true;
+	moving.frame = 0;
 }
 
 static void
 note_moving_row(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, struct varlena *acl)
 {
-	Relation	root;
-
 	forget_moving_row();
 	if (!rel->rd_rel->relispartition || !leaves_partition(rel, newtuple))
 		return;
 	moving.acl = MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(acl));
 	memcpy(moving.acl, acl, VARSIZE_ANY(acl));
-	moving.lxid = MyProc->lxid;
+	moving.frame = wfauth_executor_frame();
 	moving.root = partition_root(rel);
 	moving.source = RelationGetRelid(rel);
 	moving.tid = oldtuple->t_self;
-	root = table_open(moving.root, AccessShareLock);
-	note_key(root, rel, newtuple);
-	table_close(root, AccessShareLock);
 }
 
-/* Was the noted row deleted by this transaction as moved to another partition? */
+/*
+ * Was the noted row deleted by this transaction as moved to another
+ * partition?  (A table access method other than heap: the frame alone.)
+ */
 static bool
 noted_row_moved(void)
 {
 	Relation	source = table_open(moving.source, AccessShareLock);
 	HeapTupleData tuple;
 	Buffer		buffer = InvalidBuffer;
-	bool		moved = false;
+	bool		moved = source->rd_tableam != GetHeapamTableAmRoutine();
 
 	tuple.t_self = moving.tid;
-	if (source->rd_tableam == GetHeapamTableAmRoutine() &&
-		heap_fetch(source, SnapshotAny, &tuple, &buffer, true))
+	if (!moved && heap_fetch(source, SnapshotAny, &tuple, &buffer, true))
 	{
 		LockBuffer(buffer, BUFFER_LOCK_SHARE);
 		moved = HeapTupleHeaderIndicatesMovedPartitions(tuple.t_data) &&
@@ -286,12 +217,12 @@ noted_row_moved(void)
  * list (NULL otherwise); the note is taken then.
  */
 static struct varlena *
-moved_acl(Relation rel, HeapTuple tuple)
+moved_acl(Relation rel)
 {
 	struct varlena *acl;
 
-	if (moving.acl == NULL || moving.lxid != MyProc->lxid || moving.root != partition_root(rel) ||
-		!has_noted_key(rel, tuple) || !noted_row_moved())
+	if (moving.acl == NULL || moving.frame != wfauth_executor_frame() ||
+		moving.root != partition_root(rel) || !noted_row_moved())
 		return NULL;
 	acl = palloc(VARSIZE_ANY(moving.acl));
 	memcpy(acl, moving.acl, VARSIZE_ANY(moving.acl));
@@ -318,7 +249,7 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 	if (trig->tg_trigger->tgnargs != 1)
 		elog(ERROR, "wfauth._acl_on_insert takes the object kind");
 	attno = acl_attno(trig->tg_relation);
-	if (trig->tg_relation->rd_rel->relispartition && (moved = moved_acl(trig->tg_relation, trig->tg_trigtuple)) != NULL)
+	if (trig->tg_relation->rd_rel->relispartition && (moved = moved_acl(trig->tg_relation)) != NULL)
 	{
 		value = PointerGetDatum(moved);
 		return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_trigtuple,
@@ -429,6 +360,85 @@ check_tenant(struct varlena *oldacl, const WfauthAclHeader *oldhdr,
 	}
 }
 
+/* Is entry i of acl, with its validity, also in old (a list that has it unchanged)? */
+static bool
+entry_unchanged(struct varlena *acl, const WfauthAclHeader *hdr, int i,
+				struct varlena *old, const WfauthAclHeader *oldhdr)
+{
+	int64		entry = wfauth_acl_entry(acl, i);
+	int			lo = 0,
+				hi = oldhdr->nentries - 1;
+
+	/* entries are sorted by principal, one each: so by value */
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int64		other = wfauth_acl_entry(old, mid);
+
+		if (other == entry)
+		{
+			WfauthAclValidity a = wfauth_acl_validity(acl, hdr, i);
+			WfauthAclValidity b = wfauth_acl_validity(old, oldhdr, mid);
+
+			return a.valid_from == b.valid_from && a.valid_until == b.valid_until;
+		}
+		if (other < entry)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+/*
+ * What a principal's change of an access list may do with its own access
+ * (a Super Admin's aside):
+ *   - it keeps access now: PostgreSQL checks an UPDATE's new row against
+ *     the SELECT policy whenever the statement reads the row, with its
+ *     generic refusal; the rule holds for every statement, and says why;
+ *   - whose way in never ends keeps one that never ends: an entry that runs
+ *     out, or a group membership that does, would lock it out later;
+ *   - whose modify access ends (a dated entry, a membership that ends)
+ *     grants nothing that outlasts it: every entry it adds or changes, its
+ *     own included, ends by then.  Revoking is always allowed.
+ */
+static void
+check_actor_reach(const WfauthContext *ctx, struct varlena *oldacl, const WfauthAclHeader *oldhdr,
+				  struct varlena *newacl, const WfauthAclHeader *newhdr)
+{
+	TimestampTz modify_until;
+	int			i;
+
+	if (!wfauth_decide(ctx, newacl, false))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: the change would leave the acting principal without access to the object"),
+				 errdetail("A principal cannot give an object away and lose it in the same change."),
+				 errhint("Keep an entry of your own, or let someone who keeps access (or a Super Admin) make the change.")));
+	if (wfauth_super_admin_rights(ctx))
+		return;
+	modify_until = wfauth_acl_access_until(ctx, oldacl, true);
+	if (modify_until == DT_NOEND)
+	{
+		if (wfauth_acl_access_until(ctx, newacl, false) != DT_NOEND)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied: the change would leave the acting principal without access to the object once an entry or membership ends"),
+					 errdetail("The acting principal's access does not end now; after the change, every way in it keeps would."),
+					 errhint("Keep an entry without valid_until naming you, or a group you belong to for good.")));
+		return;
+	}
+	for (i = 0; i < newhdr->nentries; i++)
+		if (wfauth_acl_validity(newacl, newhdr, i).valid_until > modify_until &&
+			!entry_unchanged(newacl, newhdr, i, oldacl, oldhdr))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied: an entry would outlast the acting principal's own access"),
+					 errdetail("The acting principal's modify access to the object ends at %s; an entry it adds or changes must end by then.",
+							   timestamptz_to_str(modify_until)),
+					 errhint("Give the entry a valid_until no later than that, or let someone whose access does not end make the change.")));
+}
+
 /* Trigger function: wfauth._acl_on_update() */
 PG_FUNCTION_INFO_V1(wfauth_acl_on_update);
 Datum
@@ -500,22 +510,8 @@ wfauth_acl_on_update(PG_FUNCTION_ARGS)
 					 errdetail("Until an entry starts, and once every entry has ended, only Super Admins could reach the object."),
 					 errhint("Keep an entry without valid_from or valid_until, such as the owner's.")));
 	}
-	/*
-	 * Nor may it lose its own way in, now or when a dated entry ends (a
-	 * lasting entry must name it or a group of it): PostgreSQL checks an
-	 * UPDATE's new row against the SELECT policy whenever the statement
-	 * reads the row, with its generic refusal; the rule holds for every
-	 * statement, and says why.
-	 */
-	if (principal != 0 &&
-		(!wfauth_decide(wfauth_context(principal), newacl, false) ||
-		 ((newhdr.flags & WFAUTH_ACL_DATED) && !wfauth_super_admin_rights(wfauth_context(principal)) &&
-		  !wfauth_acl_lasting_for(wfauth_context(principal), newacl))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied: the change would leave the acting principal without access to the object"),
-				 errdetail("A principal cannot give an object away and lose it in the same change, now or when an entry ends."),
-				 errhint("Keep an entry of your own, or let someone who keeps access (or a Super Admin) make the change.")));
+	if (principal != 0)
+		check_actor_reach(wfauth_context(principal), oldacl, &oldhdr, newacl, &newhdr);
 
 	audit_acl_change(trig->tg_relation, oldacl, newacl);
 	note_moving_row(trig->tg_relation, trig->tg_trigtuple, trig->tg_newtuple, newacl);

@@ -145,6 +145,13 @@ extern Oid	wfauth_relation_owner(Oid relid);
 extern char wfauth_kind_code(HeapTuple principal, TupleDesc desc);
 
 /* --- context.c: cached context of a principal, and shared settings ------ */
+/* A group membership that ends (at until) */
+typedef struct WfauthMembershipEnd
+{
+	int64		group;			/* first: sorted by cmp on int64 */
+	TimestampTz until;
+} WfauthMembershipEnd;
+
 typedef struct WfauthContext
 {
 	int64		id;
@@ -156,6 +163,8 @@ typedef struct WfauthContext
 	int			nmatch;
 	int64	   *match;			/* sorted: the principal itself and its groups
 								 * (Everyone included for accounts) */
+	int			nending;
+	WfauthMembershipEnd *ending;	/* sorted by group: memberships that end */
 	int			npermissions;
 	char	  **permissions;	/* sorted, distinct */
 	int			nkinds;
@@ -315,7 +324,7 @@ wfauth_acl_validity_offset(const WfauthAclHeader *hdr, int i)
 /* --- access.c: the decision ------------------------------------------------- */
 extern bool wfauth_decide(const WfauthContext *ctx, struct varlena *acl, bool modify);
 extern bool wfauth_acl_reaches(const WfauthContext *ctx, struct varlena *acl, bool modify);
-extern bool wfauth_acl_lasting_for(const WfauthContext *ctx, struct varlena *acl);
+extern TimestampTz wfauth_acl_access_until(const WfauthContext *ctx, struct varlena *acl, bool modify);
 extern bool wfauth_mode_is_modify(Oid mode);
 
 /* --- protect.c: the row triggers of protected tables ----------------------- */
@@ -379,6 +388,7 @@ extern void wfauth_enter(WfauthRunAs who, Oid relid, WfauthSwitch *saved);
 extern void wfauth_leave(WfauthSwitch *saved);
 extern void wfauth_refuse_in_others_code(bool statements);
 extern bool wfauth_in_others_function(void);
+extern uint64 wfauth_executor_frame(void);
 extern void wfauth_worker_settings(void);
 extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,
