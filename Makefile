@@ -61,7 +61,7 @@ $(OBJS): src/wfauth.h
 # The two commands of the README: both install what is missing, build,
 # install, and run a throwaway cluster as an unprivileged user.
 # Fuzz the parsers for FUZZ_SECONDS each (default 60); see test/fuzz/Makefile.
-.PHONY: test demo bench fuzz dist valgrind
+.PHONY: test demo bench fuzz dist valgrind citus
 fuzz:
 	@$(MAKE) -s -C test/fuzz run
 test:
@@ -72,3 +72,6 @@ bench:
 	@test/harness bench
 valgrind:
 	@test/harness valgrind
+# The three-node Citus suites (test/citus); skipped when Citus is not installed.
+citus:
+	@test/harness citus

@@ -919,4 +919,132 @@ COMMENT ON FUNCTION wfauth.purge_audit(interval) IS
     'Delete audit entries older than the given age, in every tenant, and record the purge; returns how many went; DBA only';
 GRANT EXECUTE ON FUNCTION wfauth._stats() TO PUBLIC;
 
+CREATE OR REPLACE FUNCTION wfauth._protect_new_partitions() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    v_new regclass[];
+BEGIN
+    -- the partitions this command created, found without reading wfauth's
+    -- tables: most commands create none (on a Citus worker, reading them
+    -- from within a shard's DDL is a distributed query, which Citus refuses)
+    SELECT array_agg(c.objid) INTO v_new
+      FROM pg_event_trigger_ddl_commands() c JOIN pg_class k ON k.oid = c.objid AND k.relispartition
+     WHERE c.classid = 'pg_class'::regclass AND c.objsubid = 0 AND c.command_tag = 'CREATE TABLE';
+    IF v_new IS NULL THEN
+        RETURN;
+    END IF;
+    FOR r IN SELECT n AS tbl, p.kind
+               FROM unnest(v_new) n
+               JOIN pg_inherits i ON i.inhrelid = n
+               JOIN wfauth.protected_tables p ON p.tbl = i.inhparent
+              WHERE NOT EXISTS (SELECT 1 FROM wfauth.protected_tables q WHERE q.tbl = n)
+    LOOP
+        PERFORM wfauth._check_protectable(r.tbl);
+        PERFORM wfauth._protect_relation(r.tbl, r.kind);
+    END LOOP;
+END
+$$;
+
+-------------------------------------------------------------------------------
+-- Citus: the model as reference tables on every node
+-------------------------------------------------------------------------------
+CREATE FUNCTION wfauth.distribute_model() RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_tables regclass[];
+    v_table regclass;
+    v_fks text[];
+    v_fk text;
+    r record;
+BEGIN
+    PERFORM wfauth._refuse_in_others_code(true);
+    PERFORM wfauth._require_dba('distribute the model');
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'distribute_model needs the citus extension in this database'
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NOT citus_is_coordinator() THEN
+        RAISE EXCEPTION 'distribute_model runs on the coordinator' USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- every node reads the model from its own copy, the coordinator too
+    IF NOT EXISTS (SELECT 1 FROM pg_dist_node WHERE groupid = 0) THEN
+        RAISE EXCEPTION 'the coordinator is not in the cluster''s metadata'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run citus_set_coordinator_host() first, then add the workers.';
+    END IF;
+    SELECT array_agg(c.oid::regclass ORDER BY c.relname) INTO v_tables FROM pg_class c
+     WHERE c.relnamespace = 'wfauth'::regnamespace AND c.relkind = 'r'
+       AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid);
+    IF v_tables IS NULL THEN
+        RETURN;                 -- distributed already
+    END IF;
+
+    /*
+     * Citus converts a table with a foreign key to a table of this node
+     * alone by recreating the whole graph (and the extension's views with
+     * it): the model's foreign keys go first, on every node's copy of the
+     * extension, and come back once every table is a reference table, on
+     * every shard.  The model's triggers come to every shard, disabled
+     * while Citus copies the rows in (the guards refuse the built-in rows).
+     */
+    SET LOCAL citus.enable_unsafe_triggers = on;
+    SELECT array_agg(format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
+                            pg_get_constraintdef(oid)))
+      INTO v_fks FROM pg_constraint WHERE contype = 'f' AND connamespace = 'wfauth'::regnamespace;
+    PERFORM wfauth._on_workers($c$DO $d$ DECLARE r record; BEGIN
+        SET LOCAL citus.enable_ddl_propagation = off;
+        FOR r IN SELECT conrelid::regclass AS rel, conname FROM pg_constraint
+                  WHERE contype = 'f' AND connamespace = 'wfauth'::regnamespace LOOP
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.rel, r.conname);
+        END LOOP;
+    END $d$ $c$);
+    FOR r IN SELECT conrelid::regclass AS rel, conname FROM pg_constraint
+              WHERE contype = 'f' AND connamespace = 'wfauth'::regnamespace LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.rel, r.conname);
+    END LOOP;
+    FOREACH v_table IN ARRAY v_tables LOOP
+        EXECUTE format('ALTER TABLE %s DISABLE TRIGGER USER', v_table);
+        PERFORM create_reference_table(v_table);
+        PERFORM truncate_local_data_after_distributing_table(v_table);
+        EXECUTE format('ALTER TABLE %s ENABLE TRIGGER USER', v_table);
+    END LOOP;
+    FOREACH v_fk IN ARRAY coalesce(v_fks, '{}') LOOP
+        EXECUTE v_fk;
+    END LOOP;
+
+    /*
+     * Each node numbers what it creates (principals, tokens, sessions, the
+     * audit log) from its own sequences: a worker's start past 2^48 times
+     * its group, so no two nodes hand out the same id.  Kinds (smallint)
+     * get a thousand ids a node.
+     */
+    PERFORM wfauth._on_workers($c$DO $d$ DECLARE g bigint := (SELECT groupid FROM pg_dist_local_group); s regclass; BEGIN
+        FOR s IN SELECT seqrelid::regclass FROM pg_sequence
+                  WHERE seqrelid::regclass::text LIKE 'wfauth.%' AND seqtypid = 'bigint'::regtype LOOP
+            EXECUTE format('SELECT setval(%L, greatest(nextval(%L), %s))', s, s, g << 48);
+        END LOOP;
+        EXECUTE format('ALTER SEQUENCE wfauth.kinds_id_seq MINVALUE %s MAXVALUE %s START %s RESTART %s',
+                       10 + g * 1000, 9 + (g + 1) * 1000, 10 + g * 1000, 10 + g * 1000);
+    END $d$ $c$);
+END
+$$;
+COMMENT ON FUNCTION wfauth.distribute_model() IS
+    'Citus: make the model''s tables reference tables, so every node reads and changes one model; run on the coordinator after adding the workers; DBA only; does nothing the second time';
+REVOKE ALL ON FUNCTION wfauth.distribute_model() FROM PUBLIC;
+
+-- a command on every worker, in a transaction of its own there; any failure is an error here
+CREATE FUNCTION wfauth._on_workers(command text) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM run_command_on_workers(command) WHERE NOT success LOOP
+        RAISE EXCEPTION 'on worker %:%: %', r.nodename, r.nodeport, r.result
+            USING ERRCODE = 'external_routine_exception';
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION wfauth._on_workers(text) FROM PUBLIC;
+
 SELECT wfauth._comment_internal_functions();

@@ -20,6 +20,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
@@ -76,8 +77,10 @@ static const TableInfo tables[WFAUTH_TABLE_COUNT] = {
 };
 
 static Oid	checked_relid[WFAUTH_TABLE_COUNT];
-static Oid	table_oids[WFAUTH_TABLE_COUNT];
+static Oid	table_oids[WFAUTH_TABLE_COUNT];	/* where the rows are */
 static Oid	index_oids[WFAUTH_TABLE_COUNT];
+static Oid	named_oids[WFAUTH_TABLE_COUNT];	/* the table of that name */
+static bool provisional[WFAUTH_TABLE_COUNT];	/* a shard not made yet: look again */
 
 /* A relcache invalidation of one of our relations (or of all) forgets the OIDs. */
 static void
@@ -86,10 +89,12 @@ forget_oids(Datum arg, Oid relid)
 	int			i;
 
 	for (i = 0; i < WFAUTH_TABLE_COUNT; i++)
-		if (!OidIsValid(relid) || table_oids[i] == relid || index_oids[i] == relid)
+		if (!OidIsValid(relid) || table_oids[i] == relid || index_oids[i] == relid ||
+			named_oids[i] == relid)
 		{
 			memset(table_oids, 0, sizeof(table_oids));
 			memset(index_oids, 0, sizeof(index_oids));
+			memset(named_oids, 0, sizeof(named_oids));
 			return;
 		}
 }
@@ -146,11 +151,77 @@ relation_oid(const char *name)
 	return relid;
 }
 
+/*
+ * The shard of a Citus reference table (0 for a table of this node alone).
+ * wfauth.distribute_model() makes the model's tables reference tables: their
+ * rows then live in one shard with a copy on every node, and the table of
+ * that name (Citus's "shell") keeps nothing this reads.  Citus's catalog is
+ * read directly, as this file reads wfauth's.
+ */
+static int64
+reference_shard(Oid relid)
+{
+	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	Oid			dist_shard_index = get_relname_relid("pg_dist_shard_logical_relid_index",
+													 PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc sd;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	int64		shard = 0;
+
+	if (!OidIsValid(dist_shard) || !OidIsValid(dist_shard_index))
+		return 0;				/* no Citus in this database */
+	rel = table_open(dist_shard, AccessShareLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	sd = systable_beginscan(rel, dist_shard_index, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		bool		isnull;
+
+		shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return shard;
+}
+
+/*
+ * The relation holding this node's rows of table, and its key's index.
+ * While distribute_model() runs, a shard may be listed before it or its
+ * index is made, and the rows are still in the table of that name: that is
+ * read, and looked up again next time.
+ */
+static void
+resolve(WfauthTable table)
+{
+	Oid			relid = relation_oid(tables[table].table);
+	Oid			index = InvalidOid;
+	int64		shard = reference_shard(relid);
+
+	named_oids[table] = relid;
+	provisional[table] = false;
+	if (shard != 0)
+	{
+		Oid			shard_relid = get_relname_relid(psprintf("%s_" INT64_FORMAT, tables[table].table, shard),
+													schema_oid(false));
+		Oid			shard_index = get_relname_relid(psprintf("%s_" INT64_FORMAT, tables[table].index, shard),
+													schema_oid(false));
+
+		if (OidIsValid(shard_relid) && OidIsValid(shard_index))
+			relid = shard_relid, index = shard_index;
+		else
+			provisional[table] = true;
+	}
+	table_oids[table] = relid;
+	index_oids[table] = OidIsValid(index) ? index : relation_oid(tables[table].index);
+}
+
 Oid
 wfauth_table_oid(WfauthTable table)
 {
-	if (!OidIsValid(table_oids[table]))
-		table_oids[table] = relation_oid(tables[table].table);
+	if (!OidIsValid(table_oids[table]) || provisional[table])
+		resolve(table);
 	return table_oids[table];
 }
 
@@ -168,8 +239,8 @@ wfauth_table_exists(WfauthTable table)
 static Oid
 index_oid(WfauthTable table)
 {
-	if (!OidIsValid(index_oids[table]))
-		index_oids[table] = relation_oid(tables[table].index);
+	if (!OidIsValid(index_oids[table]) || provisional[table])
+		resolve(table);
 	return index_oids[table];
 }
 

@@ -1,0 +1,47 @@
+# Shared by the Citus suites (test/citus/*.sh): a coordinator and two
+# workers on one machine, each on a socket of its own (the nodes reach each
+# other by socket directory), with Citus and wfauth installed.  Sourced after
+# test/tap/lib.bash.  Sets COORD, W1, W2 (socket directories; ports PORT0..2).
+export PGUSER=wfauth_dba
+PORT0=${WFAUTH_CITUS_PORT:-56320}
+PORT1=$((PORT0 + 1))
+PORT2=$((PORT0 + 2))
+
+# start_citus_cluster DB: three nodes, DB created on each with citus and
+# wfauth, the workers added, the coordinator in the metadata
+start_citus_cluster() {
+    local db=$1 i dir port
+    COORD=$WORK/coord W1=$WORK/w1 W2=$WORK/w2
+    i=0
+    for dir in $COORD $W1 $W2; do
+        port=$((PORT0 + i)); i=$((i + 1))
+        new_cluster $dir $port
+        cat >>$dir/data/postgresql.conf <<CONF
+shared_preload_libraries = 'citus'
+max_prepared_transactions = 50
+fsync = off
+citus.propagate_set_commands = 'local'
+CONF
+        start $dir
+        psql -qX -h $dir -p $port -d postgres -c "CREATE DATABASE $db" >/dev/null || bail "create $db"
+        psql -qX -h $dir -p $port -d $db -c "SET client_min_messages = warning" -c "CREATE EXTENSION citus" \
+            >/dev/null || bail "create extension citus on $dir"
+    done
+    psql -qX -h $COORD -p $PORT0 -d $db -v ON_ERROR_STOP=1 >$WORK/nodes.log 2>&1 <<SQL || bail "add the nodes" $WORK/nodes.log
+SELECT citus_set_coordinator_host('$COORD', $PORT0);
+SELECT citus_add_node('$W1', $PORT1);
+SELECT citus_add_node('$W2', $PORT2);
+SET client_min_messages = warning;
+CREATE EXTENSION wfauth;
+SQL
+}
+
+# on NODE DB SQL: one value from node NODE (0, 1 or 2)
+on() {
+    local port=$((PORT0 + $1)) dir
+    case $1 in 0) dir=$COORD ;; 1) dir=$W1 ;; 2) dir=$W2 ;; esac
+    psql -qXAt -v ON_ERROR_STOP=1 -h $dir -p $port -d "$2" -c "$3" 2>&1
+}
+
+# citus_installed: is citus.so there for this PostgreSQL?
+citus_installed() { [ -f "$($BIN/pg_config --pkglibdir)/citus.so" ]; }

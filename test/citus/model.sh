@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# wfauth.distribute_model(): one model on a coordinator and two workers.
+# Prints TAP.
+set -uo pipefail
+. "$(dirname "$0")/../tap/lib.bash"
+. "$(dirname "$0")/lib.bash"
+db=wfauth_citus
+start_citus_cluster $db
+
+check "distribute_model() on the coordinator" "" "$(on 0 $db "SET client_min_messages = warning; SELECT wfauth.distribute_model()")"
+check "every model table is a reference table" "18" \
+      "$(on 0 $db "SELECT count(*) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+                   WHERE c.relnamespace = 'wfauth'::regnamespace AND p.partmethod = 'n'")"
+check "a second call does nothing" "" "$(on 0 $db "SELECT wfauth.distribute_model()")"
+check "a worker refuses to run it" "distribute_model runs on the coordinator" \
+      "$(on 1 $db "SELECT wfauth.distribute_model()" | sed -n 's/^ERROR: *//p')"
+
+# accounts made on any node are the same accounts everywhere, with ids of their own
+dana=$(on 0 $db "SELECT wfauth.create_user('dana@example.com')")
+erin=$(on 1 $db "SELECT wfauth.create_user('erin@example.com')")
+for node in 0 1 2; do
+    check "node $node knows Dana and Erin" "dana@example.com erin@example.com" \
+          "$(on $node $db "SELECT string_agg(name, ' ' ORDER BY name) FROM wfauth.principals WHERE id IN ($dana, $erin)")"
+done
+check "ids made on a worker do not collide with the coordinator's" "t" \
+      "$(on 0 $db "SELECT $erin > (1::bigint << 48) AND $dana < (1::bigint << 48)")"
+
+# decisions read the model from the node's own copy; a change on one node
+# reaches the caches of a session that is open on another
+on 0 $db "SELECT wfauth.grant_permission('dashboards', '{dana@example.com}')" >/dev/null
+cat >$WORK/session.sql <<SQL
+SELECT wfauth.has_permission($dana, 'dashboards') AS before;
+\! psql -qXAt -h $W1 -p $PORT1 -d $db -c "SELECT wfauth.revoke_permission('dashboards', '{dana@example.com}')"
+SELECT wfauth.has_permission($dana, 'dashboards') AS after;
+SQL
+check "a session on worker 2 sees a revocation made on worker 1 at its next statement" "t f" \
+      "$(psql -qXAt -h $W2 -p $PORT2 -d $db -f $WORK/session.sql | grep . | tr '\n' ' ' | sed 's/ $//')"
+check "so does the coordinator" "f" "$(on 0 $db "SELECT wfauth.has_permission($dana, 'dashboards')")"
+
+# in one distributed transaction, a change is seen on the workers at once
+on 0 $db "CREATE TABLE probe (id int, principal bigint); SELECT create_distributed_table('probe', 'id');
+          INSERT INTO probe SELECT g, $dana FROM generate_series(1, 8) g" >/dev/null
+check "within the transaction that grants it, every shard's node decides with the grant" "8" \
+      "$(on 0 $db "BEGIN; SELECT wfauth.grant_permission('dashboards', '{dana@example.com}');
+                   SELECT count(*) FILTER (WHERE wfauth.has_permission(principal, 'dashboards')) FROM probe;
+                   ROLLBACK" | tail -1)"
+check "the shards are on both workers" "2" \
+      "$(on 0 $db "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name = 'probe'::regclass")"
+check "and after the rollback, none does" "0" \
+      "$(on 0 $db "SELECT count(*) FILTER (WHERE wfauth.has_permission(principal, 'dashboards')) FROM probe")"
+
+# kinds get ranges of their own per node
+check "a kind registered on a worker" "t" \
+      "$(on 1 $db "SELECT wfauth.register_kind('report', 'dashboards'); SELECT id >= 1000 FROM wfauth.kinds WHERE name = 'report'" | tail -1)"
+check "is known on the other worker" "report" "$(on 2 $db "SELECT name FROM wfauth.kinds WHERE name = 'report'")"
+done_testing
