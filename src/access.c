@@ -184,9 +184,9 @@ membership_until(const WfauthContext *ctx, int64 group)
 	{
 		int			mid = (lo + hi) / 2;
 
-		if (ctx->ending[mid].group == group)
+		if (ctx->ending[mid].id == group)
 			return ctx->ending[mid].until;
-		if (ctx->ending[mid].group < group)
+		if (ctx->ending[mid].id < group)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -195,12 +195,14 @@ membership_until(const WfauthContext *ctx, int64 group)
 }
 
 /*
- * Until when do the entries of acl that count now give ctx's principal
- * access (with modify: modify access)?  The latest end among those naming
- * it or a group of it, each ending with the entry or with the membership
- * through which it names the principal; DT_NOEND when one never ends,
- * DT_NOBEGIN when none gives it access now.  Super Admin rights and the
- * kind's permission are the caller's to weigh.
+ * Until when does ctx's principal have access to the object of acl (with
+ * modify: modify access), as far as what counts now goes?  The latest end
+ * among the entries that count now and name it or a group of it, each
+ * ending with the entry or with the membership through which it names the
+ * principal; and where the decision needs the kind's permission (modify,
+ * and a service account's view), no later than the last way the principal
+ * holds that permission.  DT_NOEND when it never ends, DT_NOBEGIN when
+ * there is no access now.  Super Admin rights are the caller's to weigh.
  */
 TimestampTz
 wfauth_acl_access_until(const WfauthContext *ctx, struct varlena *acl, bool modify)
@@ -226,6 +228,8 @@ wfauth_acl_access_until(const WfauthContext *ctx, struct varlena *acl, bool modi
 		until = Min(wfauth_acl_validity(acl, &hdr, i).valid_until, membership_until(ctx, id));
 		result = Max(result, until);
 	}
+	if (modify || ctx->kind == 's')
+		result = Min(result, (hdr.kind >= 0 && hdr.kind < ctx->nkinds) ? ctx->kind_until[hdr.kind] : DT_NOBEGIN);
 	return result;
 }
 

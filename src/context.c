@@ -88,40 +88,47 @@ WfauthContextInit(void)
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 }
 
-/* Growable arrays used while loading, in a short-lived memory context. */
+/*
+ * Growable arrays used while loading, in a short-lived memory context.
+ * Each group, role and permission comes with when the way the principal
+ * holds it ends (DT_NOEND: never): the membership, the grant, and the
+ * membership or grant it comes through.
+ */
 typedef struct LoadState
 {
 	WfauthContext *ctx;
-	int64	   *ids;			/* group ids, then role ids */
+	WfauthHeldUntil *ids;	/* group ids, then role ids, with their ends */
 	int			nids;
 	int			maxids;
 	char	  **perms;
+	TimestampTz *perm_until;
 	int			nperms;
 	int			maxperms;
-	WfauthMembershipEnd *ending;	/* memberships that end */
-	int			nending;
-	int			maxending;
+	TimestampTz scan_until;		/* the end of the way the source being read is held */
 } LoadState;
 
 static void
-push_id(LoadState *st, int64 id)
+push_id(LoadState *st, int64 id, TimestampTz until)
 {
 	if (st->nids == st->maxids)
 	{
 		st->maxids *= 2;
-		st->ids = repalloc(st->ids, st->maxids * sizeof(int64));
+		st->ids = repalloc(st->ids, st->maxids * sizeof(WfauthHeldUntil));
 	}
-	st->ids[st->nids++] = id;
+	st->ids[st->nids].id = id;
+	st->ids[st->nids++].until = until;
 }
 
 static void
-push_permission(LoadState *st, char *perm)
+push_permission(LoadState *st, char *perm, TimestampTz until)
 {
 	if (st->nperms == st->maxperms)
 	{
 		st->maxperms *= 2;
 		st->perms = repalloc(st->perms, st->maxperms * sizeof(char *));
+		st->perm_until = repalloc(st->perm_until, st->maxperms * sizeof(TimestampTz));
 	}
+	st->perm_until[st->nperms] = until;
 	st->perms[st->nperms++] = perm;
 }
 
@@ -166,47 +173,36 @@ grant_counts(HeapTuple tuple, TupleDesc desc, LoadState *st, TimestampTz *ends)
 static void
 read_group(HeapTuple tuple, TupleDesc desc, void *arg)
 {
-	LoadState  *st = arg;
 	bool		isnull;
 	TimestampTz ends;
-	int64		group = DatumGetInt64(heap_getattr(tuple, Anum_group_members_group_id, desc, &isnull));
 
-	if (!grant_counts(tuple, desc, st, &ends))
-		return;
-	push_id(st, group);
-	if (ends == DT_NOEND)
-		return;
-	if (st->nending == st->maxending)
-	{
-		st->maxending = Max(8, st->maxending * 2);
-		st->ending = st->ending ? repalloc(st->ending, st->maxending * sizeof(WfauthMembershipEnd)) :
-			palloc(st->maxending * sizeof(WfauthMembershipEnd));
-	}
-	st->ending[st->nending].group = group;
-	st->ending[st->nending++].until = ends;
+	if (grant_counts(tuple, desc, arg, &ends))
+		push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_group_members_group_id, desc, &isnull)), ends);
 }
 
 static void
 read_role(HeapTuple tuple, TupleDesc desc, void *arg)
 {
+	LoadState  *st = arg;
 	bool		isnull;
-
 	TimestampTz ends;
 
-	if (grant_counts(tuple, desc, arg, &ends))
-		push_id(arg, DatumGetInt64(heap_getattr(tuple, Anum_role_grants_role_id, desc, &isnull)));
+	if (grant_counts(tuple, desc, st, &ends))
+		push_id(st, DatumGetInt64(heap_getattr(tuple, Anum_role_grants_role_id, desc, &isnull)),
+				Min(ends, st->scan_until));
 }
 
 static void
 read_permission(HeapTuple tuple, TupleDesc desc, void *arg)
 {
+	LoadState  *st = arg;
 	bool		isnull;
-
 	TimestampTz ends;
 
 	/* permission is column 2 of both permission_grants and role_permissions */
-	if (grant_counts(tuple, desc, arg, &ends))
-		push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 2, desc, &isnull)));
+	if (grant_counts(tuple, desc, st, &ends))
+		push_permission(st, TextDatumGetCString(heap_getattr(tuple, 2, desc, &isnull)),
+						Min(ends, st->scan_until));
 }
 
 static int
@@ -235,6 +231,41 @@ unique_ids(int64 *ids, int n)
 	for (i = 0; i < n; i++)
 		if (k == 0 || ids[k - 1] != ids[i])
 			ids[k++] = ids[i];
+	return k;
+}
+
+static int
+cmp_permission_index(const void *a, const void *b, void *arg)
+{
+	const LoadState *st = arg;
+
+	return strcmp(st->perms[*(const int *) a], st->perms[*(const int *) b]);
+}
+
+static int
+cmp_id_until(const void *a, const void *b)
+{
+	int64		x = ((const WfauthHeldUntil *) a)->id;
+	int64		y = ((const WfauthHeldUntil *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort by id and keep each id once, with the latest end; returns the new length. */
+static int
+unique_ids_until(WfauthHeldUntil *ids, int n)
+{
+	int			i,
+				k = 0;
+
+	qsort(ids, n, sizeof(WfauthHeldUntil), cmp_id_until);
+	for (i = 0; i < n; i++)
+	{
+		if (k > 0 && ids[k - 1].id == ids[i].id)
+			ids[k - 1].until = Max(ids[k - 1].until, ids[i].until);
+		else
+			ids[k++] = ids[i];
+	}
 	return k;
 }
 
@@ -312,6 +343,7 @@ read_settings_row(HeapTuple tuple, TupleDesc desc, void *arg)
 
 static void ensure_watched(void);
 static bool holds_permission(const WfauthContext *ctx, const char *permission);
+static TimestampTz permission_until(const WfauthContext *ctx, const char *permission);
 static WfauthTenant last_tenant;
 static uint64 last_tenant_generation;
 
@@ -354,7 +386,7 @@ read_catalog_permission(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	bool		isnull;
 
-	push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 1, desc, &isnull)));
+	push_permission(arg, TextDatumGetCString(heap_getattr(tuple, 1, desc, &isnull)), DT_NOEND);
 }
 
 /* Is permission in the catalog? */
@@ -404,6 +436,7 @@ wfauth_shared(void)
 		perms.maxperms = 32;
 		perms.nperms = 0;
 		perms.perms = palloc(perms.maxperms * sizeof(char *));
+		perms.perm_until = palloc(perms.maxperms * sizeof(TimestampTz));
 		wfauth_scan_all(WFAUTH_PERMISSIONS, read_catalog_permission, &perms);
 		qsort(perms.perms, perms.nperms, sizeof(char *), cmp_cstring);
 		result->npermissions = perms.nperms;
@@ -466,9 +499,10 @@ load_context(int64 id)
 	memset(&st, 0, sizeof(st));
 	st.ctx = palloc0(sizeof(WfauthContext));
 	st.maxids = 16;
-	st.ids = palloc(st.maxids * sizeof(int64));
+	st.ids = palloc(st.maxids * sizeof(WfauthHeldUntil));
 	st.maxperms = 32;
 	st.perms = palloc(st.maxperms * sizeof(char *));
+	st.perm_until = palloc(st.maxperms * sizeof(TimestampTz));
 
 	wfauth_scan_by_id(WFAUTH_PRINCIPALS, id, read_principal, &st);
 
@@ -477,26 +511,30 @@ load_context(int64 id)
 	{
 		/* its tenant's Everyone; the default tenant's is always 1 */
 		push_id(&st, st.ctx->tenant == WFAUTH_DEFAULT_TENANT ? WFAUTH_EVERYONE_ID :
-				wfauth_tenant(st.ctx->tenant)->everyone);
+				wfauth_tenant(st.ctx->tenant)->everyone, DT_NOEND);
 		wfauth_scan_by_id(WFAUTH_GROUP_MEMBERS, id, read_group, &st);
 	}
-	ngroups = unique_ids(st.ids, st.nids);
+	ngroups = unique_ids_until(st.ids, st.nids);
 	st.nids = ngroups;
 
 	if (st.ctx->exists)
 	{
 		for (i = -1; i < ngroups; i++)
 		{
-			int64		source = (i < 0) ? id : st.ids[i];
+			int64		source = (i < 0) ? id : st.ids[i].id;
 
+			st.scan_until = (i < 0) ? DT_NOEND : st.ids[i].until;
 			wfauth_scan_by_id(WFAUTH_PERMISSION_GRANTS, source, read_permission, &st);
 			wfauth_scan_by_id(WFAUTH_ROLE_GRANTS, source, read_role, &st);
 		}
 		/* role ids follow the group ids in st.ids */
-		nroles = unique_ids(st.ids + ngroups, st.nids - ngroups);
+		nroles = unique_ids_until(st.ids + ngroups, st.nids - ngroups);
 		for (i = 0; i < nroles; i++)
-			wfauth_scan_by_id(WFAUTH_ROLE_PERMISSIONS, st.ids[ngroups + i],
+		{
+			st.scan_until = st.ids[ngroups + i].until;
+			wfauth_scan_by_id(WFAUTH_ROLE_PERMISSIONS, st.ids[ngroups + i].id,
 							  read_permission, &st);
+		}
 	}
 
 	/* Copy the result into its own long-lived memory context. */
@@ -509,25 +547,42 @@ load_context(int64 id)
 	ctx = palloc0(sizeof(WfauthContext));
 	*ctx = *st.ctx;
 	ctx->id = id;
-	qsort(st.perms, st.nperms, sizeof(char *), cmp_cstring);
-	ctx->permissions = palloc((st.nperms + 1) * sizeof(char *));
-	for (i = 0, k = 0; i < st.nperms; i++)
-		if (k == 0 || strcmp(ctx->permissions[k - 1], st.perms[i]) != 0)
-			ctx->permissions[k++] = pstrdup(st.perms[i]);
-	ctx->npermissions = k;
+	/* permissions sorted by name, each once, with the latest end of the ways it is held */
+	{
+		int		   *order = palloc(st.nperms * sizeof(int));
+
+		for (i = 0; i < st.nperms; i++)
+			order[i] = i;
+		qsort_arg(order, st.nperms, sizeof(int), cmp_permission_index, &st);
+		ctx->permissions = palloc((st.nperms + 1) * sizeof(char *));
+		ctx->permission_until = palloc((st.nperms + 1) * sizeof(TimestampTz));
+		for (i = 0, k = 0; i < st.nperms; i++)
+		{
+			int			j = order[i];
+
+			if (k > 0 && strcmp(ctx->permissions[k - 1], st.perms[j]) == 0)
+				ctx->permission_until[k - 1] = Max(ctx->permission_until[k - 1], st.perm_until[j]);
+			else
+			{
+				ctx->permission_until[k] = st.perm_until[j];
+				ctx->permissions[k++] = pstrdup(st.perms[j]);
+			}
+		}
+		ctx->npermissions = k;
+	}
 
 	/* what an ACL entry may name to match: the principal and its groups */
 	ctx->match = palloc((ngroups + 1) * sizeof(int64));
-	memcpy(ctx->match, st.ids, ngroups * sizeof(int64));
+	for (i = 0; i < ngroups; i++)
+		ctx->match[i] = st.ids[i].id;
 	ctx->match[ngroups] = id;
 	ctx->nmatch = unique_ids(ctx->match, ngroups + 1);
-	ctx->nending = st.nending;
-	ctx->ending = palloc((st.nending + 1) * sizeof(WfauthMembershipEnd));
-	if (st.nending > 0)
-	{
-		memcpy(ctx->ending, st.ending, st.nending * sizeof(WfauthMembershipEnd));
-		qsort(ctx->ending, ctx->nending, sizeof(WfauthMembershipEnd), cmp_int64);
-	}
+	/* and the memberships among them that end (sorted by group) */
+	ctx->ending = palloc((ngroups + 1) * sizeof(WfauthHeldUntil));
+	for (i = 0, k = 0; i < ngroups; i++)
+		if (st.ids[i].until != DT_NOEND)
+			ctx->ending[k++] = st.ids[i];
+	ctx->nending = k;
 
 	/* per kind id: does it hold that kind's permission? */
 	{
@@ -538,8 +593,12 @@ load_context(int64 id)
 			maxid = Max(maxid, s->kinds[i].id);
 		ctx->nkinds = maxid + 1;
 		ctx->kind_permitted = palloc0(ctx->nkinds * sizeof(bool));
+		ctx->kind_until = palloc0(ctx->nkinds * sizeof(TimestampTz));
 		for (i = 0; i < s->nkinds; i++)
+		{
 			ctx->kind_permitted[s->kinds[i].id] = holds_permission(ctx, s->kinds[i].permission);
+			ctx->kind_until[s->kinds[i].id] = permission_until(ctx, s->kinds[i].permission);
+		}
 	}
 	/* tenant_settings fires the invalidation that reloads this, like the model */
 	ctx->super_admin_mode_required = ctx->super_admin && ctx->exists &&
@@ -671,6 +730,16 @@ holds_permission(const WfauthContext *ctx, const char *permission)
 {
 	return bsearch(&permission, ctx->permissions, ctx->npermissions,
 				   sizeof(char *), cmp_cstring) != NULL;
+}
+
+/* Until when ctx holds permission (DT_NOEND: for good; DT_NOBEGIN: not at all) */
+static TimestampTz
+permission_until(const WfauthContext *ctx, const char *permission)
+{
+	char	  **found = bsearch(&permission, ctx->permissions, ctx->npermissions,
+								sizeof(char *), cmp_cstring);
+
+	return found ? ctx->permission_until[found - ctx->permissions] : DT_NOBEGIN;
 }
 
 /* Active and holding permission (a Super Admin holds every permission). */

@@ -453,8 +453,9 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 
 /*
  * Which run of the executor is this -- the innermost ExecutorRun or
- * ExecutorFinish call in progress, each numbered once in the backend's
- * life (0 outside them)?  A statement that code run from a trigger or a
+ * ExecutorFinish call (or utility command) in progress, each numbered once
+ * in the backend's life (0 outside them: only in a statement during which
+ * the library was loaded)?  A statement that code run from a trigger or a
  * function issues runs in a frame of its own: protect.c tells the two
  * halves of a row's move to another partition, which PostgreSQL runs in one
  * frame, from an insert that code run between them makes.
@@ -517,8 +518,11 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	bool		counts = utility_runs_others_code(pstmt->utilityStmt);
+	uint64		outer_frame = executor_frame;
 
+	/* a frame of its own too: COPY FROM inserts without the executor */
 	others_statements += counts;
+	executor_frame = ++executor_frames;
 	PG_TRY();
 	{
 		if (prev_process_utility)
@@ -529,6 +533,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	PG_FINALLY();
 	{
 		others_statements -= counts;
+		executor_frame = outer_frame;
 	}
 	PG_END_TRY();
 }

@@ -27,6 +27,7 @@
 #include "parser/parse_func.h"
 #include "partitioning/partdesc.h"
 #include "storage/bufmgr.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
@@ -123,14 +124,20 @@ row_trigger(FunctionCallInfo fcinfo, const char *name, TriggerEvent event)
  */
 typedef struct MovingRow
 {
-	uint64		frame;			/* the executor frame of the move; 0: no note */
+	LocalTransactionId lxid;
+	uint64		frame;			/* the executor frame of the move */
 	Oid			root;			/* the partitioned table the row moves within */
 	Oid			source;			/* the partition it leaves */
 	ItemPointerData tid;		/* its version there */
-	struct varlena *acl;		/* its checked access list; in TopMemoryContext */
+	struct varlena *acl;		/* its checked access list */
 } MovingRow;
 
-static MovingRow moving = {0};
+/*
+ * One note per frame at most, in TopMemoryContext: a statement that code
+ * run between a move's halves makes (a trigger's UPDATE of another row)
+ * has a frame of its own and never touches the move's note.
+ */
+static List *moving_rows = NIL;
 
 static Oid
 partition_root(Relation rel)
@@ -164,26 +171,55 @@ leaves_partition(Relation rel, HeapTuple tuple)
 }
 
 static void
+free_note(MovingRow *note)
+{
+	pfree(note->acl);
+	pfree(note);
+}
+
+/*
+ * Forget the note of the current frame, and those that cannot be taken any
+ * more: of another transaction, or of a frame numbered after the current
+ * one (nested in it, so ended).
+ */
+static void
 forget_moving_row(void)
 {
-	if (moving.acl)
-		pfree(moving.acl);
-	moving.acl = NULL;
-	moving.frame = 0;
+	uint64		frame = wfauth_executor_frame();
+	ListCell   *lc;
+
+	foreach(lc, moving_rows)
+	{
+		MovingRow  *note = lfirst(lc);
+
+		if (note->lxid != MyProc->lxid || note->frame >= frame)
+		{
+			free_note(note);
+			moving_rows = foreach_delete_current(moving_rows, lc);
+		}
+	}
 }
 
 static void
 note_moving_row(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, struct varlena *acl)
 {
+	MemoryContext old;
+	MovingRow  *note;
+
 	forget_moving_row();
 	if (!rel->rd_rel->relispartition || !leaves_partition(rel, newtuple))
 		return;
-	moving.acl = MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(acl));
-	memcpy(moving.acl, acl, VARSIZE_ANY(acl));
-	moving.frame = wfauth_executor_frame();
-	moving.root = partition_root(rel);
-	moving.source = RelationGetRelid(rel);
-	moving.tid = oldtuple->t_self;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	note = palloc(sizeof(MovingRow));
+	note->acl = palloc(VARSIZE_ANY(acl));
+	memcpy(note->acl, acl, VARSIZE_ANY(acl));
+	note->lxid = MyProc->lxid;
+	note->frame = wfauth_executor_frame();
+	note->root = partition_root(rel);
+	note->source = RelationGetRelid(rel);
+	note->tid = oldtuple->t_self;
+	moving_rows = lappend(moving_rows, note);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -191,14 +227,14 @@ note_moving_row(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, struct var
  * partition?  (A table access method other than heap: the frame alone.)
  */
 static bool
-noted_row_moved(void)
+noted_row_moved(const MovingRow *note)
 {
-	Relation	source = table_open(moving.source, AccessShareLock);
+	Relation	source = table_open(note->source, AccessShareLock);
 	HeapTupleData tuple;
 	Buffer		buffer = InvalidBuffer;
 	bool		moved = source->rd_tableam != GetHeapamTableAmRoutine();
 
-	tuple.t_self = moving.tid;
+	tuple.t_self = note->tid;
 	if (!moved && heap_fetch(source, SnapshotAny, &tuple, &buffer, true))
 	{
 		LockBuffer(buffer, BUFFER_LOCK_SHARE);
@@ -213,21 +249,31 @@ noted_row_moved(void)
 }
 
 /*
- * If this insert into rel is the second half of the move noted, the noted
- * list (NULL otherwise); the note is taken then.
+ * If this insert into rel is the second half of the move noted in this
+ * frame, the noted list (NULL otherwise); the note is taken then.
  */
 static struct varlena *
 moved_acl(Relation rel)
 {
-	struct varlena *acl;
+	uint64		frame = wfauth_executor_frame();
+	ListCell   *lc;
 
-	if (moving.acl == NULL || moving.frame != wfauth_executor_frame() ||
-		moving.root != partition_root(rel) || !noted_row_moved())
-		return NULL;
-	acl = palloc(VARSIZE_ANY(moving.acl));
-	memcpy(acl, moving.acl, VARSIZE_ANY(moving.acl));
-	forget_moving_row();
-	return acl;
+	foreach(lc, moving_rows)
+	{
+		MovingRow  *note = lfirst(lc);
+		struct varlena *acl;
+
+		if (note->lxid != MyProc->lxid || note->frame != frame)
+			continue;
+		if (note->root != partition_root(rel) || !noted_row_moved(note))
+			return NULL;
+		acl = palloc(VARSIZE_ANY(note->acl));
+		memcpy(acl, note->acl, VARSIZE_ANY(note->acl));
+		free_note(note);
+		moving_rows = foreach_delete_current(moving_rows, lc);
+		return acl;
+	}
+	return NULL;
 }
 
 /* Trigger function: wfauth._acl_on_insert(kind) */
@@ -249,7 +295,8 @@ wfauth_acl_on_insert(PG_FUNCTION_ARGS)
 	if (trig->tg_trigger->tgnargs != 1)
 		elog(ERROR, "wfauth._acl_on_insert takes the object kind");
 	attno = acl_attno(trig->tg_relation);
-	if (trig->tg_relation->rd_rel->relispartition && (moved = moved_acl(trig->tg_relation)) != NULL)
+	if (trig->tg_relation->rd_rel->relispartition && moving_rows != NIL &&
+		(moved = moved_acl(trig->tg_relation)) != NULL)
 	{
 		value = PointerGetDatum(moved);
 		return PointerGetDatum(heap_modify_tuple_by_cols(trig->tg_trigtuple,
@@ -360,29 +407,35 @@ check_tenant(struct varlena *oldacl, const WfauthAclHeader *oldhdr,
 	}
 }
 
-/* Is entry i of acl, with its validity, also in old (a list that has it unchanged)? */
+/*
+ * Is entry i of acl no wider than old's entry for the same principal (a
+ * mode no wider, a validity inside the old one)?  Narrowing an entry is a
+ * partial revoke.
+ */
 static bool
-entry_unchanged(struct varlena *acl, const WfauthAclHeader *hdr, int i,
-				struct varlena *old, const WfauthAclHeader *oldhdr)
+entry_within_old(struct varlena *acl, const WfauthAclHeader *hdr, int i,
+				 struct varlena *old, const WfauthAclHeader *oldhdr)
 {
 	int64		entry = wfauth_acl_entry(acl, i);
+	int64		id = WfauthAclEntryPrincipal(entry);
 	int			lo = 0,
 				hi = oldhdr->nentries - 1;
 
-	/* entries are sorted by principal, one each: so by value */
+	/* entries are sorted by principal, one each */
 	while (lo <= hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
 		int64		other = wfauth_acl_entry(old, mid);
 
-		if (other == entry)
+		if (WfauthAclEntryPrincipal(other) == id)
 		{
 			WfauthAclValidity a = wfauth_acl_validity(acl, hdr, i);
 			WfauthAclValidity b = wfauth_acl_validity(old, oldhdr, mid);
 
-			return a.valid_from == b.valid_from && a.valid_until == b.valid_until;
+			return (!WfauthAclEntryModify(entry) || WfauthAclEntryModify(other)) &&
+				a.valid_from >= b.valid_from && a.valid_until <= b.valid_until;
 		}
-		if (other < entry)
+		if (WfauthAclEntryPrincipal(other) < id)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -398,9 +451,10 @@ entry_unchanged(struct varlena *acl, const WfauthAclHeader *hdr, int i,
  *     generic refusal; the rule holds for every statement, and says why;
  *   - whose way in never ends keeps one that never ends: an entry that runs
  *     out, or a group membership that does, would lock it out later;
- *   - whose modify access ends (a dated entry, a membership that ends)
- *     grants nothing that outlasts it: every entry it adds or changes, its
- *     own included, ends by then.  Revoking is always allowed.
+ *   - whose modify access ends (a dated entry, a membership that ends, the
+ *     kind's permission held for a while) grants nothing that outlasts
+ *     it: every entry it adds or widens, its own included, ends by then.
+ *     Revoking or narrowing an entry is always allowed.
  */
 static void
 check_actor_reach(const WfauthContext *ctx, struct varlena *oldacl, const WfauthAclHeader *oldhdr,
@@ -430,11 +484,11 @@ check_actor_reach(const WfauthContext *ctx, struct varlena *oldacl, const Wfauth
 	}
 	for (i = 0; i < newhdr->nentries; i++)
 		if (wfauth_acl_validity(newacl, newhdr, i).valid_until > modify_until &&
-			!entry_unchanged(newacl, newhdr, i, oldacl, oldhdr))
+			!entry_within_old(newacl, newhdr, i, oldacl, oldhdr))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied: an entry would outlast the acting principal's own access"),
-					 errdetail("The acting principal's modify access to the object ends at %s; an entry it adds or changes must end by then.",
+					 errdetail("The acting principal's modify access to the object ends at %s; an entry it adds or widens must end by then.",
 							   timestamptz_to_str(modify_until)),
 					 errhint("Give the entry a valid_until no later than that, or let someone whose access does not end make the change.")));
 }

@@ -145,12 +145,12 @@ extern Oid	wfauth_relation_owner(Oid relid);
 extern char wfauth_kind_code(HeapTuple principal, TupleDesc desc);
 
 /* --- context.c: cached context of a principal, and shared settings ------ */
-/* A group membership that ends (at until) */
-typedef struct WfauthMembershipEnd
+/* A group or role held until a time (DT_NOEND: for good) */
+typedef struct WfauthHeldUntil
 {
-	int64		group;			/* first: sorted by cmp on int64 */
+	int64		id;
 	TimestampTz until;
-} WfauthMembershipEnd;
+} WfauthHeldUntil;
 
 typedef struct WfauthContext
 {
@@ -164,11 +164,13 @@ typedef struct WfauthContext
 	int64	   *match;			/* sorted: the principal itself and its groups
 								 * (Everyone included for accounts) */
 	int			nending;
-	WfauthMembershipEnd *ending;	/* sorted by group: memberships that end */
+	WfauthHeldUntil *ending;	/* sorted by group: memberships that end */
 	int			npermissions;
 	char	  **permissions;	/* sorted, distinct */
+	TimestampTz *permission_until;	/* for each: when the last way it is held ends */
 	int			nkinds;
 	bool	   *kind_permitted; /* by kind id: holds that kind's permission (not as Super Admin) */
+	TimestampTz *kind_until;	/* by kind id: until when it holds it (DT_NOEND: for good) */
 	bool		super_admin_mode_required;	/* a Super Admin whose tenant requires the mode */
 	TimestampTz valid_until;	/* the earliest end of a grant it counts (0: none) */
 } WfauthContext;
