@@ -39,6 +39,7 @@ static int64 current_principal = 0;
 static int64 current_session = 0;	/* the login session it came from, if any */
 static int64 current_tenant = 0;	/* the acting tenant; 0 for the default one */
 static bool super_admin_mode = false;	/* super_admin_mode() was called (DESIGN §9) */
+static int	remote_acting = 0;	/* acting for another Citus node: 1, no DBA; 2, a DBA (cluster.c) */
 static bool principal_assignment_allowed = false;
 static void set_acting(int64 id, int64 session, int64 tenant, bool mode);
 static ExecutorStart_hook_type prev_executor_start = NULL;
@@ -67,7 +68,8 @@ assign_principal(const char *newval, void *extra)
 	current_session = 0;
 	current_tenant = 0;
 	super_admin_mode = false;
-	/* "principal:session:tenant:mode", each 0 when there is none */
+	remote_acting = 0;
+	/* "principal:session:tenant:mode[:remote]", each 0 when there is none */
 	if (newval != NULL && newval[0] != '\0')
 	{
 		current_principal = strtoi64(newval, &end, 10);
@@ -76,7 +78,9 @@ assign_principal(const char *newval, void *extra)
 		if (end && *end == ':')
 			current_tenant = strtoi64(end + 1, &end, 10);
 		if (end && *end == ':')
-			super_admin_mode = strtoi64(end + 1, NULL, 10) != 0;
+			super_admin_mode = strtoi64(end + 1, &end, 10) != 0;
+		if (end && *end == ':')
+			remote_acting = (int) strtoi64(end + 1, NULL, 10);
 	}
 }
 
@@ -108,6 +112,7 @@ WfauthPrincipalInit(void)
 int64
 wfauth_current_principal_id(void)
 {
+	wfauth_cluster_take_assertion();
 	return current_principal;
 }
 
@@ -115,6 +120,7 @@ wfauth_current_principal_id(void)
 int64
 wfauth_current_tenant(void)
 {
+	wfauth_cluster_take_assertion();
 	return current_tenant != 0 ? current_tenant : WFAUTH_DEFAULT_TENANT;
 }
 
@@ -158,6 +164,24 @@ wfauth_in_super_admin_mode(int64 principal)
 	return super_admin_mode && principal == current_principal && principal != 0;
 }
 
+/* Set wfauth.principal to value, for the rest of the transaction */
+static void
+install_acting(const char *value)
+{
+	principal_assignment_allowed = true;
+	PG_TRY();
+	{
+		(void) set_config_option("wfauth.principal", value,
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, ERROR, false);
+	}
+	PG_FINALLY();
+	{
+		principal_assignment_allowed = false;
+	}
+	PG_END_TRY();
+}
+
 static void
 set_acting(int64 id, int64 session, int64 tenant, bool mode)
 {
@@ -165,6 +189,10 @@ set_acting(int64 id, int64 session, int64 tenant, bool mode)
 
 	/* the principal is the session's: code of another role neither sets nor clears it */
 	wfauth_refuse_in_others_code(true);
+	if (remote_acting != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the acting principal of another node's distributed transaction cannot change here")));
 	if (tenant == WFAUTH_DEFAULT_TENANT)
 		tenant = 0;
 	/*
@@ -186,26 +214,55 @@ set_acting(int64 id, int64 session, int64 tenant, bool mode)
 		snprintf(buf, sizeof(buf), INT64_FORMAT, id);
 	else
 		snprintf(buf, sizeof(buf), INT64_FORMAT ":" INT64_FORMAT, id, session);
+	install_acting(buf);
+	/* and for the other nodes of a Citus cluster, signed */
+	wfauth_cluster_sign(buf, id == 0 && wfauth_actor_is_dba());
+}
 
-	principal_assignment_allowed = true;
-	PG_TRY();
+/*
+ * The value of wfauth.principal that acts as another node signed it
+ * (cluster.c): acting is such a value ("" for nobody), dba whether it
+ * signed a DBA with no principal.  It is marked remote: nobody here changes
+ * it, and with no principal a DBA's rights need the signature.
+ */
+const char *
+wfauth_remote_acting_value(const char *acting, bool dba)
+{
+	int64		id = 0,
+				session = 0,
+				tenant = 0,
+				mode = 0;
+	char	   *end = NULL;
+
+	if (acting[0] != '\0')
 	{
-		(void) set_config_option("wfauth.principal", buf,
-								 PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_LOCAL, true, ERROR, false);
+		id = strtoi64(acting, &end, 10);
+		if (end && *end == ':')
+			session = strtoi64(end + 1, &end, 10);
+		if (end && *end == ':')
+			tenant = strtoi64(end + 1, &end, 10);
+		if (end && *end == ':')
+			mode = strtoi64(end + 1, &end, 10);
 	}
-	PG_FINALLY();
-	{
-		principal_assignment_allowed = false;
-	}
-	PG_END_TRY();
+	return psprintf(INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT ":%d",
+					id, session, tenant, mode, dba ? 2 : 1);
+}
+
+/* Act as another node signed it: value is wfauth_remote_acting_value()'s */
+void
+wfauth_act_for_another_node(const char *value)
+{
+	install_acting(value);
+	if (current_tenant != 0)
+		wfauth_lock_tenant(current_tenant, AccessShareLock);
 }
 
 /* A DBA with no principal: acting with Super Admin rights. */
 bool
 wfauth_dba_acting(void)
 {
-	return current_principal == 0 && wfauth_actor_is_dba();
+	wfauth_cluster_take_assertion();
+	return current_principal == 0 && remote_acting != 1 && wfauth_actor_is_dba();
 }
 
 /*
@@ -221,8 +278,9 @@ wfauth_dba_acting(void)
 static void
 refuse_without_principal(QueryDesc *queryDesc, int eflags)
 {
+	wfauth_cluster_take_assertion();
 	if (require_principal && current_principal == 0 &&
-		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !wfauth_actor_is_dba())
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !wfauth_dba_acting())
 	{
 		ListCell   *lc;
 
@@ -263,9 +321,11 @@ PG_FUNCTION_INFO_V1(wfauth_current_principal);
 Datum
 wfauth_current_principal(PG_FUNCTION_ARGS)
 {
-	if (current_principal == 0)
+	int64		principal = wfauth_current_principal_id();
+
+	if (principal == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_INT64(current_principal);
+	PG_RETURN_INT64(principal);
 }
 
 /*

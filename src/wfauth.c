@@ -43,5 +43,6 @@ _PG_init(void)
 	WfauthTokensInit();
 	WfauthLockdownInit();
 	WfauthStatsInit();
+	WfauthClusterInit();
 	MarkGUCPrefixReserved("wfauth");
 }

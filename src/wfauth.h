@@ -391,6 +391,13 @@ extern void wfauth_leave(WfauthSwitch *saved);
 extern void wfauth_refuse_in_others_code(bool statements);
 extern bool wfauth_in_others_function(void);
 extern uint64 wfauth_executor_frame(void);
+
+/* --- cluster.c: the principal across Citus nodes ------------------------ */
+extern void WfauthClusterInit(void);
+extern void wfauth_cluster_sign(const char *acting, bool dba);
+extern void wfauth_cluster_take_assertion(void);
+extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
+extern void wfauth_act_for_another_node(const char *value);
 extern void wfauth_worker_settings(void);
 extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,

@@ -6,6 +6,7 @@ export PGUSER=wfauth_dba
 PORT0=${WFAUTH_CITUS_PORT:-56320}
 PORT1=$((PORT0 + 1))
 PORT2=$((PORT0 + 2))
+CLUSTER_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # start_citus_cluster DB: three nodes, DB created on each with citus and
 # wfauth, the workers added, the coordinator in the metadata
@@ -16,11 +17,16 @@ start_citus_cluster() {
     for dir in $COORD $W1 $W2; do
         port=$((PORT0 + i)); i=$((i + 1))
         new_cluster $dir $port
+        # the same key on every node, readable by the server's user only
+        printf '%s' "$CLUSTER_KEY" >$dir/cluster.key
+        chmod 600 $dir/cluster.key
+        [ "$(id -u)" = 0 ] && chown postgres: $dir/cluster.key
         cat >>$dir/data/postgresql.conf <<CONF
 shared_preload_libraries = 'citus'
 max_prepared_transactions = 50
 fsync = off
 citus.propagate_set_commands = 'local'
+wfauth.cluster_key_file = '$dir/cluster.key'
 CONF
         start $dir
         psql -qX -h $dir -p $port -d postgres -c "CREATE DATABASE $db" >/dev/null || bail "create $db"

@@ -1,0 +1,320 @@
+/*
+ * cluster.c — the acting principal across the nodes of a Citus cluster.
+ *
+ * A node that runs a distributed transaction on behalf of another (a
+ * worker serving the coordinator's query, or any node serving another's)
+ * learns who acts only from an assertion the initiating node signed: the
+ * acting principal, session, tenant and Super Admin mode, whether a DBA
+ * acts with no principal, the distributed transaction it belongs to, and
+ * when it expires, under an HMAC-SHA256 with the key in the file named by
+ * wfauth.cluster_key_file (the same content on every node).  The initiator
+ * sets it with SET LOCAL wfauth.assertion whenever the acting principal
+ * changes; Citus forwards the transaction's SET LOCALs to every node it
+ * works on (citus.propagate_set_commands = 'local').
+ *
+ * The serving node takes it when each statement starts: a valid assertion
+ * for this very distributed transaction becomes the acting principal;
+ * anything else -- none, forged, another transaction's, expired, no key --
+ * means nobody acts, and not even a DBA's rights (wfauth.principal's
+ * "remote" mark).  The application's role may set wfauth.assertion to
+ * anything it likes, and may switch the forwarding off: either way, the
+ * serving node sees nobody.
+ *
+ * Citus is reached through its exported C functions, only when its
+ * extension is in this database and its library is preloaded.
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <sodium.h>
+
+#include "access/parallel.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+#include "wfauth.h"
+
+#define ASSERTION_VERSION "w1"
+#define CLUSTER_KEY_BYTES crypto_auth_hmacsha256_KEYBYTES
+
+static char *cluster_key_file = NULL;
+static char *assertion_setting = NULL;
+static int	assertion_lifetime = 600;	/* seconds */
+
+/* Citus 13's distributed transaction id (transaction_identifier.h) */
+typedef struct CitusTransactionId
+{
+	int			initiatorNodeIdentifier;
+	bool		transactionOriginator;
+	uint64		transactionNumber;
+	TimestampTz timestamp;
+} CitusTransactionId;
+
+static CitusTransactionId *(*citus_current_transaction) (void) = NULL;
+static void (*citus_ensure_transaction) (void) = NULL;
+static int32 (*citus_local_group) (void) = NULL;
+static bool (*citus_internal_backend) (void) = NULL;
+
+/* per transaction: is Citus here, and does this backend serve another node? */
+static LocalTransactionId known_lxid = InvalidLocalTransactionId;
+static bool citus_here = false;
+
+/* the assertion last taken: in which transaction, which value */
+static LocalTransactionId taken_lxid = InvalidLocalTransactionId;
+static const char *taken_value = NULL;
+static char *taken_acting = NULL;	/* the wfauth.principal value it makes */
+
+/* the key: read from the file, kept while the file is unchanged */
+static unsigned char cluster_key[CLUSTER_KEY_BYTES];
+static char *key_path = NULL;
+static struct stat key_stat;
+
+void
+WfauthClusterInit(void)
+{
+	DefineCustomStringVariable("wfauth.cluster_key_file",
+							   "File holding the key that signs the acting principal for the other nodes of a Citus cluster.",
+							   "The same content on every node, readable by the server's user only. Empty: no principal reaches another node.",
+							   &cluster_key_file, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("wfauth.assertion",
+							   "The acting principal, as signed by the node that started the distributed transaction.",
+							   "Set by wfauth on that node; Citus forwards it. Any other value means nobody acts.",
+							   &assertion_setting, "", PGC_USERSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("wfauth.cluster_assertion_lifetime",
+							"How long a signed principal counts on the other nodes of a Citus cluster.",
+							NULL, &assertion_lifetime, 600, 0, 86400, PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+}
+
+/* Is "citus" among shared_preload_libraries (fixed at server start)? */
+static bool
+citus_preloaded(void)
+{
+	static int	preloaded = -1;
+
+	if (preloaded < 0)
+	{
+		char	   *libraries = pstrdup(GetConfigOption("shared_preload_libraries", false, false));
+		List	   *names = NIL;
+		ListCell   *lc;
+
+		preloaded = 0;
+		if (SplitIdentifierString(libraries, ',', &names))
+			foreach(lc, names)
+				preloaded |= strcmp(lfirst(lc), "citus") == 0;
+	}
+	return preloaded == 1;
+}
+
+/* Is Citus in this database (its extension, its library loaded)?  Once per transaction. */
+static bool
+citus_present(void)
+{
+	if (known_lxid == MyProc->lxid)
+		return citus_here;
+	known_lxid = MyProc->lxid;
+	citus_here = citus_preloaded() && IsTransactionState() &&
+		OidIsValid(get_extension_oid("citus", true));
+	if (citus_here && citus_current_transaction == NULL)
+	{
+		citus_current_transaction = load_external_function("citus", "GetCurrentDistributedTransactionId", true, NULL);
+		citus_ensure_transaction = load_external_function("citus", "EnsureDistributedTransactionId", true, NULL);
+		citus_local_group = load_external_function("citus", "GetLocalGroupId", true, NULL);
+		citus_internal_backend = load_external_function("citus", "IsCitusInternalBackend", true, NULL);
+	}
+	return citus_here;
+}
+
+/*
+ * Does this backend serve another node: a distributed transaction another
+ * node started, or any connection Citus opened from another node (also
+ * outside a transaction block, where it assigns no transaction id)?  The
+ * latter Citus tells by the connection's application_name, which a client
+ * may copy -- and so lose its own rights, nothing more.
+ */
+static bool
+serving_another_node(void)
+{
+	CitusTransactionId *id = citus_current_transaction();
+
+	return (id->transactionNumber != 0 && !id->transactionOriginator &&
+			id->initiatorNodeIdentifier != citus_local_group()) ||
+		citus_internal_backend();
+}
+
+/*
+ * The key, derived from the key file's content (BLAKE2b); false when no
+ * file is set.  A file that others than the server's user may read, or
+ * that is too short, is an error: the principal must not be signed with a
+ * key anyone else could have.
+ */
+static bool
+load_key(void)
+{
+	struct stat st;
+	FILE	   *file;
+	char		buf[4096];
+	size_t		len;
+
+	if (cluster_key_file == NULL || cluster_key_file[0] == '\0')
+		return false;
+	if (stat(cluster_key_file, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read the cluster key file \"%s\": %m", cluster_key_file)));
+	if (key_path && strcmp(key_path, cluster_key_file) == 0 && st.st_mtime == key_stat.st_mtime &&
+		st.st_size == key_stat.st_size && st.st_ino == key_stat.st_ino)
+		return true;
+	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0 || st.st_uid != geteuid())
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("cluster key file \"%s\" must be a file of the server's user that no one else can read",
+						cluster_key_file),
+				 errhint("chmod 0600 it, as the server's user.")));
+	file = AllocateFile(cluster_key_file, "rb");
+	if (file == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open the cluster key file \"%s\": %m", cluster_key_file)));
+	len = fread(buf, 1, sizeof(buf), file);
+	FreeFile(file);
+	if (len < 32)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("cluster key file \"%s\" holds fewer than 32 bytes", cluster_key_file),
+				 errhint("Fill it with random bytes, e.g. openssl rand -hex 32.")));
+	crypto_generichash(cluster_key, sizeof(cluster_key), (unsigned char *) buf, len, NULL, 0);
+	sodium_memzero(buf, sizeof(buf));
+	if (key_path)
+		pfree(key_path);
+	key_path = MemoryContextStrdup(TopMemoryContext, cluster_key_file);
+	key_stat = st;
+	return true;
+}
+
+/* payload|mac, the mac in hex */
+static char *
+sign(const char *payload)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char		hex[2 * sizeof(mac) + 1];
+
+	crypto_auth_hmacsha256(mac, (const unsigned char *) payload, strlen(payload), cluster_key);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	return psprintf("%s|%s", payload, hex);
+}
+
+/*
+ * The initiating node: sign who acts now for the nodes this distributed
+ * transaction reaches.  acting is wfauth.principal's value ("" when nobody
+ * acts); dba whether a DBA acts with no principal.  Nothing happens
+ * without Citus, without a key, or on a node that serves another.
+ */
+void
+wfauth_cluster_sign(const char *acting, bool dba)
+{
+	CitusTransactionId *id;
+	char	   *payload;
+	char	   *command;
+
+	if (!citus_present() || serving_another_node() || !load_key())
+		return;
+	citus_ensure_transaction();
+	id = citus_current_transaction();
+	payload = psprintf(ASSERTION_VERSION "|%s|%d|%d|" UINT64_FORMAT "|" INT64_FORMAT "|" INT64_FORMAT,
+					   acting, dba ? 1 : 0, id->initiatorNodeIdentifier, id->transactionNumber,
+					   id->timestamp,
+					   GetCurrentTimestamp() + (int64) assertion_lifetime * USECS_PER_SEC);
+	/* a SET LOCAL statement, which Citus forwards to the other nodes */
+	command = psprintf("SET LOCAL wfauth.assertion = %s", quote_literal_cstr(sign(payload)));
+	SPI_connect();
+	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not set wfauth.assertion");
+	SPI_finish();
+}
+
+/*
+ * The acting principal the assertion signs for this distributed
+ * transaction (palloc'd, "" for nobody), or NULL when it is missing or not
+ * valid here and now.
+ */
+static char *
+verified_acting(bool *dba)
+{
+	char	   *value = pstrdup(assertion_setting);
+	char	   *fields[8];
+	int			n = 0;
+	char	   *p = value;
+	char	   *bar;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	CitusTransactionId *id = citus_current_transaction();
+
+	if (value[0] == '\0' || !load_key())
+		return NULL;
+	/* w1|acting|dba|initiator|number|stamp|expiry|mac */
+	while (n < 7 && (bar = strchr(p, '|')) != NULL)
+	{
+		fields[n++] = p;
+		*bar = '\0';
+		p = bar + 1;
+	}
+	fields[n++] = p;
+	if (n != 8 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
+		strlen(fields[7]) != 2 * sizeof(mac) ||
+		sodium_hex2bin(mac, sizeof(mac), fields[7], strlen(fields[7]), NULL, NULL, NULL) != 0)
+		return NULL;
+	/* the mac covers everything before it */
+	if (crypto_auth_hmacsha256_verify(mac, (const unsigned char *) assertion_setting,
+									  fields[7] - value - 1, cluster_key) != 0)
+		return NULL;
+	if (strtol(fields[3], NULL, 10) != id->initiatorNodeIdentifier ||
+		strtou64(fields[4], NULL, 10) != id->transactionNumber ||
+		strtoi64(fields[5], NULL, 10) != id->timestamp ||
+		strtoi64(fields[6], NULL, 10) <= GetCurrentTimestamp())
+		return NULL;
+	*dba = strcmp(fields[2], "1") == 0;
+	return fields[1];
+}
+
+/*
+ * At each statement's start, and whenever who acts is asked: on a node
+ * serving another node's distributed transaction, take the assertion
+ * (verified once per value and transaction) and make it the acting
+ * principal -- or nobody, with no DBA's rights.  Asking matters where the
+ * library was loaded during the statement (after it started).  In a
+ * parallel query it cannot be made: nobody acts there (so preload wfauth
+ * on Citus nodes).
+ */
+void
+wfauth_cluster_take_assertion(void)
+{
+	if (likely(!citus_preloaded()) || IsParallelWorker() || !IsTransactionState() ||
+		!citus_present() || !serving_another_node())
+		return;
+	if (taken_lxid != MyProc->lxid || taken_value != assertion_setting)
+	{
+		char	   *acting;
+		bool		dba = false;
+
+		taken_lxid = MyProc->lxid;
+		taken_value = assertion_setting;
+		acting = verified_acting(&dba);
+		if (taken_acting)
+			pfree(taken_acting);
+		taken_acting = MemoryContextStrdup(TopMemoryContext,
+										   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));
+	}
+	if (strcmp(GetConfigOption("wfauth.principal", false, false), taken_acting) != 0 && !IsInParallelMode())
+		wfauth_act_for_another_node(taken_acting);
+}

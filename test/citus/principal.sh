@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The acting principal on every node: signed by the node that starts the
+# distributed transaction, taken by the nodes that serve it, and nothing
+# else.  The application's role forwards what it likes.  Prints TAP.
+set -uo pipefail
+. "$(dirname "$0")/../tap/lib.bash"
+. "$(dirname "$0")/lib.bash"
+db=wfauth_citus
+start_citus_cluster $db
+on 0 $db "SET client_min_messages = warning; SELECT wfauth.distribute_model();
+          CREATE ROLE wfauth_citus_app LOGIN; GRANT USAGE ON SCHEMA wfauth TO wfauth_citus_app;
+          CREATE TABLE probe (id int); SELECT create_distributed_table('probe', 'id');
+          INSERT INTO probe SELECT generate_series(1, 16); GRANT SELECT ON probe TO wfauth_citus_app" >$WORK/setup.log ||
+    bail "set up" $WORK/setup.log
+dana=$(on 0 $db "SELECT wfauth.create_user('dana@example.com')")
+token=$(on 0 $db "SELECT wfauth.generate_token('dana@example.com', 'app')")
+check "every shard is on a worker" "2" \
+      "$(on 0 $db "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name = 'probe'::regclass")"
+
+# app SQL...: as the application's role on the coordinator, one transaction;
+# the last line of output.  Each shard reports whom it sees acting (-1: nobody).
+app() { psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" "${@/#/-c}" -c "COMMIT" 2>&1 | grep . | tail -1; }
+seen="SELECT string_agg(DISTINCT (coalesce(wfauth.current_principal(), -1) + id * 0)::text, ',') FROM probe"
+routed="SELECT coalesce(wfauth.current_principal(), -1) + id * 0 FROM probe WHERE id = 7"
+
+check "a fan-out query: every shard sees Dana" "$dana" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "$seen")"
+check "a router query: its shard sees Dana" "$dana" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "$routed")"
+check "without authenticating: nobody" "-1" "$(app "$seen")"
+
+# what the application's role can send instead
+signed=$(app "SELECT wfauth.authenticate_token('$token')" "SELECT current_setting('wfauth.assertion')")
+check "the signed assertion is visible to the application" "t" "$([[ $signed == "w1|$dana|"* ]] && echo t || echo f)"
+check "replayed in another transaction: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = '$signed'" "$seen")"
+forged=$(sed "s/^w1|$dana|/w1|1|/" <<<"$signed")
+check "another principal under the old signature: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = '$forged'" "$seen")"
+check "a made-up one: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = 'w1|$dana|0|0|1|2|3|$(printf '0%.0s' {1..64})'" "$seen")"
+check "authenticated, then overwritten: nobody" "-1" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "SET LOCAL wfauth.assertion = '$signed'" "$seen")"
+check "forwarding switched off: nobody" "-1" \
+      "$(app "SET LOCAL citus.propagate_set_commands = 'none'" "SELECT wfauth.authenticate_token('$token')" "$seen")"
+check "the application role cannot lengthen the lifetime" "10min" \
+      "$(app "SET LOCAL wfauth.cluster_assertion_lifetime = 86400" "SELECT wfauth.decision_time() IS NULL" \
+             "SELECT current_setting('wfauth.cluster_assertion_lifetime')")"
+on 0 $db "ALTER ROLE wfauth_citus_app SET wfauth.cluster_assertion_lifetime = 0" >/dev/null
+check "the lifetime is the DBA's to set" "permission denied to set parameter" \
+      "$(app "SELECT wfauth.decision_time() IS NULL" "SET LOCAL wfauth.cluster_assertion_lifetime = 86400" |
+         grep -o 'permission denied to set parameter')"
+check "expired: nobody" "-1" "$(app "SELECT wfauth.authenticate_token('$token')" "$seen")"
+on 0 $db "ALTER ROLE wfauth_citus_app RESET wfauth.cluster_assertion_lifetime" >/dev/null
+check "and back to a lifetime: Dana again" "$dana" "$(app "SELECT wfauth.authenticate_token('$token')" "$seen")"
+
+# a DBA's rights on another node need its signature too
+dba="SELECT string_agg(DISTINCT (wfauth.acting_as_dba() OR id < 0)::text, ',') FROM probe"
+check "a DBA with no principal, unsigned: no DBA's rights on the workers" "false" "$(on 0 $db "$dba")"
+check "a DBA that says so (set_tenant): DBA's rights there" "true" \
+      "$(on 0 $db "BEGIN; SELECT wfauth.set_tenant('default'); $dba; COMMIT" | grep . | tail -1)"
+check "a DBA acting as Dana: Dana there, not a DBA" "$dana,false" \
+      "$(on 0 $db "BEGIN; SELECT wfauth.set_principal('dana@example.com'); $seen; $dba; COMMIT" | grep . | tail -2 | tr '\n' ',' | sed 's/,$//')"
+
+# any node may start the transaction: authenticate on worker 1
+check "authenticated on a worker: every shard sees Dana" "$dana" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token')" \
+             -c "$seen" -c "COMMIT" | grep . | tail -1)"
+# a revocation on one node holds on all at the next statement
+on 2 $db "SELECT wfauth.revoke_token('dana@example.com', 'app')" >/dev/null
+check "a token revoked on worker 2 fails on worker 1" "28000" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -v VERBOSITY=verbose \
+             -c "SELECT wfauth.authenticate_token('$token')" 2>&1 | grep -o '28000' | head -1)"
+done_testing
