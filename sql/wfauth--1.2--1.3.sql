@@ -217,7 +217,10 @@ BEGIN
 
     SELECT p.kind INTO v_existing FROM wfauth.protected_tables p WHERE p.tbl = protect.tbl FOR UPDATE;
     IF v_existing = v_kind.id THEN
-        RETURN;                 -- already protected: a second call changes nothing
+        -- already protected: a second call changes nothing, but a table
+        -- distributed since is registered on every node (docs/citus.md)
+        PERFORM wfauth._register_on_workers(f, v_kind.id) FROM wfauth._family(tbl) f;
+        RETURN;
     ELSIF v_existing IS NOT NULL THEN
         RAISE EXCEPTION 'table % is already protected with another kind', tbl
             USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -973,8 +976,10 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Run citus_set_coordinator_host() first, then add the workers.';
     END IF;
+    -- protected_tables names this node's own relations (by oid): it stays each node's
     SELECT array_agg(c.oid::regclass ORDER BY c.relname) INTO v_tables FROM pg_class c
      WHERE c.relnamespace = 'wfauth'::regnamespace AND c.relkind = 'r'
+       AND c.oid <> 'wfauth.protected_tables'::regclass
        AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid);
     IF v_tables IS NULL THEN
         RETURN;                 -- distributed already
@@ -991,7 +996,8 @@ BEGIN
     SET LOCAL citus.enable_unsafe_triggers = on;
     SELECT array_agg(format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
                             pg_get_constraintdef(oid)))
-      INTO v_fks FROM pg_constraint WHERE contype = 'f' AND connamespace = 'wfauth'::regnamespace;
+      INTO v_fks FROM pg_constraint WHERE contype = 'f' AND connamespace = 'wfauth'::regnamespace
+                                      AND conrelid <> 'wfauth.protected_tables'::regclass;
     PERFORM wfauth._on_workers($c$DO $d$ DECLARE r record; BEGIN
         SET LOCAL citus.enable_ddl_propagation = off;
         FOR r IN SELECT conrelid::regclass AS rel, conname FROM pg_constraint
@@ -1046,5 +1052,139 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION wfauth._on_workers(text) FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Citus: protected distributed tables
+-------------------------------------------------------------------------------
+-- Is tbl a table of Citus's (distributed, reference, or a Citus local table)?
+CREATE FUNCTION wfauth._is_citus_table(tbl regclass) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = tbl);
+END
+$$;
+
+-- a command to every other node with Citus's metadata, in this distributed
+-- transaction, as the session's role (on the connections that made its DDL)
+CREATE FUNCTION wfauth._send_to_workers(command text) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_send_to_workers' LANGUAGE C STRICT VOLATILE;
+
+-- Every node registers a protected Citus table under its own oid (protected_tables stays each node's)
+CREATE FUNCTION wfauth._register_on_workers(tbl regclass, kind smallint) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF wfauth._is_citus_table(tbl) THEN
+        PERFORM wfauth._send_to_workers(format('SELECT wfauth._register_protected(%L, %s::smallint)',
+                                               tbl::text, coalesce(kind::text, 'NULL')));
+    END IF;
+END
+$$;
+
+-- (on another node) register tbl as protected with kind: its owner or a DBA,
+-- whose connection from the node that ran protect() this is; unregister it
+-- (kind NULL): a DBA only, as unprotect() is
+CREATE FUNCTION wfauth._register_protected(tbl text, kind smallint) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_tbl regclass := _register_protected.tbl::regclass;
+BEGIN
+    PERFORM wfauth._refuse_in_others_code(true);
+    IF _register_protected.kind IS NULL THEN
+        PERFORM wfauth._require_dba('unregister a protected table');
+    ELSIF NOT pg_has_role(wfauth._acting_role(), (SELECT relowner FROM pg_class WHERE oid = v_tbl), 'USAGE') THEN
+        PERFORM wfauth._require_dba('register a protected table');
+    END IF;
+    DELETE FROM wfauth.protected_tables p WHERE p.tbl = v_tbl;
+    IF _register_protected.kind IS NOT NULL THEN
+        INSERT INTO wfauth.protected_tables (tbl, kind) VALUES (v_tbl, _register_protected.kind);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION wfauth._register_protected(text, smallint) IS
+    'Internal (Citus): register a table protected on another node under this node''s oid; its owner, or a DBA; unregistering is a DBA''s';
+
+-- In a database with Citus, policies call their functions directly: Citus
+-- takes no subquery in the policies of a distributed table.
+CREATE OR REPLACE FUNCTION wfauth._protection_ddl(tbl regclass, kind smallint) RETURNS text[]
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_permission text := (SELECT k.permission FROM wfauth.kinds k WHERE k.id = _protection_ddl.kind);
+    v_citus boolean := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus');
+    v_check text := CASE WHEN v_citus THEN 'wfauth.policy_check(wfauth.policy_principal(), acl, %L::wfauth.access_mode)'
+                         ELSE 'wfauth.policy_check((SELECT wfauth.policy_principal()), acl, %L::wfauth.access_mode)' END;
+    v_insert text := CASE WHEN v_citus THEN 'wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), %L)'
+                          ELSE '(SELECT wfauth.acting_as_dba()) OR wfauth.has_permission((SELECT wfauth.current_principal()), %L)' END;
+BEGIN
+    RETURN ARRAY[
+        format('CREATE TRIGGER wfauth_truncate BEFORE TRUNCATE ON %s'
+               ' FOR EACH STATEMENT EXECUTE FUNCTION wfauth._refuse_truncate()', tbl),
+        format('CREATE POLICY wfauth_select ON %s FOR SELECT USING (%s)', tbl, format(v_check, 'view')),
+        format('CREATE POLICY wfauth_insert ON %s FOR INSERT WITH CHECK (%s)', tbl, format(v_insert, v_permission)),
+        format('CREATE POLICY wfauth_update ON %s FOR UPDATE USING (%s) WITH CHECK (true)', tbl, format(v_check, 'modify')),
+        format('CREATE POLICY wfauth_delete ON %s FOR DELETE USING (%s)', tbl, format(v_check, 'modify')),
+        format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl),
+        format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl)];
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wfauth._protect_relation(tbl regclass, kind smallint) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT wfauth._as_owner(tbl, wfauth._protection_ddl(tbl, kind));
+    INSERT INTO wfauth.protected_tables (tbl, kind) VALUES (tbl, kind);
+    SELECT wfauth._register_on_workers(tbl, kind);
+$$;
+
+-- Citus refuses triggers on distributed tables unless told they are safe:
+-- wfauth's are (they read nothing of other rows, and the model is on every node)
+ALTER FUNCTION wfauth.protect(regclass, text) SET citus.enable_unsafe_triggers = on;
+
+CREATE OR REPLACE FUNCTION wfauth.unprotect(tbl regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_kind text;
+    v_part regclass;
+BEGIN
+    PERFORM wfauth._require_dba('unprotect a table');
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION 'unprotect needs a table' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT k.name INTO v_kind FROM wfauth.protected_tables p JOIN wfauth.kinds k ON k.id = p.kind
+     WHERE p.tbl = unprotect.tbl FOR UPDATE OF p;
+    IF v_kind IS NULL THEN
+        RETURN;                 -- not protected: nothing to do
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN wfauth.protected_tables p ON p.tbl = i.inhparent
+                WHERE i.inhrelid = unprotect.tbl) THEN
+        RAISE EXCEPTION 'table % is part of a protected table', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Unprotect the parent table, or detach this one first.';
+    END IF;
+    PERFORM wfauth._protection_begin();
+    DELETE FROM wfauth.protected_tables p USING wfauth._family(unprotect.tbl) f WHERE p.tbl = f;
+    PERFORM wfauth._register_on_workers(f, NULL) FROM wfauth._family(unprotect.tbl) f;
+    PERFORM wfauth._as_owner(unprotect.tbl, ARRAY[
+        format('DROP TRIGGER IF EXISTS wfauth_acl_insert ON %s', tbl),
+        format('DROP TRIGGER IF EXISTS wfauth_acl_update ON %s', tbl)]);
+    FOR v_part IN SELECT f FROM wfauth._family(unprotect.tbl) f LOOP
+        PERFORM wfauth._as_owner(v_part, ARRAY[
+            format('DROP TRIGGER IF EXISTS wfauth_truncate ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_select ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_insert ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_update ON %s', v_part),
+            format('DROP POLICY IF EXISTS wfauth_delete ON %s', v_part),
+            -- row-level security stays on where the owner has policies of its own
+            CASE WHEN NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_part
+                                   AND polname NOT IN ('wfauth_select', 'wfauth_insert', 'wfauth_update', 'wfauth_delete'))
+                 THEN format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', v_part) END]);
+    END LOOP;
+    PERFORM wfauth._protection_end();
+    PERFORM wfauth._audit('unprotect', tbl::text, jsonb_build_object('kind', v_kind));
+END
+$$;
+REVOKE ALL ON FUNCTION wfauth._is_citus_table(regclass), wfauth._send_to_workers(text),
+    wfauth._register_on_workers(regclass, smallint) FROM PUBLIC;
 
 SELECT wfauth._comment_internal_functions();

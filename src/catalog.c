@@ -346,6 +346,54 @@ read_protected_kind(HeapTuple tuple, TupleDesc desc, void *arg)
 }
 
 /*
+ * If relid is a shard of a Citus table on this node ("<table>_<shard id>",
+ * in its schema, listed in Citus's catalog), that table; InvalidOid
+ * otherwise.
+ */
+static Oid
+citus_table_of_shard(Oid relid)
+{
+	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	Oid			shard_index = get_relname_relid("pg_dist_shard_shardid_index", PG_CATALOG_NAMESPACE);
+	char	   *name;
+	char	   *sep;
+	char	   *end;
+	int64		shard;
+	Relation	rel;
+	SysScanDesc sd;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	Oid			table = InvalidOid;
+
+	if (!OidIsValid(dist_shard) || !OidIsValid(shard_index) || (name = get_rel_name(relid)) == NULL ||
+		(sep = strrchr(name, '_')) == NULL || !isdigit((unsigned char) sep[1]))
+		return InvalidOid;
+	shard = strtoi64(sep + 1, &end, 10);
+	if (*end != '\0')
+		return InvalidOid;
+	rel = table_open(dist_shard, AccessShareLock);
+	ScanKeyInit(&key, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shard));
+	sd = systable_beginscan(rel, shard_index, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		bool		isnull;
+
+		table = DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull));
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	if (OidIsValid(table))
+	{
+		char	   *table_name = get_rel_name(table);
+
+		if (table_name == NULL || get_rel_namespace(table) != get_rel_namespace(relid) ||
+			strlen(table_name) != (size_t) (sep - name) || strncmp(table_name, name, sep - name) != 0)
+			table = InvalidOid;
+	}
+	return table;
+}
+
+/*
  * The kind a table is protected with, or 0 when it is not protected (or the
  * extension is not installed in this database).
  */
@@ -353,10 +401,14 @@ int16
 wfauth_protected_kind(Oid relid)
 {
 	int16		kind = 0;
+	Oid			table;
 
 	if (!OidIsValid(schema_oid(true)))
 		return 0;
 	scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(relid), NULL, read_protected_kind, &kind);
+	/* a shard of a protected Citus table is protected with it */
+	if (kind == 0 && OidIsValid(table = citus_table_of_shard(relid)))
+		scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(table), NULL, read_protected_kind, &kind);
 	return kind;
 }
 

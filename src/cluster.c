@@ -318,3 +318,27 @@ wfauth_cluster_take_assertion(void)
 	if (strcmp(GetConfigOption("wfauth.principal", false, false), taken_acting) != 0 && !IsInParallelMode())
 		wfauth_act_for_another_node(taken_acting);
 }
+
+/*
+ * SQL function: wfauth._send_to_workers(command) -- internal: run command on
+ * every other node with Citus's metadata, in this distributed transaction
+ * (committed with it), as the session's role: on the connections that made
+ * the session's DDL there, so that it sees what they made.
+ */
+PG_FUNCTION_INFO_V1(wfauth_send_to_workers);
+Datum
+wfauth_send_to_workers(PG_FUNCTION_ARGS)
+{
+	/* Citus's worker_transaction.h: REMOTE_METADATA_NODES, every node with metadata but this one */
+	const int	remote_metadata_nodes = 1;
+	void		(*send) (int target, const char *user, const char *command);
+
+	if (!citus_present())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("citus is not loaded in this database")));
+	send = load_external_function("citus", "SendCommandToWorkersAsUser", true, NULL);
+	send(remote_metadata_nodes, GetUserNameFromId(GetOuterUserId(), false),
+		 text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	PG_RETURN_VOID();
+}

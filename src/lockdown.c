@@ -564,6 +564,18 @@ wfauth_verify_ddl(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+static void
+refuse_truncate(Oid relid)
+{
+	if (locked(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to truncate protected table \"%s\"", get_rel_name(relid)),
+				 errdetail("TRUNCATE would delete every object without asking who may modify each."),
+				 errhint("Delete the rows with DELETE (each needs modify access); "
+						 "a superuser or a member of the role named by wfauth.admin_role can TRUNCATE.")));
+}
+
 /* Trigger function: wfauth._refuse_truncate(), BEFORE TRUNCATE, per statement */
 PG_FUNCTION_INFO_V1(wfauth_refuse_truncate);
 Datum
@@ -573,13 +585,27 @@ wfauth_refuse_truncate(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(trig->tg_event))
 		elog(ERROR, "wfauth._refuse_truncate must be a TRUNCATE trigger");
-	if (locked(RelationGetRelid(trig->tg_relation)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to truncate protected table \"%s\"",
-						RelationGetRelationName(trig->tg_relation)),
-				 errdetail("TRUNCATE would delete every object without asking who may modify each."),
-				 errhint("Delete the rows with DELETE (each needs modify access); "
-						 "a superuser or a member of the role named by wfauth.admin_role can TRUNCATE.")));
+	refuse_truncate(RelationGetRelid(trig->tg_relation));
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * TRUNCATE of a protected relation, refused before it runs (privileges.c's
+ * utility hook): also where no trigger fires -- a Citus shard, whose table
+ * was protected after it was distributed, has none.
+ */
+void
+wfauth_refuse_truncate_of_protected(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!IsA(parsetree, TruncateStmt))
+		return;
+	foreach(lc, ((TruncateStmt *) parsetree)->relations)
+	{
+		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
+
+		if (OidIsValid(relid))
+			refuse_truncate(relid);
+	}
 }

@@ -520,6 +520,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	bool		counts = utility_runs_others_code(pstmt->utilityStmt);
 	uint64		outer_frame = executor_frame;
 
+	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	/* a frame of its own too: COPY FROM inserts without the executor */
 	others_statements += counts;
 	executor_frame = ++executor_frames;

@@ -63,25 +63,32 @@
 #define ACL_UPDATE_TRIGGER "wfauth_acl_update"
 #define TRUNCATE_TRIGGER "wfauth_truncate"
 
-/* wfauth's policies: name, command, and the text pg_get_expr gives back */
+/*
+ * wfauth's policies: name, command, and the text pg_get_expr gives back --
+ * in the form with the principal as an initplan, or (in a database with
+ * Citus, whose distributed tables take no subqueries in policies) called
+ * directly.
+ */
 typedef struct ExpectedPolicy
 {
 	const char *name;
 	char		cmd;
-	const char *qual;			/* NULL: none */
-	const char *with_check;		/* NULL: none; "%s": the kind's permission */
+	const char *qual[2];		/* NULL: none */
+	const char *with_check[2];	/* NULL: none; "%s": the kind's permission */
 } ExpectedPolicy;
 
 #define POLICY_CHECK(mode) \
-	"wfauth.policy_check(( SELECT wfauth.policy_principal() AS policy_principal), acl, '" mode "'::wfauth.access_mode)"
+	{"wfauth.policy_check(( SELECT wfauth.policy_principal() AS policy_principal), acl, '" mode "'::wfauth.access_mode)", \
+	 "wfauth.policy_check(wfauth.policy_principal(), acl, '" mode "'::wfauth.access_mode)"}
 
 static const ExpectedPolicy expected_policies[] = {
-	{"wfauth_select", 'r', POLICY_CHECK("view"), NULL},
-	{"wfauth_insert", 'a', NULL,
-		"(( SELECT wfauth.acting_as_dba() AS acting_as_dba) OR "
-	"wfauth.has_permission(( SELECT wfauth.current_principal() AS current_principal), %s::text))"},
-	{"wfauth_update", 'w', POLICY_CHECK("modify"), "true"},
-	{"wfauth_delete", 'd', POLICY_CHECK("modify"), NULL},
+	{"wfauth_select", 'r', POLICY_CHECK("view"), {NULL, NULL}},
+	{"wfauth_insert", 'a', {NULL, NULL},
+		{"(( SELECT wfauth.acting_as_dba() AS acting_as_dba) OR "
+		 "wfauth.has_permission(( SELECT wfauth.current_principal() AS current_principal), %s::text))",
+		 "(wfauth.acting_as_dba() OR wfauth.has_permission(wfauth.current_principal(), %s::text))"}},
+	{"wfauth_update", 'w', POLICY_CHECK("modify"), {"true", "true"}},
+	{"wfauth_delete", 'd', POLICY_CHECK("modify"), {NULL, NULL}},
 };
 #define NUM_POLICIES lengthof(expected_policies)
 
@@ -232,7 +239,9 @@ policy_as_made(HeapTuple tuple, Relation catalog, Oid relid, const ExpectedPolic
 	bool		isnull;
 	Datum	   *roles;
 	int			nroles;
-	char	   *with_check = NULL;
+	char	   *qual;
+	char	   *check;
+	int			form;
 
 	if (policy->polcmd != expected->cmd || !policy->polpermissive)
 		return false;
@@ -241,10 +250,17 @@ policy_as_made(HeapTuple tuple, Relation catalog, Oid relid, const ExpectedPolic
 					  OIDOID, sizeof(Oid), true, TYPALIGN_INT, &roles, NULL, &nroles);
 	if (nroles != 1 || DatumGetObjectId(roles[0]) != ACL_ID_PUBLIC)
 		return false;
-	if (expected->with_check)
-		with_check = psprintf(expected->with_check, quote_literal_cstr(permission));
-	return same_text(expression_text(tuple, catalog, Anum_pg_policy_polqual, relid), expected->qual) &&
-		same_text(expression_text(tuple, catalog, Anum_pg_policy_polwithcheck, relid), with_check);
+	qual = expression_text(tuple, catalog, Anum_pg_policy_polqual, relid);
+	check = expression_text(tuple, catalog, Anum_pg_policy_polwithcheck, relid);
+	for (form = 0; form < 2; form++)
+	{
+		char	   *with_check = expected->with_check[form] ?
+			psprintf(expected->with_check[form], quote_literal_cstr(permission)) : NULL;
+
+		if (same_text(qual, expected->qual[form]) && same_text(check, with_check))
+			return true;
+	}
+	return false;
 }
 
 static void

@@ -391,6 +391,7 @@ extern void wfauth_leave(WfauthSwitch *saved);
 extern void wfauth_refuse_in_others_code(bool statements);
 extern bool wfauth_in_others_function(void);
 extern uint64 wfauth_executor_frame(void);
+extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
 
 /* --- cluster.c: the principal across Citus nodes ------------------------ */
 extern void WfauthClusterInit(void);

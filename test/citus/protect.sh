@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# protect() on distributed tables: after create_distributed_table, or
+# before it (then again after); every shard protected; decisions on the
+# workers follow the principal the coordinator signed; the lockdown holds
+# on the shards.  Prints TAP.
+set -uo pipefail
+. "$(dirname "$0")/../tap/lib.bash"
+. "$(dirname "$0")/lib.bash"
+db=wfauth_citus
+start_citus_cluster $db
+on 0 $db "SET client_min_messages = warning; SELECT wfauth.distribute_model();
+          CREATE ROLE wfauth_citus_app LOGIN; GRANT USAGE ON SCHEMA wfauth TO wfauth_citus_app;
+          CREATE ROLE wfauth_citus_owner LOGIN; GRANT USAGE ON SCHEMA wfauth TO wfauth_citus_owner;
+          GRANT CREATE ON SCHEMA public TO wfauth_citus_owner;
+          SELECT wfauth.set_new_object_access('creator')" >$WORK/setup.log || bail "set up" $WORK/setup.log
+dana=$(on 0 $db "SELECT wfauth.create_user('dana@example.com', permissions => '{dashboards}')")
+erin=$(on 0 $db "SELECT wfauth.create_user('erin@example.com', permissions => '{dashboards}')")
+tdana=$(on 0 $db "SELECT wfauth.generate_token('dana@example.com', 'app')")
+terin=$(on 0 $db "SELECT wfauth.generate_token('erin@example.com', 'app')")
+
+owner() { psql -qXAt -v ON_ERROR_STOP=1 -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "$1" 2>&1; }
+check "protect() after create_distributed_table" "" \
+      "$(owner "CREATE TABLE boards (tenant int, id int, title text);
+                SELECT create_distributed_table('boards', 'tenant');
+                GRANT SELECT, INSERT, UPDATE, DELETE ON boards TO wfauth_citus_app;
+                SELECT wfauth.protect('boards', 'dashboard')" | grep -v '^$')"
+check "protect() before create_distributed_table, then again" "" \
+      "$(owner "CREATE TABLE notes (tenant int, id int, body text);
+                SELECT wfauth.protect('notes', 'dashboard');
+                SET citus.enable_unsafe_triggers = on;
+                SELECT create_distributed_table('notes', 'tenant');
+                SELECT wfauth.protect('notes', 'dashboard')" | grep -v '^$')"
+# each worker: its shards forced, with wfauth's 4 policies and its 2 row triggers (a table
+# protected after it was distributed has no TRUNCATE trigger on its shards: the utility
+# hook refuses that), and the table registered
+shards="SET citus.show_shards_for_app_name_prefixes = '*';
+        SELECT count(*) FILTER (WHERE c.relforcerowsecurity
+                  AND (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname LIKE 'wfauth%') = 4
+                  AND (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname ~ '^wfauth_acl_(insert|update)') = 2)
+               || '/' || count(*)
+          FROM pg_class c WHERE c.relname ~ '^(boards|notes)_[0-9]+$' AND c.relkind = 'r'"
+for node in 1 2; do
+    got=$(on $node $db "$shards" | tail -1)
+    check "worker $node: every shard protected" "t" "$([ "${got%/*}" = "${got#*/}" ] && [ "${got#*/}" -gt 0 ] && echo t || echo "f ($got)")"
+    check "worker $node: both tables registered" "boards notes" \
+          "$(on $node $db "SELECT string_agg(tbl::text, ' ' ORDER BY tbl::text) FROM wfauth.protected_tables")"
+done
+
+# app TOKEN SQL...: as the application, one transaction, last line
+app() { local t=$1; shift; psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+            -c "SELECT wfauth.authenticate_token('$t') IS NULL" "${@/#/-c}" -c "COMMIT" 2>&1 | grep . | tail -1; }
+for t in 1 2 3 4; do
+    app "$tdana" "INSERT INTO boards VALUES ($t, $t, 'dana''s')" >/dev/null
+    app "$terin" "INSERT INTO boards VALUES ($t, 10 + $t, 'erin''s')" >/dev/null
+done
+check "inserted rows carry their creator's list, on the shards" "4 4" \
+      "$(on 0 $db "SELECT count(*) FILTER (WHERE wfauth.acl_creator(acl) = $dana) || ' ' ||
+                          count(*) FILTER (WHERE wfauth.acl_creator(acl) = $erin) FROM boards")"
+check "fan-out: Dana sees her 4 rows" "4 dana's" "$(app "$tdana" "SELECT count(*) || ' ' || max(title) FROM boards")"
+check "fan-out: Erin sees hers" "4 erin's" "$(app "$terin" "SELECT count(*) || ' ' || max(title) FROM boards")"
+check "router: Dana's row of tenant 3" "1" "$(app "$tdana" "SELECT count(*) FROM boards WHERE tenant = 3")"
+check "nobody authenticated: nothing" "0" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT count(*) FROM boards")"
+check "Erin's update reaches none of Dana's rows" "0" \
+      "$(app "$terin" "WITH u AS (UPDATE boards SET title = 'x' WHERE title = 'dana''s' RETURNING 1) SELECT count(*) FROM u")"
+check "Dana deletes her row of tenant 2 (a router delete)" "1" \
+      "$(app "$tdana" "WITH d AS (DELETE FROM boards WHERE tenant = 2 RETURNING 1) SELECT count(*) FROM d")"
+
+# the lockdown holds on the shards, also for the owner connected to a worker
+shard=$(on 1 $db "SET citus.show_shards_for_app_name_prefixes = '*';
+                  SELECT relname FROM pg_class WHERE relname ~ '^boards_[0-9]+$' ORDER BY 1 LIMIT 1" | tail -1)
+ownerw() { psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "$1" 2>&1 | grep -o 'cannot [a-z ]*\|permission denied[a-z ]*' | head -1; }
+check "the owner cannot lift forced row security on a shard" "t" \
+      "$([ -n "$(ownerw "ALTER TABLE $shard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
+check "nor drop a policy of a shard" "t" "$([ -n "$(ownerw "DROP POLICY wfauth_select ON $shard")" ] && echo t || echo f)"
+check "nor disable a shard's triggers" "t" "$([ -n "$(ownerw "ALTER TABLE $shard DISABLE TRIGGER USER")" ] && echo t || echo f)"
+check "nor truncate a shard" "t" "$([ -n "$(ownerw "TRUNCATE $shard")" ] && echo t || echo f)"
+check "the shard is still protected, its rows there" "true|4|true" \
+      "$(on 1 $db "SET citus.show_shards_for_app_name_prefixes = '*';
+                   SELECT relforcerowsecurity || '|' || (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid)
+                          || '|' || (c.reltuples <> 0 OR pg_relation_size(c.oid) > 0)
+                     FROM pg_class c WHERE relname = '$shard'" | tail -1)"
+done_testing
