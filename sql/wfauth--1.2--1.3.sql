@@ -976,10 +976,13 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Run citus_set_coordinator_host() first, then add the workers.';
     END IF;
-    -- protected_tables names this node's own relations (by oid): it stays each node's
+    -- Each node keeps two tables of its own: protected_tables names this
+    -- node's relations (by oid), and audit_log records what statements on
+    -- this node changed (an access list changes on the node of its shard,
+    -- in its trigger, where no distributed write may run).
     SELECT array_agg(c.oid::regclass ORDER BY c.relname) INTO v_tables FROM pg_class c
      WHERE c.relnamespace = 'wfauth'::regnamespace AND c.relkind = 'r'
-       AND c.oid <> 'wfauth.protected_tables'::regclass
+       AND c.oid NOT IN ('wfauth.protected_tables'::regclass, 'wfauth.audit_log'::regclass)
        AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid);
     IF v_tables IS NULL THEN
         RETURN;                 -- distributed already
@@ -997,7 +1000,8 @@ BEGIN
     SELECT array_agg(format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
                             pg_get_constraintdef(oid)))
       INTO v_fks FROM pg_constraint WHERE contype = 'f' AND connamespace = 'wfauth'::regnamespace
-                                      AND conrelid <> 'wfauth.protected_tables'::regclass;
+                                      AND conrelid NOT IN ('wfauth.protected_tables'::regclass,
+                                                           'wfauth.audit_log'::regclass);
     PERFORM wfauth._on_workers($c$DO $d$ DECLARE r record; BEGIN
         SET LOCAL citus.enable_ddl_propagation = off;
         FOR r IN SELECT conrelid::regclass AS rel, conname FROM pg_constraint
@@ -1136,6 +1140,18 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO wfauth.protected_tables (tbl, kind) VALUES (tbl, kind);
     SELECT wfauth._register_on_workers(tbl, kind);
 $$;
+
+-- On a Citus node, these run inside a shard's query (an UPDATE's new list,
+-- a list's entries for an admin page) and read the model's reference
+-- tables, whose copy is local: Citus
+-- refuses such "nested" distributed queries unless told they are safe.
+ALTER FUNCTION wfauth.acl_grant(wfauth.acl, text, wfauth.access_mode, timestamptz, timestamptz)
+    SET citus.allow_nested_distributed_execution = on;
+ALTER FUNCTION wfauth.acl_revoke(wfauth.acl, text) SET citus.allow_nested_distributed_execution = on;
+ALTER FUNCTION wfauth.acl_entries(wfauth.acl) SET citus.allow_nested_distributed_execution = on;
+ALTER FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) SET citus.allow_nested_distributed_execution = on;
+ALTER FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode)
+    SET citus.allow_nested_distributed_execution = on;
 
 -- Citus refuses triggers on distributed tables unless told they are safe:
 -- wfauth's are (they read nothing of other rows, and the model is on every node)

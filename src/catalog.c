@@ -350,8 +350,8 @@ read_protected_kind(HeapTuple tuple, TupleDesc desc, void *arg)
  * in its schema, listed in Citus's catalog), that table; InvalidOid
  * otherwise.
  */
-static Oid
-citus_table_of_shard(Oid relid)
+Oid
+wfauth_citus_table_of_shard(Oid relid)
 {
 	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
 	Oid			shard_index = get_relname_relid("pg_dist_shard_shardid_index", PG_CATALOG_NAMESPACE);
@@ -407,7 +407,7 @@ wfauth_protected_kind(Oid relid)
 		return 0;
 	scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(relid), NULL, read_protected_kind, &kind);
 	/* a shard of a protected Citus table is protected with it */
-	if (kind == 0 && OidIsValid(table = citus_table_of_shard(relid)))
+	if (kind == 0 && OidIsValid(table = wfauth_citus_table_of_shard(relid)))
 		scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(table), NULL, read_protected_kind, &kind);
 	return kind;
 }

@@ -351,7 +351,10 @@ audit_acl_change(Relation rel, struct varlena *oldacl, struct varlena *newacl)
 	Oid			argtypes[3] = {OIDOID, TEXTOID, TEXTOID};
 	NullableDatum args[3];
 
-	args[0].value = ObjectIdGetDatum(RelationGetRelid(rel));
+	Oid			table = wfauth_citus_table_of_shard(RelationGetRelid(rel));
+
+	/* a Citus shard's change is its table's */
+	args[0].value = ObjectIdGetDatum(OidIsValid(table) ? table : RelationGetRelid(rel));
 	args[0].isnull = false;
 	args[1].value = oldacl ?
 		CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(wfauth_acl_out, PointerGetDatum(oldacl)))) :

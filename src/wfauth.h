@@ -392,6 +392,7 @@ extern void wfauth_refuse_in_others_code(bool statements);
 extern bool wfauth_in_others_function(void);
 extern uint64 wfauth_executor_frame(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
+extern Oid	wfauth_citus_table_of_shard(Oid relid);
 
 /* --- cluster.c: the principal across Citus nodes ------------------------ */
 extern void WfauthClusterInit(void);
