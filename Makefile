@@ -61,7 +61,7 @@ $(OBJS): src/wfauth.h
 # The two commands of the README: both install what is missing, build,
 # install, and run a throwaway cluster as an unprivileged user.
 # Fuzz the parsers for FUZZ_SECONDS each (default 60); see test/fuzz/Makefile.
-.PHONY: test demo bench fuzz dist valgrind citus
+.PHONY: test demo bench fuzz dist valgrind citus citus-bench
 fuzz:
 	@$(MAKE) -s -C test/fuzz run
 test:
@@ -75,3 +75,5 @@ valgrind:
 # The three-node Citus suites (test/citus); skipped when Citus is not installed.
 citus:
 	@test/harness citus
+citus-bench:
+	@test/harness citus-bench

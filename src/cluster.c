@@ -72,6 +72,7 @@ static bool citus_here = false;
 static LocalTransactionId taken_lxid = InvalidLocalTransactionId;
 static const char *taken_value = NULL;
 static char *taken_acting = NULL;	/* the wfauth.principal value it makes */
+static const char *installed_value = NULL;	/* wfauth.principal's value (pointer) once made */
 
 /* the key: read from the file, kept while the file is unchanged */
 static unsigned char cluster_key[CLUSTER_KEY_BYTES];
@@ -299,8 +300,13 @@ verified_acting(bool *dba)
 void
 wfauth_cluster_take_assertion(void)
 {
-	if (likely(!citus_preloaded()) || IsParallelWorker() || !IsTransactionState() ||
-		!citus_present() || !serving_another_node())
+	if (likely(!citus_preloaded()))
+		return;
+	/* per row of a shard's policies: the assertion taken is in force */
+	if (taken_lxid == MyProc->lxid && taken_value == assertion_setting &&
+		installed_value == wfauth_principal_setting())
+		return;
+	if (IsParallelWorker() || !IsTransactionState() || !citus_present() || !serving_another_node())
 		return;
 	if (taken_lxid != MyProc->lxid || taken_value != assertion_setting)
 	{
@@ -315,8 +321,9 @@ wfauth_cluster_take_assertion(void)
 		taken_acting = MemoryContextStrdup(TopMemoryContext,
 										   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));
 	}
-	if (strcmp(GetConfigOption("wfauth.principal", false, false), taken_acting) != 0 && !IsInParallelMode())
+	if (strcmp(wfauth_principal_setting(), taken_acting) != 0 && !IsInParallelMode())
 		wfauth_act_for_another_node(taken_acting);
+	installed_value = wfauth_principal_setting();
 }
 
 /*

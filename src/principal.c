@@ -109,6 +109,13 @@ WfauthPrincipalInit(void)
 							 NULL, NULL, NULL);
 }
 
+/* wfauth.principal's current value (cluster.c compares the pointer) */
+const char *
+wfauth_principal_setting(void)
+{
+	return principal_setting ? principal_setting : "";
+}
+
 int64
 wfauth_current_principal_id(void)
 {
