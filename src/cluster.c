@@ -313,7 +313,13 @@ wfauth_cluster_take_assertion(void)
 		char	   *acting;
 		bool		dba = false;
 
-		taken_lxid = MyProc->lxid;
+		/*
+		 * Kept for the transaction once Citus has given it its distributed
+		 * id: the statement that assigns it (the first Citus sends) starts
+		 * before it has one.
+		 */
+		taken_lxid = citus_current_transaction()->transactionNumber != 0 ?
+			MyProc->lxid : InvalidLocalTransactionId;
 		taken_value = assertion_setting;
 		acting = verified_acting(&dba);
 		if (taken_acting)

@@ -1,6 +1,7 @@
 # Shared by the Citus suites (test/citus/*.sh): a coordinator and two
 # workers on one machine, each on a socket of its own (the nodes reach each
-# other by socket directory), with Citus and wfauth installed.  Sourced after
+# other by socket directory), with Citus and wfauth installed and preloaded
+# (WFAUTH_CITUS_PRELOAD=citus: wfauth loaded when first used).  Sourced after
 # test/tap/lib.bash.  Sets COORD, W1, W2 (socket directories; ports PORT0..2).
 export PGUSER=wfauth_dba
 PORT0=${WFAUTH_CITUS_PORT:-56320}
@@ -22,7 +23,7 @@ start_citus_cluster() {
         chmod 600 $dir/cluster.key
         [ "$(id -u)" = 0 ] && chown postgres: $dir/cluster.key
         cat >>$dir/data/postgresql.conf <<CONF
-shared_preload_libraries = 'citus'
+shared_preload_libraries = '${WFAUTH_CITUS_PRELOAD:-citus, wfauth}'
 max_prepared_transactions = 50
 fsync = off
 citus.propagate_set_commands = 'local'
