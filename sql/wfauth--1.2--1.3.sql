@@ -1041,7 +1041,6 @@ END
 $$;
 COMMENT ON FUNCTION wfauth.distribute_model() IS
     'Citus: make the model''s tables reference tables, so every node reads and changes one model; run on the coordinator after adding the workers; DBA only; does nothing the second time';
-REVOKE ALL ON FUNCTION wfauth.distribute_model() FROM PUBLIC;
 
 -- a command on every worker, in a transaction of its own there; any failure is an error here
 CREATE FUNCTION wfauth._on_workers(command text) RETURNS void

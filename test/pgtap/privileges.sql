@@ -13,11 +13,14 @@ SELECT is(array_agg(c.relname ORDER BY c.relname), NULL,
         OR (c.relkind = 'S' AND has_sequence_privilege('wfauth_tap_app', c.oid, 'USAGE,UPDATE')));
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
-          'no internal function (_name) is executable by PUBLIC, trigger functions and _stats() aside')
+          'no internal function (_name) is executable by PUBLIC, trigger functions, _stats() and _register_protected() aside')
   FROM pg_proc p
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname LIKE '\_%'
    AND p.prorettype <> 'trigger'::regtype
    AND p.oid <> 'wfauth._stats()'::regprocedure      -- the view wfauth.stats reads it; it answers DBAs only
+   -- (Citus) a table's owner registers it protected on the other nodes, over its
+   -- own connections there; it checks its caller: the table's owner, or a DBA
+   AND p.oid <> 'wfauth._register_protected(text,smallint)'::regprocedure
    AND has_function_privilege('wfauth_tap_app', p.oid, 'EXECUTE');
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text),
