@@ -378,6 +378,15 @@ DROP FUNCTION wfauth.grant_role(text, text[]);
 DROP FUNCTION wfauth.grant_permission(text, text[]);
 DROP FUNCTION wfauth._change_members(text, text[], boolean);
 DROP FUNCTION wfauth._change_grants(text, text, text[], boolean);
+CREATE FUNCTION wfauth._grant_within_reach() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'wfauth_grant_within_reach' LANGUAGE C;
+CREATE TRIGGER group_members_within_reach BEFORE INSERT OR UPDATE ON wfauth.group_members
+    FOR EACH ROW EXECUTE FUNCTION wfauth._grant_within_reach();
+CREATE TRIGGER permission_grants_within_reach BEFORE INSERT OR UPDATE ON wfauth.permission_grants
+    FOR EACH ROW EXECUTE FUNCTION wfauth._grant_within_reach();
+CREATE TRIGGER role_grants_within_reach BEFORE INSERT OR UPDATE ON wfauth.role_grants
+    FOR EACH ROW EXECUTE FUNCTION wfauth._grant_within_reach();
+REVOKE ALL ON FUNCTION wfauth._grant_within_reach() FROM PUBLIC;
 CREATE FUNCTION wfauth._check_valid_until(valid_until timestamptz) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN

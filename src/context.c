@@ -733,6 +733,12 @@ holds_permission(const WfauthContext *ctx, const char *permission)
 }
 
 /* Until when ctx holds permission (DT_NOEND: for good; DT_NOBEGIN: not at all) */
+TimestampTz
+wfauth_context_permission_until(const WfauthContext *ctx, const char *permission)
+{
+	return permission_until(ctx, permission);
+}
+
 static TimestampTz
 permission_until(const WfauthContext *ctx, const char *permission)
 {

@@ -193,6 +193,9 @@ static int	others_statements = 0;	/* statements that run another role's code */
 static List *others_code_frames = NIL;	/* of int: did the frame count? */
 static uint64 executor_frames = 0;	/* ExecutorRun/Finish calls begun */
 static uint64 executor_frame = 0;	/* the innermost one running (0: none) */
+static CommandId executor_frame_cid = InvalidCommandId;	/* the command id it writes with */
+static TimestampTz last_message_start = 0;	/* statement_timestamp() of the last top-level statement */
+TimestampTz wfauth_top_statement_start = 0;	/* when the top-level statement started (wfauth.h) */
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type prev_fmgr_hook = NULL;
 static ExecutorRun_hook_type prev_executor_run = NULL;
@@ -418,17 +421,37 @@ refuse_protected_through_others(PlannedStmt *stmt)
 				 errhint("Views, rules, policies and defaults that the requests use must belong to the request role.")));
 }
 
+/*
+ * A top-level statement starts: when, for wfauth.decision_time().  The
+ * first of a query message starts at statement_timestamp(); the ones after
+ * it in the same message at their own start -- a message "SELECT
+ * pg_sleep(3600); UPDATE ..." must not decide its UPDATE an hour early.
+ */
+static void
+note_top_statement_start(void)
+{
+	TimestampTz message = GetCurrentStatementStartTimestamp();
+
+	if (message != last_message_start)
+		wfauth_top_statement_start = last_message_start = message;
+	else
+		wfauth_top_statement_start = GetCurrentTimestamp();
+}
+
 static void
 run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 count, bool execute_once)
 {
 	bool		counts = statement_of_others(queryDesc);
 	uint64		outer_frame = executor_frame;
+	CommandId	outer_cid = executor_frame_cid;
 
+	if (outer_frame == 0 && !finish)
+		note_top_statement_start();
 	if (!finish)
 		refuse_protected_through_others(queryDesc->plannedstmt);
-
 	others_statements += counts;
 	executor_frame = ++executor_frames;
+	executor_frame_cid = queryDesc->estate ? queryDesc->estate->es_output_cid : InvalidCommandId;
 	PG_TRY();
 	{
 		if (finish)
@@ -447,8 +470,16 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	{
 		others_statements -= counts;
 		executor_frame = outer_frame;
+		executor_frame_cid = outer_cid;
 	}
 	PG_END_TRY();
+}
+
+/* The command id the innermost executor frame writes with (protect.c) */
+CommandId
+wfauth_executor_frame_cid(void)
+{
+	return executor_frame_cid;
 }
 
 /*
@@ -519,11 +550,15 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	bool		counts = utility_runs_others_code(pstmt->utilityStmt);
 	uint64		outer_frame = executor_frame;
+	CommandId	outer_cid = executor_frame_cid;
 
+	if (outer_frame == 0)
+		note_top_statement_start();
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	/* a frame of its own too: COPY FROM inserts without the executor */
 	others_statements += counts;
 	executor_frame = ++executor_frames;
+	executor_frame_cid = InvalidCommandId;
 	PG_TRY();
 	{
 		if (prev_process_utility)
@@ -535,6 +570,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	{
 		others_statements -= counts;
 		executor_frame = outer_frame;
+		executor_frame_cid = outer_cid;
 	}
 	PG_END_TRY();
 }

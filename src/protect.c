@@ -126,6 +126,7 @@ typedef struct MovingRow
 {
 	LocalTransactionId lxid;
 	uint64		frame;			/* the executor frame of the move */
+	CommandId	cid;			/* the command id that frame deletes with */
 	Oid			root;			/* the partitioned table the row moves within */
 	Oid			source;			/* the partition it leaves */
 	ItemPointerData tid;		/* its version there */
@@ -215,6 +216,7 @@ note_moving_row(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, struct var
 	memcpy(note->acl, acl, VARSIZE_ANY(acl));
 	note->lxid = MyProc->lxid;
 	note->frame = wfauth_executor_frame();
+	note->cid = wfauth_executor_frame_cid();
 	note->root = partition_root(rel);
 	note->source = RelationGetRelid(rel);
 	note->tid = oldtuple->t_self;
@@ -223,8 +225,10 @@ note_moving_row(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, struct var
 }
 
 /*
- * Was the noted row deleted by this transaction as moved to another
- * partition?  (A table access method other than heap: the frame alone.)
+ * Was the noted row deleted as moved to another partition by this very
+ * statement (this transaction, the command id its frame writes with: not a
+ * statement that code run in between made)?  (A table access method other
+ * than heap: the frame alone.)
  */
 static bool
 noted_row_moved(const MovingRow *note)
@@ -239,7 +243,8 @@ noted_row_moved(const MovingRow *note)
 	{
 		LockBuffer(buffer, BUFFER_LOCK_SHARE);
 		moved = HeapTupleHeaderIndicatesMovedPartitions(tuple.t_data) &&
-			TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(tuple.t_data));
+			TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(tuple.t_data)) &&
+			HeapTupleHeaderGetCmax(tuple.t_data) == note->cid;
 		UnlockReleaseBuffer(buffer);
 	}
 	else if (BufferIsValid(buffer))

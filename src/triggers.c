@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
@@ -251,4 +252,53 @@ wfauth_model_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "wfauth._model_changed must be called as a trigger");
 	CacheInvalidateRelcacheByRelid(wfauth_table_oid(WFAUTH_PRINCIPALS));
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Trigger function: wfauth._grant_within_reach(), BEFORE INSERT OR UPDATE,
+ * row, on group_members, permission_grants and role_grants.  A principal
+ * that holds accounts only for a while grants nothing that outlasts it:
+ * every membership or grant it makes or changes, on any path (add_members,
+ * grant_role, grant_permission, the grants a new account is created with),
+ * ends by then -- else a temporary administrator would make itself, or an
+ * account it holds, an administrator for good.  A Super Admin, a DBA with
+ * no principal, and wfauth's own work for a principal without accounts
+ * (the defaults an activating account receives) are not bounded by it.
+ */
+PG_FUNCTION_INFO_V1(wfauth_grant_within_reach);
+Datum
+wfauth_grant_within_reach(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	int64		principal;
+	const WfauthContext *ctx;
+	TimestampTz until;
+	Datum		value;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event) || TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		elog(ERROR, "wfauth._grant_within_reach must be a BEFORE INSERT OR UPDATE row trigger");
+	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	desc = RelationGetDescr(trig->tg_relation);
+	principal = wfauth_current_principal_id();
+	if (principal == 0 || desc->natts < Anum_grants_valid_until)
+		return PointerGetDatum(tuple);
+	ctx = wfauth_context(principal);
+	if (wfauth_super_admin_rights(ctx))
+		return PointerGetDatum(tuple);
+	until = wfauth_context_permission_until(ctx, "accounts");
+	if (until == DT_NOEND || until == DT_NOBEGIN)
+		return PointerGetDatum(tuple);
+	value = heap_getattr(tuple, Anum_grants_valid_until, desc, &isnull);
+	if (isnull || DatumGetTimestampTz(value) > until)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: a grant would outlast the acting principal's own accounts permission"),
+				 errdetail("The acting principal holds accounts until %s; a membership or grant it makes must end by then.",
+						   timestamptz_to_str(until)),
+				 errhint("Give it a valid_until no later than that, or let someone whose accounts permission does not end make it.")));
+	return PointerGetDatum(tuple);
 }

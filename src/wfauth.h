@@ -219,10 +219,13 @@ extern uint64 *wfauth_generation_ptr;
  * -- a transaction that a CALL began after a COMMIT, whose statement started
  * long before.  SQL: wfauth.decision_time().
  */
+extern TimestampTz wfauth_top_statement_start;	/* privileges.c */
+
 static inline TimestampTz
 wfauth_decision_time(void)
 {
-	return Max(GetCurrentStatementStartTimestamp(), GetCurrentTransactionStartTimestamp());
+	return Max(Max(GetCurrentStatementStartTimestamp(), GetCurrentTransactionStartTimestamp()),
+			   wfauth_top_statement_start);
 }
 
 static inline const WfauthContext *
@@ -241,6 +244,7 @@ extern const WfauthTenant *wfauth_tenant(int64 id);
 extern const WfauthKind *wfauth_kind_by_name(const char *name);
 extern const WfauthKind *wfauth_kind_by_id(int16 id);
 extern bool wfauth_context_has_permission(const WfauthContext *ctx, const char *permission);
+extern TimestampTz wfauth_context_permission_until(const WfauthContext *ctx, const char *permission);
 extern void wfauth_note_super_admin_use(const WfauthContext *ctx, const char *what);
 
 /*
@@ -391,6 +395,7 @@ extern void wfauth_leave(WfauthSwitch *saved);
 extern void wfauth_refuse_in_others_code(bool statements);
 extern bool wfauth_in_others_function(void);
 extern uint64 wfauth_executor_frame(void);
+extern CommandId wfauth_executor_frame_cid(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
 extern Oid	wfauth_citus_table_of_shard(Oid relid);
 
