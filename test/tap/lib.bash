@@ -98,6 +98,13 @@ max_client_conn = 200
 logfile = $PGB/pgbouncer.log
 pidfile = $PGB/pgbouncer.pid
 INI
+    launch_pgbouncer "$1" "$2" "$3"
+}
+
+# launch_pgbouncer DB USER PORT: start the pgbouncer of $PGB/pgbouncer.ini
+# (its pidfile $PGB/pgbouncer.pid, its log $PGB/pgbouncer.log) with USER
+# let in, and wait until DB answers through it on PORT; stopped on exit.
+launch_pgbouncer() {
     echo "\"$2\" \"\"" >$PGB/users.txt
     [ "$(id -u)" = 0 ] && chown -R postgres: $PGB
     "${RUN_AS[@]}" /usr/sbin/pgbouncer -d $PGB/pgbouncer.ini || bail "start pgbouncer" $PGB/pgbouncer.log
