@@ -393,6 +393,86 @@ wfauth_citus_table_of_shard(Oid relid)
 	return table;
 }
 
+/* This node's group in Citus's metadata (-1: none) */
+static int32
+citus_local_group(void)
+{
+	Oid			local_group = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	int32		group = -1;
+
+	if (!OidIsValid(local_group))
+		return -1;
+	rel = table_open(local_group, AccessShareLock);
+	sd = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	if (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		bool		isnull;
+
+		group = DatumGetInt32(heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull));
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return group;
+}
+
+/*
+ * The shards of Citus table relid that Citus places on this node (ids, in
+ * *shards, palloc'd); their number.  0 for a table Citus does not know.
+ */
+int
+wfauth_citus_local_shards(Oid relid, int64 **shards)
+{
+	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	Oid			by_table = get_relname_relid("pg_dist_shard_logical_relid_index", PG_CATALOG_NAMESPACE);
+	Oid			placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE);
+	Oid			by_shard = get_relname_relid("pg_dist_placement_shardid_index", PG_CATALOG_NAMESPACE);
+	int32		group;
+	Relation	rel,
+				prel;
+	SysScanDesc sd;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	int			n = 0,
+				max = 16;
+
+	*shards = NULL;
+	if (!OidIsValid(dist_shard) || !OidIsValid(by_table) || !OidIsValid(placement) || !OidIsValid(by_shard) ||
+		(group = citus_local_group()) < 0)
+		return 0;
+	*shards = palloc(max * sizeof(int64));
+	rel = table_open(dist_shard, AccessShareLock);
+	prel = table_open(placement, AccessShareLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	sd = systable_beginscan(rel, by_table, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		bool		isnull;
+		int64		shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
+		ScanKeyData pkey;
+		SysScanDesc psd;
+		HeapTuple	ptuple;
+
+		ScanKeyInit(&pkey, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shard));
+		psd = systable_beginscan(prel, by_shard, true, NULL, 1, &pkey);
+		while (HeapTupleIsValid(ptuple = systable_getnext(psd)))
+			if (DatumGetInt32(heap_getattr(ptuple, 5, RelationGetDescr(prel), &isnull)) == group)
+			{
+				if (n == max)
+					*shards = repalloc(*shards, (max *= 2) * sizeof(int64));
+				(*shards)[n++] = shard;
+				break;
+			}
+		systable_endscan(psd);
+	}
+	systable_endscan(sd);
+	table_close(prel, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
 /*
  * The kind a table is protected with, or 0 when it is not protected (or the
  * extension is not installed in this database).

@@ -329,8 +329,13 @@ trigger_difference(Form_pg_trigger trigger, HeapTuple tuple, Relation catalog,
 	return NULL;
 }
 
+/*
+ * On a Citus shard, the triggers carry the shard's id ("wfauth_acl_insert_102008"),
+ * and the TRUNCATE trigger may be missing (a table protected after it was
+ * distributed): the utility hook refuses TRUNCATE there (lockdown.c).
+ */
 static void
-check_triggers(List **faults, Oid relid, const WfauthKind *kind, Oid *oids)
+check_triggers(List **faults, Oid relid, const WfauthKind *kind, Oid *oids, const char *suffix)
 {
 	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
 	ScanKeyData key;
@@ -348,7 +353,8 @@ check_triggers(List **faults, Oid relid, const WfauthKind *kind, Oid *oids)
 		bool		ours = false;
 
 		for (i = 0; i < (int) NUM_TRIGGERS; i++)
-			if (strcmp(NameStr(trigger->tgname), expected_triggers[i].name) == 0)
+			if (strncmp(NameStr(trigger->tgname), expected_triggers[i].name, strlen(expected_triggers[i].name)) == 0 &&
+				strcmp(NameStr(trigger->tgname) + strlen(expected_triggers[i].name), suffix) == 0)
 			{
 				ours = found[i] = true;
 				oids[i] = trigger->oid;
@@ -364,7 +370,7 @@ check_triggers(List **faults, Oid relid, const WfauthKind *kind, Oid *oids)
 	systable_endscan(sd);
 	table_close(catalog, AccessShareLock);
 	for (i = 0; i < (int) NUM_TRIGGERS; i++)
-		if (!found[i])
+		if (!found[i] && !(suffix[0] != '\0' && strcmp(expected_triggers[i].name, TRUNCATE_TRIGGER) == 0))
 			add_fault(faults, relid, "trigger \"%s\" is missing", expected_triggers[i].name);
 }
 
@@ -449,7 +455,12 @@ own_faults(Oid relid, const WfauthKind *kind, Oid *trigger_oids)
 		ReleaseSysCache(tuple);
 	}
 	check_policies(&faults, relid, kind);
-	check_triggers(&faults, relid, kind, trigger_oids);
+	{
+		const char *name = get_rel_name(relid);
+		const char *suffix = OidIsValid(wfauth_citus_table_of_shard(relid)) && name ? strrchr(name, '_') : "";
+
+		check_triggers(&faults, relid, kind, trigger_oids, suffix);
+	}
 	check_rules(&faults, relid);
 	return faults;
 }
@@ -559,6 +570,31 @@ check_relation(Pass *pass, List **faults, Oid relid, int16 kind_id)
 }
 
 /*
+ * A Citus table's shards on this node are protected as it is, each under
+ * the name Citus gives it (its table's, and "_" and its id, in its
+ * schema): a shard renamed or moved to another schema is a missing one.
+ */
+static void
+check_shards(Pass *pass, List **faults, Oid relid, int16 kind_id)
+{
+	int64	   *shards;
+	int			n = wfauth_citus_local_shards(relid, &shards);
+	char	   *table = get_rel_name(relid);
+	int			i;
+
+	for (i = 0; i < n && table; i++)
+	{
+		char	   *name = psprintf("%s_" INT64_FORMAT, table, shards[i]);
+		Oid			shard = get_relname_relid(name, get_rel_namespace(relid));
+
+		if (!OidIsValid(shard))
+			add_fault(faults, relid, "its shard \"%s\" is missing on this node", name);
+		else
+			check_relation(pass, faults, shard, kind_id);
+	}
+}
+
+/*
  * Every way a registered relation differs from its protected state, as a
  * list of WfauthFault.  Expressions are printed with search_path pinned, so
  * wfauth's names always come out schema-qualified.
@@ -589,7 +625,10 @@ wfauth_protection_faults(void)
 	level = wfauth_pin();
 	hash_seq_init(&status, pass.registered);
 	while ((r = hash_seq_search(&status)) != NULL)
+	{
 		check_relation(&pass, &faults, r->relid, r->kind);
+		check_shards(&pass, &faults, r->relid, r->kind);
+	}
 	wfauth_unpin(level);
 	check_hierarchies(&pass, &faults);
 	list_free(pass.extension_triggers);

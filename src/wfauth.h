@@ -398,6 +398,7 @@ extern uint64 wfauth_executor_frame(void);
 extern CommandId wfauth_executor_frame_cid(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
 extern Oid	wfauth_citus_table_of_shard(Oid relid);
+extern int	wfauth_citus_local_shards(Oid relid, int64 **shards);
 
 /* --- cluster.c: the principal across Citus nodes ------------------------ */
 extern void WfauthClusterInit(void);

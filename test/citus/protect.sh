@@ -74,6 +74,27 @@ check "the owner cannot lift forced row security on a shard" "t" \
       "$([ -n "$(ownerw "ALTER TABLE $shard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
 check "nor drop a policy of a shard" "t" "$([ -n "$(ownerw "DROP POLICY wfauth_select ON $shard")" ] && echo t || echo f)"
 check "nor disable a shard's triggers" "t" "$([ -n "$(ownerw "ALTER TABLE $shard DISABLE TRIGGER USER")" ] && echo t || echo f)"
+check "nor rename a shard (then it would be no shard of a protected table)" "t" \
+      "$([ -n "$(ownerw "ALTER TABLE $shard RENAME TO loot")" ] && echo t || echo f)"
+check "nor move it to another schema" "t" \
+      "$([ -n "$(ownerw "CREATE SCHEMA IF NOT EXISTS elsewhere; ALTER TABLE $shard SET SCHEMA elsewhere")" ] && echo t || echo f)"
+check "nor add a permissive policy to a shard" "t" \
+      "$([ -n "$(ownerw "CREATE POLICY anyone ON $shard USING (true)")" ] && echo t || echo f)"
+check "nor a rule" "t" \
+      "$([ -n "$(ownerw "CREATE RULE r AS ON UPDATE TO $shard DO INSTEAD NOTHING")" ] && echo t || echo f)"
+# the same from the coordinator, on every shard at once (Citus runs it on the workers as the owner)
+open_all="SELECT count(*) FILTER (WHERE success) FROM run_command_on_shards('boards', \$q\$
+            DO \$d\$ BEGIN
+                EXECUTE 'ALTER TABLE %1\$s RENAME TO boards_loot';
+                ALTER TABLE boards_loot NO FORCE ROW LEVEL SECURITY;
+                CREATE POLICY anyone ON boards_loot USING (true) WITH CHECK (true);
+                EXECUTE 'ALTER TABLE boards_loot RENAME TO ' || '%1\$s';
+            END \$d\$ \$q\$)"
+out=$(owner "$open_all")
+check "the owner's rename-and-open on every shard, from the coordinator, succeeds on none" "t" \
+      "$([[ $out == 0 ]] && echo t || echo "f: $out")"
+check "and the application with no principal still sees nothing" "0" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT count(*) FROM boards")"
 check "nor truncate a shard" "t" "$([ -n "$(ownerw "TRUNCATE $shard")" ] && echo t || echo f)"
 check "the shard is still protected, its rows there" "true|4|true" \
       "$(on 1 $db "SET citus.show_shards_for_app_name_prefixes = '*';
