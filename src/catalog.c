@@ -306,6 +306,43 @@ wfauth_scan_by_id(WfauthTable table, int64 key, WfauthRowCallback callback, void
 }
 
 /*
+ * Call callback for the row of table (tokens, sessions) whose id -- its
+ * primary key, "<table>_pkey", column 1 -- is id, under a snapshot taken
+ * now; returns the number of rows seen (0 or 1).
+ */
+int
+wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, void *arg)
+{
+	Oid			relid = wfauth_table_oid(table);
+	const char *relname = get_rel_name(relid);
+	const char *shard = strrchr(relname, '_');
+	char	   *index_name;
+	Oid			index;
+	Relation	rel;
+	SysScanDesc sd;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	int			n = 0;
+
+	/* a Citus shard's index carries its id, as the shard does */
+	index_name = relid != named_oids[table] && shard ?
+		psprintf("%s_pkey%s", tables[table].table, shard) : psprintf("%s_pkey", tables[table].table);
+	index = relation_oid(index_name);
+	rel = table_open(relid, AccessShareLock);
+	check_columns(table, rel);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
+	sd = systable_beginscan(rel, index, true, GetLatestSnapshot(), 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		callback(tuple, RelationGetDescr(rel), arg);
+		n++;
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/*
  * Like wfauth_scan_by_id, for any key type, under a snapshot taken now: the
  * latest committed state (and this transaction's own changes), whatever the
  * transaction's snapshot -- an old REPEATABLE READ or imported one included.

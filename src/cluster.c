@@ -43,7 +43,7 @@
 
 #include "wfauth.h"
 
-#define ASSERTION_VERSION "w1"
+#define ASSERTION_VERSION "w2"
 #define CLUSTER_KEY_BYTES crypto_auth_hmacsha256_KEYBYTES
 
 static char *cluster_key_file = NULL;
@@ -73,6 +73,10 @@ static LocalTransactionId taken_lxid = InvalidLocalTransactionId;
 static const char *taken_value = NULL;
 static char *taken_acting = NULL;	/* the wfauth.principal value it makes */
 static const char *installed_value = NULL;	/* wfauth.principal's value (pointer) once made */
+
+/* the credential the next principal set authenticated with ('t' token, 's' session) */
+static char pending_credential_kind = 0;
+static int64 pending_credential_id = 0;
 
 /* the key: read from the file, kept while the file is unchanged */
 static unsigned char cluster_key[CLUSTER_KEY_BYTES];
@@ -216,6 +220,14 @@ sign(const char *payload)
 	return psprintf("%s|%s", payload, hex);
 }
 
+/* The credential the principal about to be set authenticated with (credentials.c) */
+void
+wfauth_cluster_credential(char kind, int64 id)
+{
+	pending_credential_kind = kind;
+	pending_credential_id = id;
+}
+
 /*
  * The initiating node: sign who acts now for the nodes this distributed
  * transaction reaches.  acting is wfauth.principal's value ("" when nobody
@@ -229,12 +241,17 @@ wfauth_cluster_sign(const char *acting, bool dba)
 	char	   *payload;
 	char	   *command;
 
+	char		credential[32] = "-";
+
+	if (pending_credential_kind != 0)
+		snprintf(credential, sizeof(credential), "%c" INT64_FORMAT, pending_credential_kind, pending_credential_id);
+	pending_credential_kind = 0;
 	if (!citus_present() || serving_another_node() || !load_key())
 		return;
 	citus_ensure_transaction();
 	id = citus_current_transaction();
-	payload = psprintf(ASSERTION_VERSION "|%s|%d|%d|" UINT64_FORMAT "|" INT64_FORMAT "|" INT64_FORMAT,
-					   acting, dba ? 1 : 0, id->initiatorNodeIdentifier, id->transactionNumber,
+	payload = psprintf(ASSERTION_VERSION "|%s|%d|%s|%d|" UINT64_FORMAT "|" INT64_FORMAT "|" INT64_FORMAT,
+					   acting, dba ? 1 : 0, credential, id->initiatorNodeIdentifier, id->transactionNumber,
 					   id->timestamp,
 					   GetCurrentTimestamp() + (int64) assertion_lifetime * USECS_PER_SEC);
 	/* a SET LOCAL statement, which Citus forwards to the other nodes */
@@ -254,7 +271,7 @@ static char *
 verified_acting(bool *dba)
 {
 	char	   *value = pstrdup(assertion_setting);
-	char	   *fields[8];
+	char	   *fields[9];
 	int			n = 0;
 	char	   *p = value;
 	char	   *bar;
@@ -263,26 +280,30 @@ verified_acting(bool *dba)
 
 	if (value[0] == '\0' || !load_key())
 		return NULL;
-	/* w1|acting|dba|initiator|number|stamp|expiry|mac */
-	while (n < 7 && (bar = strchr(p, '|')) != NULL)
+	/* w2|acting|dba|credential|initiator|number|stamp|expiry|mac */
+	while (n < 8 && (bar = strchr(p, '|')) != NULL)
 	{
 		fields[n++] = p;
 		*bar = '\0';
 		p = bar + 1;
 	}
 	fields[n++] = p;
-	if (n != 8 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
-		strlen(fields[7]) != 2 * sizeof(mac) ||
-		sodium_hex2bin(mac, sizeof(mac), fields[7], strlen(fields[7]), NULL, NULL, NULL) != 0)
+	if (n != 9 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
+		strlen(fields[8]) != 2 * sizeof(mac) ||
+		sodium_hex2bin(mac, sizeof(mac), fields[8], strlen(fields[8]), NULL, NULL, NULL) != 0)
 		return NULL;
 	/* the mac covers everything before it */
 	if (crypto_auth_hmacsha256_verify(mac, (const unsigned char *) assertion_setting,
-									  fields[7] - value - 1, cluster_key) != 0)
+									  fields[8] - value - 1, cluster_key) != 0)
 		return NULL;
-	if (strtol(fields[3], NULL, 10) != id->initiatorNodeIdentifier ||
-		strtou64(fields[4], NULL, 10) != id->transactionNumber ||
-		strtoi64(fields[5], NULL, 10) != id->timestamp ||
-		strtoi64(fields[6], NULL, 10) <= GetCurrentTimestamp())
+	if (strtol(fields[4], NULL, 10) != id->initiatorNodeIdentifier ||
+		strtou64(fields[5], NULL, 10) != id->transactionNumber ||
+		strtoi64(fields[6], NULL, 10) != id->timestamp ||
+		strtoi64(fields[7], NULL, 10) <= GetCurrentTimestamp())
+		return NULL;
+	/* the credential it was signed for, still good here and now */
+	if ((fields[3][0] == 't' || fields[3][0] == 's') &&
+		!wfauth_credential_live(fields[3][0], strtoi64(fields[3] + 1, NULL, 10)))
 		return NULL;
 	*dba = strcmp(fields[2], "1") == 0;
 	return fields[1];

@@ -204,6 +204,7 @@ wfauth_authenticate_token(PG_FUNCTION_ARGS)
 		wfauth_auth_failed("token");
 	if (due(&cred, now))
 		note_use(false, cred.id, now);
+	wfauth_cluster_credential('t', cred.id);
 	wfauth_set_principal_id(cred.account, 0);
 	if (!account_is_active(cred.account))
 		wfauth_auth_failed("token");	/* its tenant was deleted meanwhile */
@@ -223,6 +224,7 @@ wfauth_authenticate_session(PG_FUNCTION_ARGS)
 		wfauth_auth_failed("session");	/* idle too long */
 	if (due(&cred, now))
 		note_use(true, cred.id, now);
+	wfauth_cluster_credential('s', cred.id);
 	wfauth_set_principal_id(cred.account, cred.id);
 	if (!account_is_active(cred.account))
 		wfauth_auth_failed("session");	/* its tenant was deleted meanwhile */
@@ -298,4 +300,24 @@ wfauth_password_state(PG_FUNCTION_ARGS)
 		nulls[3] = row.last_failed_null;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
+/*
+ * Is the token ('t') or login session ('s') id still good at the decision
+ * time: there, not revoked or ended, not expired, of an active account?
+ * (cluster.c: a node serving another node's transaction checks the
+ * credential the principal was signed for, so that a revocation holds on
+ * every node at the next statement, and a signed principal replayed later
+ * does not outlive its credential.)
+ */
+bool
+wfauth_credential_live(char kind, int64 id)
+{
+	Credential	cred = {0};
+	CredentialScan scan = {kind == 't' ? &token_columns : &session_columns, &cred};
+	TimestampTz now = wfauth_decision_time();
+
+	wfauth_scan_by_pkey(kind == 't' ? WFAUTH_TOKENS : WFAUTH_SESSIONS, id, read_credential, &scan);
+	return cred.found && !cred.ended && (cred.expires_null || now < cred.expires) &&
+		account_is_active(cred.account);
 }

@@ -399,6 +399,9 @@ extern CommandId wfauth_executor_frame_cid(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
 extern Oid	wfauth_citus_table_of_shard(Oid relid);
 extern int	wfauth_citus_local_shards(Oid relid, int64 **shards);
+extern int	wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, void *arg);
+extern void wfauth_cluster_credential(char kind, int64 id);
+extern bool wfauth_credential_live(char kind, int64 id);
 
 /* --- cluster.c: the principal across Citus nodes ------------------------ */
 extern void WfauthClusterInit(void);

@@ -31,11 +31,11 @@ check "without authenticating: nobody" "-1" "$(app "$seen")"
 
 # what the application's role can send instead
 signed=$(app "SELECT wfauth.authenticate_token('$token')" "SELECT current_setting('wfauth.assertion')")
-check "the signed assertion is visible to the application" "t" "$([[ $signed == "w1|$dana|"* ]] && echo t || echo f)"
+check "the signed assertion is visible to the application" "t" "$([[ $signed == "w2|$dana|"* ]] && echo t || echo f)"
 check "replayed in another transaction: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = '$signed'" "$seen")"
-forged=$(sed "s/^w1|$dana|/w1|1|/" <<<"$signed")
+forged=$(sed "s/^w2|$dana|/w2|1|/" <<<"$signed")
 check "another principal under the old signature: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = '$forged'" "$seen")"
-check "a made-up one: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = 'w1|$dana|0|0|1|2|3|$(printf '0%.0s' {1..64})'" "$seen")"
+check "a made-up one: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = 'w2|$dana|0|-|0|1|2|3|$(printf '0%.0s' {1..64})'" "$seen")"
 check "authenticated, then overwritten: nobody" "-1" \
       "$(app "SELECT wfauth.authenticate_token('$token')" "SET LOCAL wfauth.assertion = '$signed'" "$seen")"
 check "forwarding switched off: nobody" "-1" \
@@ -54,6 +54,19 @@ check "expired: nobody" "-1" "$(app "SELECT wfauth.authenticate_token('$token')"
 on 0 $db "ALTER ROLE wfauth_citus_app RESET wfauth.cluster_assertion_lifetime" >/dev/null
 check "and back to a lifetime: Dana again" "$dana" "$(app "SELECT wfauth.authenticate_token('$token')" "$seen")"
 
+# Replayed with the very distributed transaction id it was signed for (Citus lets any
+# role assign its transaction's id): the principal acts only while the credential it
+# was signed for is good -- no longer than the application could authenticate anyway.
+IFS='|' read -r _ _ _ _ init number stamp _ _ <<<"$signed"
+replay() { app "SELECT assign_distributed_transaction_id($init, $number,
+                       timestamptz '2000-01-01 00:00:00+00' + interval '$stamp microseconds')" \
+               "SET LOCAL wfauth.assertion = '$signed'" "$seen"; }
+check "replayed under its own transaction id, the token still good: Dana (as she could be anyway)" "$dana" "$(replay)"
+token2=$(on 0 $db "SELECT wfauth.generate_token('dana@example.com', 'second')")
+on 0 $db "SELECT wfauth.revoke_token('dana@example.com', 'app')" >/dev/null
+check "replayed after the token was revoked: nobody" "-1" "$(replay)"
+token=$token2
+
 # a DBA's rights on another node need its signature too
 dba="SELECT string_agg(DISTINCT (wfauth.acting_as_dba() OR id < 0)::text, ',') FROM probe"
 check "a DBA with no principal, unsigned: no DBA's rights on the workers" "false" "$(on 0 $db "$dba")"
@@ -67,7 +80,7 @@ check "authenticated on a worker: every shard sees Dana" "$dana" \
       "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token')" \
              -c "$seen" -c "COMMIT" | grep . | tail -1)"
 # a revocation on one node holds on all at the next statement
-on 2 $db "SELECT wfauth.revoke_token('dana@example.com', 'app')" >/dev/null
+on 2 $db "SELECT wfauth.revoke_token('dana@example.com', 'second')" >/dev/null
 check "a token revoked on worker 2 fails on worker 1" "28000" \
       "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -v VERBOSITY=verbose \
              -c "SELECT wfauth.authenticate_token('$token')" 2>&1 | grep -o '28000' | head -1)"
