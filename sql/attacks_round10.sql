@@ -68,7 +68,9 @@ SELECT wfauth.decision_time() = statement_timestamp() AS first_decides_at_the_me
 
 -- 3. Model grants ignored the granter's own end: a temporary administrator
 -- (accounts until tomorrow) re-granted accounts to itself for good, and
--- gave its other account lasting rights and memberships.
+-- gave its other account lasting rights and memberships.  (Since round 11
+-- a grant it makes with no end ends when its accounts permission does,
+-- with a notice; one with a later end is refused.)
 SELECT wfauth.create_user('b4-ada@example.com', permissions => '{dashboards}') IS NOT NULL AS ada;
 SELECT wfauth.create_user('b4-tim@example.com') IS NOT NULL AS tim;         -- a temporary administrator
 SELECT wfauth.create_user('b4-tim2@example.com') IS NOT NULL AS tim2;       -- his other account

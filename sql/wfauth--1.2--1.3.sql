@@ -386,7 +386,21 @@ CREATE TRIGGER permission_grants_within_reach BEFORE INSERT OR UPDATE ON wfauth.
     FOR EACH ROW EXECUTE FUNCTION wfauth._grant_within_reach();
 CREATE TRIGGER role_grants_within_reach BEFORE INSERT OR UPDATE ON wfauth.role_grants
     FOR EACH ROW EXECUTE FUNCTION wfauth._grant_within_reach();
-REVOKE ALL ON FUNCTION wfauth._grant_within_reach() FROM PUBLIC;
+CREATE FUNCTION wfauth._within_reach_only() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'wfauth_within_reach_only' LANGUAGE C;
+CREATE TRIGGER role_permissions_within_reach BEFORE INSERT OR UPDATE ON wfauth.role_permissions
+    FOR EACH ROW EXECUTE FUNCTION wfauth._within_reach_only();
+CREATE TRIGGER new_user_permissions_within_reach BEFORE INSERT OR UPDATE ON wfauth.new_user_permissions
+    FOR EACH ROW EXECUTE FUNCTION wfauth._within_reach_only();
+CREATE TRIGGER new_user_groups_within_reach BEFORE INSERT OR UPDATE ON wfauth.new_user_groups
+    FOR EACH ROW EXECUTE FUNCTION wfauth._within_reach_only();
+CREATE TRIGGER passwords_within_reach BEFORE INSERT OR UPDATE ON wfauth.passwords
+    FOR EACH ROW EXECUTE FUNCTION wfauth._within_reach_only();
+CREATE TRIGGER tokens_within_reach BEFORE INSERT OR UPDATE ON wfauth.tokens
+    FOR EACH ROW EXECUTE FUNCTION wfauth._within_reach_only();
+CREATE TRIGGER activations_within_reach BEFORE INSERT OR UPDATE ON wfauth.activations
+    FOR EACH ROW EXECUTE FUNCTION wfauth._within_reach_only();
+REVOKE ALL ON FUNCTION wfauth._grant_within_reach(), wfauth._within_reach_only() FROM PUBLIC;
 CREATE FUNCTION wfauth._check_valid_until(valid_until timestamptz) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN

@@ -37,6 +37,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
@@ -59,13 +60,22 @@
 #include "wfauth.h"
 
 static char *admin_role_setting = NULL;
+static char *decision_stamp = NULL;	/* wfauth.decision_stamp, for parallel workers */
+static bool decision_stamp_allowed = false;
 
 static void install_others_code_hooks(void);
+static bool check_decision_stamp(char **newval, void **extra, GucSource source);
+static void assign_decision_stamp(const char *newval, void *extra);
 
 void
 WfauthPrivilegesInit(void)
 {
 	install_others_code_hooks();
+	DefineCustomStringVariable("wfauth.decision_stamp",
+							   "When the current top-level statement started, for wfauth.decision_time() (internal).",
+							   NULL, &decision_stamp, "", PGC_USERSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_RESET_ALL,
+							   check_decision_stamp, assign_decision_stamp, NULL);
 	DefineCustomStringVariable("wfauth.admin_role",
 							   "Members of this role act as wfauth DBAs (like superusers).",
 							   "Empty means only superusers are wfauth DBAs.",
@@ -432,10 +442,47 @@ note_top_statement_start(void)
 {
 	TimestampTz message = GetCurrentStatementStartTimestamp();
 
+	if (IsParallelWorker())
+		return;					/* the leader's, from wfauth.decision_stamp */
 	if (message != last_message_start)
 		wfauth_top_statement_start = last_message_start = message;
 	else
+	{
+		char		buf[32];
+
 		wfauth_top_statement_start = GetCurrentTimestamp();
+		/* parallel workers receive the settings, not this variable */
+		snprintf(buf, sizeof(buf), INT64_FORMAT, wfauth_top_statement_start);
+		decision_stamp_allowed = true;
+		PG_TRY();
+		{
+			(void) set_config_option("wfauth.decision_stamp", buf, PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_LOCAL, true, ERROR, false);
+		}
+		PG_FINALLY();
+		{
+			decision_stamp_allowed = false;
+		}
+		PG_END_TRY();
+	}
+}
+
+/* wfauth.decision_stamp: set only above, or restored in a parallel worker */
+static bool
+check_decision_stamp(char **newval, void **extra, GucSource source)
+{
+	if (decision_stamp_allowed || InitializingParallelWorker || source == PGC_S_DEFAULT)
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("parameter \"wfauth.decision_stamp\" cannot be set directly");
+	return false;
+}
+
+static void
+assign_decision_stamp(const char *newval, void *extra)
+{
+	if (IsParallelWorker() && newval && newval[0] != '\0')
+		wfauth_top_statement_start = strtoi64(newval, NULL, 10);
 }
 
 static void

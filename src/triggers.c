@@ -255,15 +255,36 @@ wfauth_model_changed(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Until when the acting principal holds accounts, when that ends (0:
+ * nobody acts, a DBA, a Super Admin, accounts held for good or not at all:
+ * no bound).
+ */
+static TimestampTz
+bounded_actor_until(void)
+{
+	int64		principal = wfauth_current_principal_id();
+	const WfauthContext *ctx;
+	TimestampTz until;
+
+	if (principal == 0)
+		return 0;
+	ctx = wfauth_context(principal);
+	if (wfauth_super_admin_rights(ctx))
+		return 0;
+	until = wfauth_context_permission_until(ctx, "accounts");
+	return (until == DT_NOEND || until == DT_NOBEGIN) ? 0 : until;
+}
+
+/*
  * Trigger function: wfauth._grant_within_reach(), BEFORE INSERT OR UPDATE,
  * row, on group_members, permission_grants and role_grants.  A principal
  * that holds accounts only for a while grants nothing that outlasts it:
  * every membership or grant it makes or changes, on any path (add_members,
- * grant_role, grant_permission, the grants a new account is created with),
- * ends by then -- else a temporary administrator would make itself, or an
- * account it holds, an administrator for good.  A Super Admin, a DBA with
- * no principal, and wfauth's own work for a principal without accounts
- * (the defaults an activating account receives) are not bounded by it.
+ * grant_role, grant_permission, the defaults and grants a new account is
+ * created with), ends by then -- else a temporary administrator would make
+ * itself, or an account it holds, an administrator for good.  One with no
+ * end is given the principal's (with a notice); one with a later end is
+ * refused.
  */
 PG_FUNCTION_INFO_V1(wfauth_grant_within_reach);
 Datum
@@ -272,8 +293,6 @@ wfauth_grant_within_reach(PG_FUNCTION_ARGS)
 	TriggerData *trig = (TriggerData *) fcinfo->context;
 	HeapTuple	tuple;
 	TupleDesc	desc;
-	int64		principal;
-	const WfauthContext *ctx;
 	TimestampTz until;
 	Datum		value;
 	bool		isnull;
@@ -283,22 +302,87 @@ wfauth_grant_within_reach(PG_FUNCTION_ARGS)
 		elog(ERROR, "wfauth._grant_within_reach must be a BEFORE INSERT OR UPDATE row trigger");
 	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
 	desc = RelationGetDescr(trig->tg_relation);
-	principal = wfauth_current_principal_id();
-	if (principal == 0 || desc->natts < Anum_grants_valid_until)
-		return PointerGetDatum(tuple);
-	ctx = wfauth_context(principal);
-	if (wfauth_super_admin_rights(ctx))
-		return PointerGetDatum(tuple);
-	until = wfauth_context_permission_until(ctx, "accounts");
-	if (until == DT_NOEND || until == DT_NOBEGIN)
+	if (desc->natts < Anum_grants_valid_until || (until = bounded_actor_until()) == 0)
 		return PointerGetDatum(tuple);
 	value = heap_getattr(tuple, Anum_grants_valid_until, desc, &isnull);
-	if (isnull || DatumGetTimestampTz(value) > until)
+	if (isnull)
+	{
+		int			attno = Anum_grants_valid_until;
+		bool		null = false;
+
+		value = TimestampTzGetDatum(until);
+		ereport(NOTICE,
+				(errmsg("the grant ends at %s, when the acting principal's accounts permission does",
+						timestamptz_to_str(until))));
+		return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, 1, &attno, &value, &null));
+	}
+	if (DatumGetTimestampTz(value) > until)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied: a grant would outlast the acting principal's own accounts permission"),
 				 errdetail("The acting principal holds accounts until %s; a membership or grant it makes must end by then.",
 						   timestamptz_to_str(until)),
 				 errhint("Give it a valid_until no later than that, or let someone whose accounts permission does not end make it.")));
+	return PointerGetDatum(tuple);
+}
+
+static void
+read_xmin(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	*(TransactionId *) arg = HeapTupleHeaderGetXmin(tuple->t_data);
+}
+
+/*
+ * Trigger function: wfauth._within_reach_only(), BEFORE INSERT OR UPDATE,
+ * row, on what a grant cannot carry an end on: role_permissions and the
+ * new-user defaults (they give every holder of a role, every new user,
+ * rights for good), and credentials -- passwords, tokens, invitations --
+ * of accounts that this transaction did not create (an existing account
+ * keeps its rights; its credentials would outlast the principal).  A
+ * principal that holds accounts only for a while changes none of them.
+ */
+PG_FUNCTION_INFO_V1(wfauth_within_reach_only);
+Datum
+wfauth_within_reach_only(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	int			attno;
+	TimestampTz until;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event) || TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		elog(ERROR, "wfauth._within_reach_only must be a BEFORE INSERT OR UPDATE row trigger");
+	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	desc = RelationGetDescr(trig->tg_relation);
+	if ((until = bounded_actor_until()) == 0)
+		return PointerGetDatum(tuple);
+	attno = SPI_fnumber(desc, "account_id");
+	if (attno > 0)
+	{
+		bool		isnull;
+		int64		account = DatumGetInt64(heap_getattr(tuple, attno, desc, &isnull));
+		TransactionId created = InvalidTransactionId;
+
+		/*
+		 * Its own credential, a revocation (a token's or an invitation's
+		 * update; a password's update is a new password), or a credential
+		 * of an account created now, is fine.
+		 */
+		if (account == wfauth_current_principal_id() ||
+			(TRIGGER_FIRED_BY_UPDATE(trig->tg_event) &&
+			 RelationGetRelid(trig->tg_relation) != wfauth_table_oid(WFAUTH_PASSWORDS)))
+			return PointerGetDatum(tuple);
+		wfauth_scan_by_id(WFAUTH_PRINCIPALS, account, read_xmin, &created);
+		if (TransactionIdIsValid(created) && TransactionIdIsCurrentTransactionId(created))
+			return PointerGetDatum(tuple);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied: the change would outlast the acting principal's own accounts permission"),
+			 errdetail("The acting principal holds accounts until %s: it changes no role's permissions, no new-user defaults, and no credential of another existing account.",
+					   timestamptz_to_str(until)),
+			 errhint("Let someone whose accounts permission does not end make it.")));
 	return PointerGetDatum(tuple);
 }
