@@ -150,9 +150,9 @@ SELECT wfauth.acl_creator(acl) = (SELECT id FROM wfauth.principals WHERE name = 
 -- library loads here depends on shared_preload_libraries; either way row 7
 -- must be a new object, with the default list.)
 SELECT wfauth.create_user('a4-ada@example.com', permissions => '{dashboards}') IS NOT NULL AS ada;
-CREATE ROLE a4_owner; GRANT USAGE ON SCHEMA wfauth TO a4_owner;
-CREATE SCHEMA a4 AUTHORIZATION a4_owner;
-SET ROLE a4_owner;
+CREATE ROLE wfauth_r9_owner; GRANT USAGE ON SCHEMA wfauth TO wfauth_r9_owner;
+CREATE SCHEMA a4 AUTHORIZATION wfauth_r9_owner;
+SET ROLE wfauth_r9_owner;
 CREATE TABLE a4.p (id int, title text) PARTITION BY RANGE (id);
 CREATE TABLE a4.p1 PARTITION OF a4.p FOR VALUES FROM (0) TO (100);
 CREATE TABLE a4.p2 PARTITION OF a4.p FOR VALUES FROM (100) TO (200);
@@ -160,10 +160,10 @@ CREATE FUNCTION a4.swallow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN
 CREATE TRIGGER a_swallow BEFORE INSERT ON a4.p2 FOR EACH ROW EXECUTE FUNCTION a4.swallow();
 RESET ROLE;
 SELECT wfauth.protect('a4.p', 'dashboard');
-SET ROLE a4_owner; ALTER TABLE a4.p2 DISABLE TRIGGER a_swallow; RESET ROLE;
+SET ROLE wfauth_r9_owner; ALTER TABLE a4.p2 DISABLE TRIGGER a_swallow; RESET ROLE;
 INSERT INTO a4.p VALUES (5, 'ada''s');
 UPDATE a4.p SET acl = wfauth.acl_grant(wfauth.acl_revoke(acl, 'everyone'), 'a4-ada@example.com', 'modify');
-SET ROLE a4_owner; ALTER TABLE a4.p2 ENABLE TRIGGER a_swallow; RESET ROLE;
+SET ROLE wfauth_r9_owner; ALTER TABLE a4.p2 ENABLE TRIGGER a_swallow; RESET ROLE;
 \c
 -- a fresh backend; a superuser DBA's statement loads wfauth only when the trigger fires
 BEGIN;
@@ -178,8 +178,8 @@ SELECT id, title, e.grantee, e.mode FROM a4.p, wfauth.acl_entries(acl) e ORDER B
 DROP TABLE public.a1_boards, public.a1b_boards, public.a2_boards;
 DROP SCHEMA a3 CASCADE;
 DROP SCHEMA a4 CASCADE;
-REVOKE ALL ON SCHEMA wfauth FROM a4_owner;
-DROP ROLE a4_owner;
+REVOKE ALL ON SCHEMA wfauth FROM wfauth_r9_owner;
+DROP ROLE wfauth_r9_owner;
 SELECT wfauth.delete_group('a1b-contractors');
 SELECT wfauth.delete_role('a1b-editor');
 SELECT wfauth.delete_account(n) FROM unnest(ARRAY['a1-ada', 'a1-tim', 'a1-tim2', 'a1b-ada', 'a1b-tim', 'a1b-sam',
