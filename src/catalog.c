@@ -152,38 +152,49 @@ relation_oid(const char *name)
 }
 
 /*
- * The shard of a Citus reference table (0 for a table of this node alone).
- * wfauth.distribute_model() makes the model's tables reference tables: their
- * rows then live in one shard with a copy on every node, and the table of
- * that name (Citus's "shell") keeps nothing this reads.  Citus's catalog is
- * read directly, as this file reads wfauth's.
+ * Column want of the row of Citus's pg_dist_shard whose column keyatt is
+ * key (by index); 0 when there is none, or no Citus in this database.
+ * Citus's catalog is read directly, as this file reads wfauth's.
  */
-static int64
-reference_shard(Oid relid)
+static Datum
+dist_shard_lookup(const char *index, AttrNumber keyatt, RegProcedure eq, Datum key, AttrNumber want)
 {
 	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
-	Oid			dist_shard_index = get_relname_relid("pg_dist_shard_logical_relid_index",
-													 PG_CATALOG_NAMESPACE);
+	Oid			index_oid = get_relname_relid(index, PG_CATALOG_NAMESPACE);
 	Relation	rel;
 	SysScanDesc sd;
-	ScanKeyData key;
+	ScanKeyData skey;
 	HeapTuple	tuple;
-	int64		shard = 0;
+	Datum		result = (Datum) 0;
 
-	if (!OidIsValid(dist_shard) || !OidIsValid(dist_shard_index))
-		return 0;				/* no Citus in this database */
+	if (!OidIsValid(dist_shard) || !OidIsValid(index_oid))
+		return (Datum) 0;
 	rel = table_open(dist_shard, AccessShareLock);
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-	sd = systable_beginscan(rel, dist_shard_index, true, NULL, 1, &key);
+	ScanKeyInit(&skey, keyatt, BTEqualStrategyNumber, eq, key);
+	sd = systable_beginscan(rel, index_oid, true, NULL, 1, &skey);
 	if (HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{
 		bool		isnull;
 
-		shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
+		result = heap_getattr(tuple, want, RelationGetDescr(rel), &isnull);
 	}
 	systable_endscan(sd);
 	table_close(rel, AccessShareLock);
-	return shard;
+	return result;
+}
+
+/*
+ * The shard of a Citus reference table (0 for a table of this node alone).
+ * wfauth.distribute_model() makes the model's tables reference tables: their
+ * rows then live in one shard with a copy on every node, and the table of
+ * that name (Citus's "shell") keeps nothing this reads.
+ */
+static int64
+reference_shard(Oid relid)
+{
+	/* pg_dist_shard: logicalrelid (1), shardid (2) */
+	return DatumGetInt64(dist_shard_lookup("pg_dist_shard_logical_relid_index", 1, F_OIDEQ,
+										   ObjectIdGetDatum(relid), 2));
 }
 
 /*
@@ -390,35 +401,20 @@ read_protected_kind(HeapTuple tuple, TupleDesc desc, void *arg)
 Oid
 wfauth_citus_table_of_shard(Oid relid)
 {
-	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
-	Oid			shard_index = get_relname_relid("pg_dist_shard_shardid_index", PG_CATALOG_NAMESPACE);
 	char	   *name;
 	char	   *sep;
 	char	   *end;
 	int64		shard;
-	Relation	rel;
-	SysScanDesc sd;
-	ScanKeyData key;
-	HeapTuple	tuple;
-	Oid			table = InvalidOid;
+	Oid			table;
 
-	if (!OidIsValid(dist_shard) || !OidIsValid(shard_index) || (name = get_rel_name(relid)) == NULL ||
-		(sep = strrchr(name, '_')) == NULL || !isdigit((unsigned char) sep[1]))
+	if ((name = get_rel_name(relid)) == NULL || (sep = strrchr(name, '_')) == NULL ||
+		!isdigit((unsigned char) sep[1]))
 		return InvalidOid;
 	shard = strtoi64(sep + 1, &end, 10);
 	if (*end != '\0')
 		return InvalidOid;
-	rel = table_open(dist_shard, AccessShareLock);
-	ScanKeyInit(&key, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shard));
-	sd = systable_beginscan(rel, shard_index, true, NULL, 1, &key);
-	if (HeapTupleIsValid(tuple = systable_getnext(sd)))
-	{
-		bool		isnull;
-
-		table = DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull));
-	}
-	systable_endscan(sd);
-	table_close(rel, AccessShareLock);
+	table = DatumGetObjectId(dist_shard_lookup("pg_dist_shard_shardid_index", 2, F_INT8EQ,
+											   Int64GetDatum(shard), 1));
 	if (OidIsValid(table))
 	{
 		char	   *table_name = get_rel_name(table);

@@ -58,30 +58,36 @@ check_principal(char **newval, void **extra, GucSource source)
 	return false;
 }
 
-/* The value is "principal" or "principal:session". */
+/*
+ * The fields of a wfauth.principal value, "principal:session:tenant:mode[:remote]",
+ * each 0 when missing (fields[4]: 0 local, 1 for another node with no DBA's
+ * rights, 2 for another node with a DBA's).
+ */
+static void
+parse_acting(const char *value, int64 fields[5])
+{
+	char	   *end = NULL;
+	int			i;
+
+	memset(fields, 0, 5 * sizeof(int64));
+	if (value == NULL || value[0] == '\0')
+		return;
+	fields[0] = strtoi64(value, &end, 10);
+	for (i = 1; i < 5 && end && *end == ':'; i++)
+		fields[i] = strtoi64(end + 1, &end, 10);
+}
+
 static void
 assign_principal(const char *newval, void *extra)
 {
-	char	   *end = NULL;
+	int64		fields[5];
 
-	current_principal = 0;
-	current_session = 0;
-	current_tenant = 0;
-	super_admin_mode = false;
-	remote_acting = 0;
-	/* "principal:session:tenant:mode[:remote]", each 0 when there is none */
-	if (newval != NULL && newval[0] != '\0')
-	{
-		current_principal = strtoi64(newval, &end, 10);
-		if (end && *end == ':')
-			current_session = strtoi64(end + 1, &end, 10);
-		if (end && *end == ':')
-			current_tenant = strtoi64(end + 1, &end, 10);
-		if (end && *end == ':')
-			super_admin_mode = strtoi64(end + 1, &end, 10) != 0;
-		if (end && *end == ':')
-			remote_acting = (int) strtoi64(end + 1, NULL, 10);
-	}
+	parse_acting(newval, fields);
+	current_principal = fields[0];
+	current_session = fields[1];
+	current_tenant = fields[2];
+	super_admin_mode = fields[3] != 0;
+	remote_acting = (int) fields[4];
 }
 
 void
@@ -235,24 +241,11 @@ set_acting(int64 id, int64 session, int64 tenant, bool mode)
 const char *
 wfauth_remote_acting_value(const char *acting, bool dba)
 {
-	int64		id = 0,
-				session = 0,
-				tenant = 0,
-				mode = 0;
-	char	   *end = NULL;
+	int64		fields[5];
 
-	if (acting[0] != '\0')
-	{
-		id = strtoi64(acting, &end, 10);
-		if (end && *end == ':')
-			session = strtoi64(end + 1, &end, 10);
-		if (end && *end == ':')
-			tenant = strtoi64(end + 1, &end, 10);
-		if (end && *end == ':')
-			mode = strtoi64(end + 1, &end, 10);
-	}
+	parse_acting(acting, fields);
 	return psprintf(INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT ":%d",
-					id, session, tenant, mode, dba ? 2 : 1);
+					fields[0], fields[1], fields[2], fields[3], dba ? 2 : 1);
 }
 
 /* Act as another node signed it: value is wfauth_remote_acting_value()'s */
