@@ -1175,6 +1175,63 @@ ALTER FUNCTION wfauth.who_can_access(wfauth.acl, wfauth.access_mode) SET citus.a
 ALTER FUNCTION wfauth.explain_access(bigint, wfauth.acl, wfauth.access_mode)
     SET citus.allow_nested_distributed_execution = on;
 
+-- Passwords are written without now() in ON CONFLICT DO UPDATE, which Citus
+-- refuses on a reference table.
+CREATE OR REPLACE FUNCTION wfauth.set_password(identifier text, new_password text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint := wfauth._credential_account(identifier, NULL, true);
+    v_hash text;
+BEGIN
+    IF (SELECT kind FROM wfauth.principals WHERE id = v_id) <> 'user' THEN
+        RAISE EXCEPTION 'service accounts cannot have passwords' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Service accounts authenticate with API tokens.';
+    END IF;
+    IF new_password IS NULL THEN
+        RAISE EXCEPTION 'the new password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_hash := wfauth._hash_password(new_password);
+    -- the time as a value, not now() in DO UPDATE: Citus allows no STABLE function there
+    INSERT INTO wfauth.passwords (account_id, hash, changed_at) VALUES (v_id, v_hash, now())
+    ON CONFLICT (account_id) DO UPDATE
+       SET hash = excluded.hash, changed_at = excluded.changed_at, failed_attempts = 0, last_failed_at = NULL;
+    -- a new password ends the user's other sessions
+    UPDATE wfauth.sessions SET ended_at = now(), ended_why = 'password changed'
+     WHERE account_id = v_id AND ended_at IS NULL AND id IS DISTINCT FROM wfauth._current_session();
+    PERFORM wfauth._audit('set_password', wfauth._label(v_id));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wfauth.activate_user(activation_token text, password text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- checked against the latest committed state and the statement's clock
+    v_account bigint := wfauth._activation(activation_token);
+    v_tenant bigint := (SELECT p.tenant_id FROM wfauth.principals p WHERE p.id = v_account);
+BEGIN
+    IF password IS NULL THEN
+        RAISE EXCEPTION 'the password must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a tenant being deleted is waited for; then the account may be gone
+    PERFORM wfauth._lock_tenant(v_tenant, false);
+    IF NOT EXISTS (SELECT 1 FROM wfauth.principals p WHERE p.id = v_account) THEN
+        PERFORM wfauth._auth_failed('activation token');
+    END IF;
+    -- single use: whoever marks it used first wins; a second use finds it used
+    UPDATE wfauth.activations SET used_at = now()
+     WHERE digest = wfauth._token_digest(activation_token, 'wfai_', 'activation token') AND used_at IS NULL;
+    IF NOT FOUND THEN
+        PERFORM wfauth._auth_failed('activation token');
+    END IF;
+    INSERT INTO wfauth.passwords (account_id, hash, changed_at) VALUES (v_account, wfauth._hash_password(password), now())
+    ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, changed_at = excluded.changed_at, failed_attempts = 0;
+    -- and any other pending invitation of the account with it
+    UPDATE wfauth.activations SET used_at = now() WHERE account_id = v_account AND used_at IS NULL;
+    PERFORM wfauth._audit('activate_user', wfauth._label(v_account), '{}', v_tenant);
+    RETURN v_account;
+END
+$$;
+
 -- Citus refuses triggers on distributed tables unless told they are safe:
 -- wfauth's are (they read nothing of other rows, and the model is on every node)
 ALTER FUNCTION wfauth.protect(regclass, text) SET citus.enable_unsafe_triggers = on;

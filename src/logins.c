@@ -98,9 +98,9 @@ wfauth_login_main(Datum arg)
 	LoginRequest request;
 	dsm_segment *segment = NULL;
 	LoginReply *reply = NULL;
-	Oid			argtypes[2] = {INT8OID, 0};
-	Datum		args[2];
-	char		nulls[2] = {' ', ' '};
+	Oid			argtypes[3] = {INT8OID, 0, 0};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	LoginOutcome outcome;
 
 	memcpy(&request, MyBgworkerEntry->bgw_extra, sizeof(request));
@@ -131,16 +131,23 @@ wfauth_login_main(Datum arg)
 		pgstat_report_activity(STATE_RUNNING, "wfauth: counting a login attempt");
 		argtypes[1] = INT4OID;
 		args[1] = Int32GetDatum(request.limit);
+		/*
+		 * The time as a parameter, and only immutable operators beside the
+		 * columns (timestamptz - timestamptz, not + interval): Citus
+		 * evaluates no STABLE function with column references in an UPDATE.
+		 */
+		argtypes[2] = TIMESTAMPTZOID;
+		args[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 		SPI_execute_with_args("UPDATE wfauth.passwords"
 							  "   SET failed_attempts = failed_attempts OPERATOR(pg_catalog.+) 1,"
-							  "       last_failed_at = pg_catalog.now()"
+							  "       last_failed_at = $3"
 							  " WHERE account_id OPERATOR(pg_catalog.=) $1"
 							  "   AND (failed_attempts OPERATOR(pg_catalog.<) $2"
 							  "        OR last_failed_at IS NULL"
-							  "        OR last_failed_at OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs =>"
-							  "             LEAST(pg_catalog.power(2, failed_attempts OPERATOR(pg_catalog.-) $2), 3600))"
-							  "           OPERATOR(pg_catalog.<=) pg_catalog.now())",
-							  2, argtypes, args, nulls, false, 0);
+							  "        OR ($3 OPERATOR(pg_catalog.-) last_failed_at) OPERATOR(pg_catalog.>=)"
+							  "           pg_catalog.make_interval(secs =>"
+							  "             LEAST(pg_catalog.power(2, failed_attempts OPERATOR(pg_catalog.-) $2), 3600)))",
+							  3, argtypes, args, nulls, false, 0);
 		if (SPI_processed > 0)
 			outcome = LOGIN_COUNTED;
 		else
@@ -405,7 +412,7 @@ wfauth_note_use_main(Datum arg)
 {
 	UseNote		note;
 	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
-	Datum		args[2];
+	Datum		args[3];
 
 	memcpy(&note, MyBgworkerEntry->bgw_extra, sizeof(note));
 	args[0] = Int64GetDatum(note.id);

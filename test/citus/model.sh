@@ -49,6 +49,20 @@ check "the shards are on both workers" "2" \
 check "and after the rollback, none does" "0" \
       "$(on 0 $db "SELECT count(*) FILTER (WHERE wfauth.has_permission(principal, 'dashboards')) FROM probe")"
 
+# passwords: set, logged in with on any node, failures counted once for every node
+on 0 $db "SELECT wfauth.set_password('dana@example.com', 'dana''s long passphrase')" >/dev/null
+check "set_password on the coordinator" "1" "$(on 0 $db "SELECT count(*) FROM wfauth.passwords WHERE account_id = $dana")"
+check "login on the coordinator" "t" "$(on 0 $db "SELECT wfauth.login('dana@example.com', 'dana''s long passphrase') LIKE 'wfas_%'")"
+check "login on a worker" "t" "$(on 2 $db "SELECT wfauth.login('dana@example.com', 'dana''s long passphrase') LIKE 'wfas_%'")"
+check "a wrong password is refused" "28P01" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -d $db -v VERBOSITY=verbose -c "SELECT wfauth.login('dana@example.com', 'wrong')" 2>&1 |
+         grep -o '28P01' | head -1)"
+check "and counted, on every node" "1 1 1" \
+      "$(for n in 0 1 2; do on $n $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana"; done | tr '\n' ' ' | sed 's/ $//')"
+check "set_password again, from a worker" "0" \
+      "$(on 1 $db "SELECT wfauth.set_password('dana@example.com', 'another long passphrase');
+                   SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana" | tail -1)"
+
 # kinds get ranges of their own per node
 check "a kind registered on a worker" "t" \
       "$(on 1 $db "SELECT wfauth.register_kind('report', 'dashboards'); SELECT id >= 1000 FROM wfauth.kinds WHERE name = 'report'" | tail -1)"
