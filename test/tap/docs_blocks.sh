@@ -50,22 +50,7 @@ password="dana's passphrase $RANDOM$RANDOM"
 psql -qX -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS app" -c "CREATE DATABASE $db" >/dev/null 2>&1
 # what the page takes as given: the extension, the role app owning its schema
 # and a protected table, Dana (who holds dashboards), a dashboard, her token
-psql -qX -v ON_ERROR_STOP=1 -v password="$password" -d $db >$WORK/setup.log 2>&1 <<'SQL' || bail "set up" $WORK/setup.log
-SET client_min_messages = warning;
-CREATE EXTENSION wfauth;
-CREATE ROLE app LOGIN;
-GRANT USAGE ON SCHEMA wfauth TO app;
-CREATE SCHEMA app AUTHORIZATION app;
-SET ROLE app;
-CREATE TABLE app.dashboards (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);
-SELECT wfauth.protect('app.dashboards', 'dashboard');
-RESET ROLE;
-SELECT wfauth.create_user('dana@example.com', :'password', permissions => '{dashboards}');
-INSERT INTO app.dashboards (title) VALUES ('X');
-CREATE TABLE token AS SELECT wfauth.generate_token('dana@example.com', 'app') AS value;
-SQL
-api_token=$(q $db "SELECT value FROM token")
-q $db "DROP TABLE token" >/dev/null
+dana_app $db app
 
 # --- SQL ---------------------------------------------------------------------
 while read -r nn lang module; do

@@ -115,3 +115,25 @@ launch_pgbouncer() {
     done
     bail "pgbouncer did not answer" $PGB/pgbouncer.log
 }
+
+# dana_app DB ROLE: in DB, the extension, login ROLE owning schema app and
+# its protected app.dashboards, Dana (password $password, holding
+# dashboards) and her dashboard X; sets api_token to a token of hers
+dana_app() {
+    psql -qX -v ON_ERROR_STOP=1 -v password="$password" -v role="$2" -d "$1" >$WORK/setup.log 2>&1 <<'SQL' || bail "set up" $WORK/setup.log
+SET client_min_messages = warning;
+CREATE EXTENSION wfauth;
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+GRANT USAGE ON SCHEMA wfauth TO :"role";
+CREATE SCHEMA app AUTHORIZATION :"role";
+SET ROLE :"role";
+CREATE TABLE app.dashboards (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);
+SELECT wfauth.protect('app.dashboards', 'dashboard');
+RESET ROLE;
+SELECT wfauth.create_user('dana@example.com', :'password', permissions => '{dashboards}');
+INSERT INTO app.dashboards (title) VALUES ('X');
+CREATE TABLE token AS SELECT wfauth.generate_token('dana@example.com', 'app') AS value;
+SQL
+    api_token=$(q "$1" "SELECT value FROM token")
+    q "$1" "DROP TABLE token" >/dev/null
+}

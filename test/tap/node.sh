@@ -15,25 +15,9 @@ if ! (cd $WORK && timeout 300 npm install --no-audit --no-fund --silent pg@8 >np
 fi
 psql -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
 password="dana's passphrase $RANDOM$RANDOM"
-psql -qX -v ON_ERROR_STOP=1 -v password="$password" -d $db >$WORK/setup.log 2>&1 <<'SQL' || bail "set up" $WORK/setup.log
-SET client_min_messages = warning;
-CREATE EXTENSION wfauth;
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wfauth_node_app') THEN CREATE ROLE wfauth_node_app LOGIN; END IF;
-END $$;
-GRANT USAGE ON SCHEMA wfauth TO wfauth_node_app;
-CREATE SCHEMA app AUTHORIZATION wfauth_node_app;
-SET ROLE wfauth_node_app;
-CREATE TABLE app.dashboards (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);
-SELECT wfauth.protect('app.dashboards', 'dashboard');
-RESET ROLE;
-SELECT wfauth.create_user('dana@example.com', :'password', permissions => '{dashboards}');
-INSERT INTO app.dashboards (title) VALUES ('X');
-CREATE TABLE token AS SELECT wfauth.generate_token('dana@example.com', 'app') AS value;
-SQL
-token=$(q $db "SELECT value FROM token")
+dana_app $db wfauth_node_app
+token=$api_token
 dana=$(q $db "SELECT wfauth.account_id('dana@example.com')")
-q $db "DROP TABLE token" >/dev/null
 sed -n '/<!-- wfauth_app.js begins -->/,/<!-- wfauth_app.js ends -->/p' "$top/docs/app-integration.md" |
     sed '1,2d;$d' | sed '$d' >$WORK/wfauth_app.js
 cp "$top/test/drivers/check.js" $WORK/
