@@ -9,10 +9,14 @@
  *   check_kinds        a column must name a principal of given kinds, and
  *                      all of the row's principals one tenant
  *   model_changed      queues the invalidation of every cached context
+ *   grant_within_reach, within_reach_only
+ *                      a principal that holds accounts only for a while
+ *                      makes nothing that outlasts it
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -21,6 +25,7 @@
 #include "utils/timestamp.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "wfauth.h"
@@ -36,12 +41,19 @@ column(HeapTuple tuple, TupleDesc desc, const char *name, bool *isnull)
 }
 
 static bool
+is_active(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+
+	return DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
+}
+
+static bool
 is_active_super_admin(HeapTuple tuple, TupleDesc desc)
 {
 	bool		isnull;
 
-	return DatumGetBool(heap_getattr(tuple, Anum_principals_super_admin, desc, &isnull)) &&
-		DatumGetBool(heap_getattr(tuple, Anum_principals_active, desc, &isnull));
+	return DatumGetBool(heap_getattr(tuple, Anum_principals_super_admin, desc, &isnull)) && is_active(tuple, desc);
 }
 
 /* Run a query of one bigint parameter; did it return a row? */
@@ -105,6 +117,54 @@ is_everyone(int64 id)
 	return wfauth_table_exists(WFAUTH_TENANTS) &&
 		spi_exists("SELECT 1 FROM wfauth.tenant_catalog WHERE everyone_id OPERATOR(pg_catalog.=) $1", id);
 }
+
+/*
+ * The accounts this transaction created: the ids the principals guard saw
+ * inserted.  Not the row's xmin, which names the last writer -- an account
+ * whose description or activation this transaction touched was not created
+ * by it.  In TopTransactionContext, forgotten when the transaction ends.  (An
+ * id inserted by a subtransaction that rolled back stays listed; no row
+ * carries it again: ids come from a sequence.)
+ */
+static List *created_now = NIL;
+
+static void
+forget_created_now(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+		created_now = NIL;			/* its memory went with TopTransactionContext */
+}
+
+void
+WfauthTriggersInit(void)
+{
+	RegisterXactCallback(forget_created_now, NULL);
+}
+
+static void
+note_created_now(int64 id)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	int64	   *copy = palloc(sizeof(int64));
+
+	*copy = id;
+	created_now = lappend(created_now, copy);
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+created_now_has(int64 id)
+{
+	ListCell   *lc;
+
+	foreach(lc, created_now)
+		if (*(int64 *) lfirst(lc) == id)
+			return true;
+	return false;
+}
+
+static TimestampTz bounded_actor_until(void);
 
 /* Trigger function: wfauth._principals_guard(), BEFORE INSERT/UPDATE/DELETE, row */
 PG_FUNCTION_INFO_V1(wfauth_principals_guard);
@@ -183,6 +243,23 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 	if (oldtup && is_active_super_admin(oldtup, desc) &&
 		(newtup == NULL || !is_active_super_admin(newtup, desc)))
 		keep_a_super_admin(id, wfauth_principal_tenant(oldtup, desc));
+
+	if (oldtup == NULL && newtup)
+		note_created_now(id);
+	else if (oldtup && newtup && !is_active(oldtup, desc) && is_active(newtup, desc) &&
+			 !created_now_has(id))
+	{
+		/* activation gives back rights and credentials for good */
+		TimestampTz until = bounded_actor_until();
+
+		if (until != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied: the activation would outlast the acting principal's own accounts permission"),
+					 errdetail("The acting principal holds accounts until %s: it activates no account that this transaction did not create.",
+							   timestamptz_to_str(until)),
+					 errhint("Let someone whose accounts permission does not end make it.")));
+	}
 
 	return PointerGetDatum(newtup ? newtup : oldtup);
 }
@@ -326,12 +403,6 @@ wfauth_grant_within_reach(PG_FUNCTION_ARGS)
 	return PointerGetDatum(tuple);
 }
 
-static void
-read_xmin(HeapTuple tuple, TupleDesc desc, void *arg)
-{
-	*(TransactionId *) arg = HeapTupleHeaderGetXmin(tuple->t_data);
-}
-
 /*
  * Trigger function: wfauth._within_reach_only(), BEFORE INSERT OR UPDATE,
  * row, on what a grant cannot carry an end on: role_permissions and the
@@ -363,19 +434,15 @@ wfauth_within_reach_only(PG_FUNCTION_ARGS)
 	{
 		bool		isnull;
 		int64		account = DatumGetInt64(heap_getattr(tuple, attno, desc, &isnull));
-		TransactionId created = InvalidTransactionId;
 
 		/*
 		 * Its own credential, a revocation (a token's or an invitation's
 		 * update; a password's update is a new password), or a credential
 		 * of an account created now, is fine.
 		 */
-		if (account == wfauth_current_principal_id() ||
+		if (account == wfauth_current_principal_id() || created_now_has(account) ||
 			(TRIGGER_FIRED_BY_UPDATE(trig->tg_event) &&
 			 RelationGetRelid(trig->tg_relation) != wfauth_table_oid(WFAUTH_PASSWORDS)))
-			return PointerGetDatum(tuple);
-		wfauth_scan_by_id(WFAUTH_PRINCIPALS, account, read_xmin, &created);
-		if (TransactionIdIsValid(created) && TransactionIdIsCurrentTransactionId(created))
 			return PointerGetDatum(tuple);
 	}
 	ereport(ERROR,

@@ -44,5 +44,6 @@ _PG_init(void)
 	WfauthLockdownInit();
 	WfauthStatsInit();
 	WfauthClusterInit();
+	WfauthTriggersInit();
 	MarkGUCPrefixReserved("wfauth");
 }
