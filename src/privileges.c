@@ -72,7 +72,7 @@ WfauthPrivilegesInit(void)
 {
 	install_others_code_hooks();
 	DefineCustomStringVariable("wfauth.decision_stamp",
-							   "When the current statement started, for wfauth.decision_time() in parallel workers (internal).",
+							   "When the current top-level statement started, for wfauth.decision_time() (internal).",
 							   NULL, &decision_stamp, "", PGC_USERSET,
 							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_RESET_ALL,
 							   check_decision_stamp, assign_decision_stamp, NULL);
@@ -205,7 +205,7 @@ static uint64 executor_frames = 0;	/* ExecutorRun/Finish calls begun */
 static uint64 executor_frame = 0;	/* the innermost one running (0: none) */
 static CommandId executor_frame_cid = InvalidCommandId;	/* the command id it writes with */
 static TimestampTz last_message_start = 0;	/* statement_timestamp() of the last top-level statement */
-TimestampTz wfauth_statement_start = 0;	/* when the current statement started (wfauth.h) */
+TimestampTz wfauth_top_statement_start = 0;	/* when the top-level statement started (wfauth.h) */
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type prev_fmgr_hook = NULL;
 static ExecutorRun_hook_type prev_executor_run = NULL;
@@ -432,45 +432,39 @@ refuse_protected_through_others(PlannedStmt *stmt)
 }
 
 /*
- * A statement starts: when, for wfauth.decision_time().  The first
- * top-level statement of a query message starts at statement_timestamp();
- * every other one at its own start: a later one of the same message (a
- * message "SELECT pg_sleep(3600); UPDATE ..." must not decide its UPDATE an
- * hour early), and one nested in another statement (in a DO block, a
- * function, a trigger: under READ COMMITTED it reads rows committed after
- * the outer statement began, and it may write -- a long block must not go
- * on with access that ended meanwhile).  The time only moves on: what the
- * outer statement decides after a nested one is decided at the later time.
+ * A top-level statement starts: when, for wfauth.decision_time().  The
+ * first of a query message starts at statement_timestamp(); the ones after
+ * it in the same message at their own start -- a message "SELECT
+ * pg_sleep(3600); UPDATE ..." must not decide its UPDATE an hour early.
  */
 static void
-note_statement_start(bool nested, bool parallel_plan)
+note_top_statement_start(void)
 {
 	TimestampTz message = GetCurrentStatementStartTimestamp();
-	char		buf[32];
 
 	if (IsParallelWorker())
 		return;					/* the leader's, from wfauth.decision_stamp */
-	if (!nested && message != last_message_start)
+	if (message != last_message_start)
+		wfauth_top_statement_start = last_message_start = message;
+	else
 	{
-		wfauth_statement_start = last_message_start = message;
-		return;
+		char		buf[32];
+
+		wfauth_top_statement_start = GetCurrentTimestamp();
+		/* parallel workers receive the settings, not this variable */
+		snprintf(buf, sizeof(buf), INT64_FORMAT, wfauth_top_statement_start);
+		decision_stamp_allowed = true;
+		PG_TRY();
+		{
+			(void) set_config_option("wfauth.decision_stamp", buf, PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_LOCAL, true, ERROR, false);
+		}
+		PG_FINALLY();
+		{
+			decision_stamp_allowed = false;
+		}
+		PG_END_TRY();
 	}
-	wfauth_statement_start = GetCurrentTimestamp();
-	if (nested && (!parallel_plan || IsInParallelMode()))
-		return;					/* no parallel workers of its own */
-	/* parallel workers receive the settings, not this variable */
-	snprintf(buf, sizeof(buf), INT64_FORMAT, wfauth_statement_start);
-	decision_stamp_allowed = true;
-	PG_TRY();
-	{
-		(void) set_config_option("wfauth.decision_stamp", buf, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_LOCAL, true, ERROR, false);
-	}
-	PG_FINALLY();
-	{
-		decision_stamp_allowed = false;
-	}
-	PG_END_TRY();
 }
 
 /* wfauth.decision_stamp: set only above, or restored in a parallel worker */
@@ -488,7 +482,7 @@ static void
 assign_decision_stamp(const char *newval, void *extra)
 {
 	if (IsParallelWorker() && newval && newval[0] != '\0')
-		wfauth_statement_start = strtoi64(newval, NULL, 10);
+		wfauth_top_statement_start = strtoi64(newval, NULL, 10);
 }
 
 static void
@@ -498,8 +492,8 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	uint64		outer_frame = executor_frame;
 	CommandId	outer_cid = executor_frame_cid;
 
-	if (!finish)
-		note_statement_start(outer_frame != 0, queryDesc->plannedstmt->parallelModeNeeded);
+	if (outer_frame == 0 && !finish)
+		note_top_statement_start();
 	if (!finish)
 		refuse_protected_through_others(queryDesc->plannedstmt);
 	others_statements += counts;
@@ -605,7 +599,8 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	uint64		outer_frame = executor_frame;
 	CommandId	outer_cid = executor_frame_cid;
 
-	note_statement_start(outer_frame != 0, false);
+	if (outer_frame == 0)
+		note_top_statement_start();
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	/* a frame of its own too: COPY FROM inserts without the executor */
 	others_statements += counts;

@@ -214,18 +214,18 @@ extern uint64 wfauth_recent_generation;
 extern uint64 *wfauth_generation_ptr;
 
 /*
- * The time grants are decided at: the current statement's start, nested
- * statements included (privileges.c), or the start of the transaction when
- * it is later -- a transaction that a CALL began after a COMMIT, whose
- * statement started long before.  SQL: wfauth.decision_time().
+ * The time grants are decided at: the statement's start
+ * (statement_timestamp()), or the start of the transaction when it is later
+ * -- a transaction that a CALL began after a COMMIT, whose statement started
+ * long before.  SQL: wfauth.decision_time().
  */
-extern TimestampTz wfauth_statement_start;	/* privileges.c */
+extern TimestampTz wfauth_top_statement_start;	/* privileges.c */
 
 static inline TimestampTz
 wfauth_decision_time(void)
 {
 	return Max(Max(GetCurrentStatementStartTimestamp(), GetCurrentTransactionStartTimestamp()),
-			   wfauth_statement_start);
+			   wfauth_top_statement_start);
 }
 
 static inline const WfauthContext *
