@@ -178,14 +178,14 @@ plus_interval(TimestampTz time, const Interval *span)
  * timeout is at least a minute), whatever its own expiry.
  */
 static bool
-token_policy_allows(const Credential *cred, TimestampTz now)
+token_policy_allows(const Credential *cred, TimestampTz now, bool idle_too)
 {
 	const WfauthTenant *tenant = wfauth_tenant(wfauth_context(cred->account)->tenant);
 
 	if (tenant->token_max_lifetime_set &&
 		plus_interval(cred->created, &tenant->token_max_lifetime) <= now)
 		return false;
-	if (tenant->token_idle_timeout_set &&
+	if (idle_too && tenant->token_idle_timeout_set &&
 		plus_interval(cred->last_use_null ? cred->created : cred->last_use,
 					  &tenant->token_idle_timeout) <= now)
 		return false;
@@ -200,7 +200,7 @@ wfauth_authenticate_token(PG_FUNCTION_ARGS)
 	TimestampTz now = wfauth_decision_time();
 	Credential	cred = live_credential(fcinfo, WFAUTH_TOKENS, &token_columns, "wfat_", "token", now);
 
-	if (!token_policy_allows(&cred, now))
+	if (!token_policy_allows(&cred, now, true))
 		wfauth_auth_failed("token");
 	if (due(&cred, now))
 		note_use(false, cred.id, now);
@@ -304,11 +304,13 @@ wfauth_password_state(PG_FUNCTION_ARGS)
 
 /*
  * Is the token ('t') or login session ('s') id still good at the decision
- * time: there, not revoked or ended, not expired, of an active account?
- * (cluster.c: a node serving another node's transaction checks the
- * credential the principal was signed for, so that a revocation holds on
- * every node at the next statement, and a signed principal replayed later
- * does not outlive its credential.)
+ * time: there, not revoked or ended, not expired (a token: nor past its
+ * tenant's maximum lifetime), of an active account?  (cluster.c: a node
+ * serving another node's transaction checks the credential the principal
+ * was signed for, so that a revocation holds on every node at the next
+ * statement, and a signed principal replayed later does not outlive its
+ * credential.)  Idleness is judged where the credential was presented: one
+ * in use is not idle, though its last use is noted only later.
  */
 bool
 wfauth_credential_live(char kind, int64 id)
@@ -319,5 +321,5 @@ wfauth_credential_live(char kind, int64 id)
 
 	wfauth_scan_by_pkey(kind == 't' ? WFAUTH_TOKENS : WFAUTH_SESSIONS, id, read_credential, &scan);
 	return cred.found && !cred.ended && (cred.expires_null || now < cred.expires) &&
-		account_is_active(cred.account);
+		account_is_active(cred.account) && (kind != 't' || token_policy_allows(&cred, now, false));
 }

@@ -62,6 +62,9 @@ replay() { app "SELECT assign_distributed_transaction_id($init, $number,
                        timestamptz '2000-01-01 00:00:00+00' + interval '$stamp microseconds')" \
                "SET LOCAL wfauth.assertion = '$signed'" "$seen"; }
 check "replayed under its own transaction id, the token still good: Dana (as she could be anyway)" "$dana" "$(replay)"
+on 0 $db "SELECT wfauth.set_token_policy('1 microsecond', NULL)" >/dev/null
+check "replayed after the tenant's maximum token lifetime passed: nobody" "-1" "$(replay)"
+on 0 $db "SELECT wfauth.set_token_policy(NULL, NULL)" >/dev/null
 token2=$(on 0 $db "SELECT wfauth.generate_token('dana@example.com', 'second')")
 on 0 $db "SELECT wfauth.revoke_token('dana@example.com', 'app')" >/dev/null
 check "replayed after the token was revoked: nobody" "-1" "$(replay)"
