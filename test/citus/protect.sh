@@ -101,4 +101,23 @@ check "the shard is still protected, its rows there" "true|4|true" \
                    SELECT relforcerowsecurity || '|' || (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid)
                           || '|' || (c.reltuples <> 0 OR pg_relation_size(c.oid) > 0)
                      FROM pg_class c WHERE relname = '$shard'" | tail -1)"
+
+# Citus's conversions make a new table: a DBA unprotects, converts, protects again
+dba() { psql -qXAt -h $COORD -p $PORT0 -d $db -c "$1" 2>&1 | grep -v '^$'; }
+registered() { echo "$(on 0 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl = 'boards'::regclass") $(
+               on 0 $db "SELECT count(*) FROM citus_shards WHERE table_name = 'boards'::regclass") $(
+               on 1 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'boards'")"; }
+check "the owner's alter_distributed_table of a protected table fails" "t" \
+      "$([[ $(owner "SELECT alter_distributed_table('boards', shard_count := 8)") == *ERROR* ]] && echo t || echo f)"
+check "unprotect() on a distributed table, by a DBA" "" \
+      "$(dba "SET client_min_messages = warning; SELECT wfauth.unprotect('boards')")"
+check "then alter_distributed_table and protect(): registered, 8 shards, on the worker too" "1 8 1" \
+      "$(dba "SET client_min_messages = warning; SELECT alter_distributed_table('boards', shard_count := 8, cascade_to_colocated := false)" >$WORK/alter.log
+         dba "SELECT wfauth.protect('boards', 'dashboard')" >/dev/null; registered)"
+check "Dana sees her 3 rows, Erin hers" "3 dana's|4 erin's" \
+      "$(app "$tdana" "SELECT count(*) || ' ' || max(title) FROM boards")|$(app "$terin" "SELECT count(*) || ' ' || max(title) FROM boards")"
+check "undistribute_table between unprotect() and protect(), one transaction: a local protected table" "1 0 0" \
+      "$(dba "SET client_min_messages = warning; BEGIN; SELECT wfauth.unprotect('boards'); SELECT undistribute_table('boards');
+              SELECT wfauth.protect('boards', 'dashboard'); COMMIT" >/dev/null; registered)"
+check "Dana still sees her 3 rows" "3 dana's" "$(app "$tdana" "SELECT count(*) || ' ' || max(title) FROM boards")"
 done_testing
