@@ -201,17 +201,19 @@ reference_shard(Oid relid)
  * The relation holding this node's rows of table, and its key's index.
  * While distribute_model() runs, a shard may be listed before it or its
  * index is made, and the rows are still in the table of that name: that is
- * read, and looked up again next time.
+ * read, and looked up again next time.  Every lookup is done before the
+ * cache is written, and the answer returned is the one found: a lookup can
+ * process invalidations, and forget_oids() may clear the cache meanwhile.
  */
-static void
-resolve(WfauthTable table)
+static Oid
+resolve(WfauthTable table, bool want_index)
 {
-	Oid			relid = relation_oid(tables[table].table);
+	Oid			named = relation_oid(tables[table].table);
+	Oid			relid = named;
 	Oid			index = InvalidOid;
 	int64		shard = reference_shard(relid);
+	bool		wait_for_shard = false;
 
-	named_oids[table] = relid;
-	provisional[table] = false;
 	if (shard != 0)
 	{
 		Oid			shard_relid = get_relname_relid(psprintf("%s_" INT64_FORMAT, tables[table].table, shard),
@@ -222,18 +224,23 @@ resolve(WfauthTable table)
 		if (OidIsValid(shard_relid) && OidIsValid(shard_index))
 			relid = shard_relid, index = shard_index;
 		else
-			provisional[table] = true;
+			wait_for_shard = true;
 	}
+	if (!OidIsValid(index))
+		index = relation_oid(tables[table].index);
+	named_oids[table] = named;
+	provisional[table] = wait_for_shard;
 	table_oids[table] = relid;
-	index_oids[table] = OidIsValid(index) ? index : relation_oid(tables[table].index);
+	index_oids[table] = index;
+	return want_index ? index : relid;
 }
 
 Oid
 wfauth_table_oid(WfauthTable table)
 {
-	if (!OidIsValid(table_oids[table]) || provisional[table])
-		resolve(table);
-	return table_oids[table];
+	Oid			relid = table_oids[table];
+
+	return OidIsValid(relid) && !provisional[table] ? relid : resolve(table, false);
 }
 
 /*
@@ -250,9 +257,9 @@ wfauth_table_exists(WfauthTable table)
 static Oid
 index_oid(WfauthTable table)
 {
-	if (!OidIsValid(index_oids[table]) || provisional[table])
-		resolve(table);
-	return index_oids[table];
+	Oid			index = index_oids[table];
+
+	return OidIsValid(index) && !provisional[table] ? index : resolve(table, true);
 }
 
 static void
@@ -325,6 +332,7 @@ int
 wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, void *arg)
 {
 	Oid			relid = wfauth_table_oid(table);
+	Oid			named = named_oids[table];	/* read before a lookup can clear it */
 	const char *relname = get_rel_name(relid);
 	const char *shard = strrchr(relname, '_');
 	char	   *index_name;
@@ -336,7 +344,7 @@ wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, voi
 	int			n = 0;
 
 	/* a Citus shard's index carries its id, as the shard does */
-	index_name = relid != named_oids[table] && shard ?
+	index_name = relid != named && shard ?
 		psprintf("%s_pkey%s", tables[table].table, shard) : psprintf("%s_pkey", tables[table].table);
 	index = relation_oid(index_name);
 	rel = table_open(relid, AccessShareLock);

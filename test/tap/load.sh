@@ -66,6 +66,7 @@ admin_rc=$?
 wait $reader
 read_rc=$?
 
+grep -m3 'ERROR\|aborted' $WORK/read.log | sed 's/^/# /'
 check "the reading clients finish without an error, each read seeing whole groups" "0 0" "$read_rc $(grep -c 'aborted\|ERROR' $WORK/read.log)"
 check "the admin client finishes without an error" "0 0" "$admin_rc $(grep -c 'aborted\|ERROR' $WORK/admin.log)"
 reads=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' $WORK/read.log)
