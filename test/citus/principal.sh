@@ -65,6 +65,24 @@ check "replayed under its own transaction id, the token still good: Dana (as she
 on 0 $db "SELECT wfauth.set_token_policy('1 microsecond', NULL)" >/dev/null
 check "replayed after the tenant's maximum token lifetime passed: nobody" "-1" "$(replay)"
 on 0 $db "SELECT wfauth.set_token_policy(NULL, NULL)" >/dev/null
+w1app() { psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -c "BEGIN" "${@/#/-c}" -c "COMMIT" 2>&1 | grep . | tail -1; }
+check "replayed on a worker under another transaction number: nobody" "-1" \
+      "$(w1app "SELECT assign_distributed_transaction_id($init, $((number + 1)),
+                       timestamptz '2000-01-01 00:00:00+00' + interval '$stamp microseconds')" \
+               "SET LOCAL wfauth.assertion = '$signed'" "SELECT coalesce(wfauth.current_principal(), -1)")"
+check "replayed on a worker under another transaction timestamp: nobody" "-1" \
+      "$(w1app "SELECT assign_distributed_transaction_id($init, $number,
+                       timestamptz '2000-01-01 00:00:00+00' + interval '$((stamp + 1)) microseconds')" \
+               "SET LOCAL wfauth.assertion = '$signed'" "SELECT coalesce(wfauth.current_principal(), -1)")"
+check "run_command_on_workers carries no principal and no DBA's rights, authenticated or not" "-1/false -1/false" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" \
+             "SELECT string_agg(DISTINCT result, ' ') || ' ' || min(result) FROM run_command_on_workers(
+                \$q\$SELECT coalesce(wfauth.current_principal(), -1) || '/' || wfauth.acting_as_dba()\$q\$)")"
+check "a client posing as Citus's connection (application_name) on a worker gains nothing" "cannot change here|-1/false" \
+      "$(PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db \
+             -c "SELECT wfauth.authenticate_token('$token')" 2>&1 | grep -o 'cannot change here' | head -1)|$(
+         PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db \
+             -c "SELECT coalesce(wfauth.current_principal(), -1) || '/' || wfauth.acting_as_dba()" 2>&1)"
 token2=$(on 0 $db "SELECT wfauth.generate_token('dana@example.com', 'second')")
 on 0 $db "SELECT wfauth.revoke_token('dana@example.com', 'app')" >/dev/null
 check "replayed after the token was revoked: nobody" "-1" "$(replay)"
