@@ -119,6 +119,27 @@ is_everyone(int64 id)
 }
 
 /*
+ * Until when the acting principal holds accounts, when that ends (0:
+ * nobody acts, a DBA, a Super Admin, accounts held for good or not at all:
+ * no bound).
+ */
+static TimestampTz
+bounded_actor_until(void)
+{
+	int64		principal = wfauth_current_principal_id();
+	const WfauthContext *ctx;
+	TimestampTz until;
+
+	if (principal == 0)
+		return 0;
+	ctx = wfauth_context(principal);
+	if (wfauth_super_admin_rights(ctx))
+		return 0;
+	until = wfauth_context_permission_until(ctx, "accounts");
+	return (until == DT_NOEND || until == DT_NOBEGIN) ? 0 : until;
+}
+
+/*
  * The accounts this transaction created: the ids the principals guard saw
  * inserted.  Not the row's xmin, which names the last writer -- an account
  * whose description or activation this transaction touched was not created
@@ -163,8 +184,6 @@ created_now_has(int64 id)
 			return true;
 	return false;
 }
-
-static TimestampTz bounded_actor_until(void);
 
 /* Trigger function: wfauth._principals_guard(), BEFORE INSERT/UPDATE/DELETE, row */
 PG_FUNCTION_INFO_V1(wfauth_principals_guard);
@@ -329,27 +348,6 @@ wfauth_model_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "wfauth._model_changed must be called as a trigger");
 	CacheInvalidateRelcacheByRelid(wfauth_table_oid(WFAUTH_PRINCIPALS));
 	return PointerGetDatum(NULL);
-}
-
-/*
- * Until when the acting principal holds accounts, when that ends (0:
- * nobody acts, a DBA, a Super Admin, accounts held for good or not at all:
- * no bound).
- */
-static TimestampTz
-bounded_actor_until(void)
-{
-	int64		principal = wfauth_current_principal_id();
-	const WfauthContext *ctx;
-	TimestampTz until;
-
-	if (principal == 0)
-		return 0;
-	ctx = wfauth_context(principal);
-	if (wfauth_super_admin_rights(ctx))
-		return 0;
-	until = wfauth_context_permission_until(ctx, "accounts");
-	return (until == DT_NOEND || until == DT_NOBEGIN) ? 0 : until;
 }
 
 /*

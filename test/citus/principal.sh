@@ -98,8 +98,7 @@ check "a DBA acting as Dana: Dana there, not a DBA" "$dana,false" \
 
 # any node may start the transaction: authenticate on worker 1
 check "authenticated on a worker: every shard sees Dana" "$dana" \
-      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token')" \
-             -c "$seen" -c "COMMIT" | grep . | tail -1)"
+      "$(w1app "SELECT wfauth.authenticate_token('$token')" "$seen")"
 # a revocation on one node holds on all at the next statement
 on 2 $db "SELECT wfauth.revoke_token('dana@example.com', 'second')" >/dev/null
 check "a token revoked on worker 2 fails on worker 1" "28000" \
