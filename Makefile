@@ -13,7 +13,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 # pg_regress inputs, in order (sql/NAME.sql, expected/NAME.out)
 REGRESS = setup principal accounts service_accounts groups roles permissions defaults \
 	audit errors tokens login invitations attacks acl_type protect product_example \
-	orphans explain parallel security owner_attacks dbowner_attacks lockdown lockdown_state directory names require_principal context_cache admin listing tenants reinvite owner_code borrowed_principal directory_decisions token_policy attacks_round3 super_admin_mode grants_in_time acl_in_time attacks_round4 attacks_round5 attacks_round6 attacks_round7 attacks_round8 attacks_round9 attacks_round10 attacks_round11 attacks_round12 stats give_away
+	orphans explain parallel security owner_attacks dbowner_attacks lockdown lockdown_state directory names require_principal context_cache admin listing tenants reinvite owner_code borrowed_principal directory_decisions token_policy attacks_round3 super_admin_mode grants_in_time acl_in_time attacks_round4 attacks_round5 attacks_round6 attacks_round7 attacks_round8 attacks_round9 attacks_round10 attacks_round11 attacks_round12 attacks_round13 stats give_away
 ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 # installcheck is ours (below): it leaves nothing behind on the server

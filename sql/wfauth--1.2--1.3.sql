@@ -1098,30 +1098,43 @@ $$;
 CREATE FUNCTION wfauth._send_to_workers(command text) RETURNS void
     AS 'MODULE_PATHNAME', 'wfauth_send_to_workers' LANGUAGE C STRICT VOLATILE;
 
--- Every node registers a protected Citus table under its own oid (protected_tables stays each node's)
+-- Every node registers a protected Citus table under its own oid
+-- (protected_tables stays each node's), on the word of the node whose
+-- protect() or unprotect() checked the table: signed with the cluster key
+-- for this distributed transaction
+CREATE FUNCTION wfauth._sign_registration(tbl text, kind smallint) RETURNS text
+    AS 'MODULE_PATHNAME', 'wfauth_sign_registration' LANGUAGE C VOLATILE;
+CREATE FUNCTION wfauth._registration_signed(tbl text, kind smallint, mac text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'wfauth_registration_signed' LANGUAGE C VOLATILE;
 CREATE FUNCTION wfauth._register_on_workers(tbl regclass, kind smallint) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF wfauth._is_citus_table(tbl) THEN
-        PERFORM wfauth._send_to_workers(format('SELECT wfauth._register_protected(%L, %s::smallint)',
-                                               tbl::text, coalesce(kind::text, 'NULL')));
+        PERFORM wfauth._send_to_workers(format('SELECT wfauth._register_protected(%L, %s::smallint, %L)',
+                                               tbl::text, coalesce(kind::text, 'NULL'),
+                                               wfauth._sign_registration(tbl::text, kind)));
     END IF;
 END
 $$;
 
--- (on another node) register tbl as protected with kind: its owner or a DBA,
--- whose connection from the node that ran protect() this is; unregister it
--- (kind NULL): a DBA only, as unprotect() is
-CREATE FUNCTION wfauth._register_protected(tbl text, kind smallint) RETURNS void
+-- (on another node) register tbl as protected with kind, or unregister it
+-- (kind NULL), as the node that ran protect() or unprotect() signed it --
+-- or a DBA by hand.  A registration is what lets a table join a protected
+-- hierarchy (the lockdown trusts it), so no one else may make one: not
+-- the table's owner, who could register a table with no policies, or one
+-- filled with access lists of its own making.
+CREATE FUNCTION wfauth._register_protected(tbl text, kind smallint, mac text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_tbl regclass := _register_protected.tbl::regclass;
 BEGIN
     PERFORM wfauth._refuse_in_others_code(true);
-    IF _register_protected.kind IS NULL THEN
-        PERFORM wfauth._require_dba('unregister a protected table');
-    ELSIF NOT pg_has_role(wfauth._acting_role(), (SELECT relowner FROM pg_class WHERE oid = v_tbl), 'USAGE') THEN
-        PERFORM wfauth._require_dba('register a protected table');
+    IF NOT wfauth._registration_signed(_register_protected.tbl, _register_protected.kind, mac) THEN
+        PERFORM wfauth._require_dba('register a protected table without its node''s signature');
+    END IF;
+    IF (SELECT relpersistence FROM pg_class WHERE oid = v_tbl) = 't' THEN
+        RAISE EXCEPTION '"%" is a temporary table', v_tbl USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'A temporary table is dropped at the end of its session without the event that unregisters it.';
     END IF;
     DELETE FROM wfauth.protected_tables p WHERE p.tbl = v_tbl;
     IF _register_protected.kind IS NOT NULL THEN
@@ -1129,8 +1142,8 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION wfauth._register_protected(text, smallint) IS
-    'Internal (Citus): register a table protected on another node under this node''s oid; its owner, or a DBA; unregistering is a DBA''s';
+COMMENT ON FUNCTION wfauth._register_protected(text, smallint, text) IS
+    'Internal (Citus): register a table protected on another node under this node''s oid, as that node signed it, or a DBA';
 
 -- In a database with Citus, policies call their functions directly: Citus
 -- takes no subquery in the policies of a distributed table.
@@ -1285,6 +1298,7 @@ $$;
 -- (dropping its triggers on a distributed table, as protect() creates them)
 ALTER FUNCTION wfauth.unprotect(regclass) SET citus.enable_unsafe_triggers = on;
 REVOKE ALL ON FUNCTION wfauth._is_citus_table(regclass), wfauth._send_to_workers(text),
-    wfauth._register_on_workers(regclass, smallint) FROM PUBLIC;
+    wfauth._register_on_workers(regclass, smallint), wfauth._sign_registration(text, smallint),
+    wfauth._registration_signed(text, smallint, text) FROM PUBLIC;
 
 SELECT wfauth._comment_internal_functions();

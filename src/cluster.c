@@ -354,6 +354,72 @@ wfauth_cluster_take_assertion(void)
 }
 
 /*
+ * A registration of a protected table (kind, or "-" to unregister) for the
+ * other nodes of this distributed transaction, as the node whose protect()
+ * or unprotect() decided it sends it: the same key as the principal's, a
+ * payload no assertion can have.
+ */
+static char *
+registration_payload(const char *tbl, const char *kind, CitusTransactionId *id)
+{
+	return psprintf("register|%s|%s|%d|" UINT64_FORMAT "|" INT64_FORMAT,
+					tbl, kind, id->initiatorNodeIdentifier, id->transactionNumber, id->timestamp);
+}
+
+static const char *
+registration_kind(FunctionCallInfo fcinfo)
+{
+	return PG_ARGISNULL(1) ? "-" : psprintf("%d", PG_GETARG_INT16(1));
+}
+
+/*
+ * SQL function: wfauth._sign_registration(tbl text, kind smallint) → text --
+ * internal (protect(), unprotect()): the mac another node's
+ * _register_protected() asks for; NULL without Citus or a key.
+ */
+PG_FUNCTION_INFO_V1(wfauth_sign_registration);
+Datum
+wfauth_sign_registration(PG_FUNCTION_ARGS)
+{
+	char	   *payload;
+	char	   *signed_payload;
+
+	if (PG_ARGISNULL(0) || !citus_present() || !load_key())
+		PG_RETURN_NULL();
+	citus_ensure_transaction();
+	payload = registration_payload(text_to_cstring(PG_GETARG_TEXT_PP(0)), registration_kind(fcinfo),
+								   citus_current_transaction());
+	signed_payload = sign(payload);
+	PG_RETURN_TEXT_P(cstring_to_text(signed_payload + strlen(payload) + 1));
+}
+
+/*
+ * SQL function: wfauth._registration_signed(tbl text, kind smallint, mac
+ * text) → boolean -- internal: does mac sign this registration for the
+ * distributed transaction this node serves?
+ */
+PG_FUNCTION_INFO_V1(wfauth_registration_signed);
+Datum
+wfauth_registration_signed(PG_FUNCTION_ARGS)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char	   *hex;
+	char	   *payload;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || !citus_present() || !serving_another_node() ||
+		citus_current_transaction()->transactionNumber == 0 || !load_key())
+		PG_RETURN_BOOL(false);
+	hex = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (strlen(hex) != 2 * sizeof(mac) ||
+		sodium_hex2bin(mac, sizeof(mac), hex, strlen(hex), NULL, NULL, NULL) != 0)
+		PG_RETURN_BOOL(false);
+	payload = registration_payload(text_to_cstring(PG_GETARG_TEXT_PP(0)), registration_kind(fcinfo),
+								   citus_current_transaction());
+	PG_RETURN_BOOL(crypto_auth_hmacsha256_verify(mac, (const unsigned char *) payload, strlen(payload),
+												 cluster_key) == 0);
+}
+
+/*
  * SQL function: wfauth._send_to_workers(command) -- internal: run command on
  * every other node with Citus's metadata, in this distributed transaction
  * (committed with it), as the session's role: on the connections that made

@@ -102,6 +102,23 @@ check "the shard is still protected, its rows there" "true|4|true" \
                           || '|' || (c.reltuples <> 0 OR pg_relation_size(c.oid) > 0)
                      FROM pg_class c WHERE relname = '$shard'" | tail -1)"
 
+# A registration is what lets a table join a protected hierarchy: a worker takes
+# only the one the node running protect() signed for this distributed transaction
+owner "CREATE TABLE peek (tenant int, id int, title text, acl wfauth.acl NOT NULL);
+       SELECT create_distributed_table('peek', 'tenant')" >/dev/null
+ownerw_says() { psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "$1" 2>&1 | grep -o 'permission denied[a-z ]*' | head -1; }
+check "the owner, on a worker, cannot register its table unsigned" "permission denied to register a protected table without its node" \
+      "$(ownerw_says "SELECT wfauth._register_protected('public.peek', 1::smallint, NULL)")"
+mac=$(on 0 $db "BEGIN; SELECT wfauth._sign_registration('public.peek', 1::smallint); COMMIT" | grep -E '^[0-9a-f]{64}$')
+check "nor with a registration signed in another transaction" "64 permission denied to register a protected table without its node" \
+      "${#mac} $(ownerw_says "SELECT wfauth._register_protected('public.peek', 1::smallint, '$mac')")"
+check "nor on the coordinator" "permission denied to register a protected table without its node" \
+      "$(owner "SELECT wfauth._register_protected('public.peek', 1::smallint, '$mac')" | grep -o 'permission denied[a-z ]*')"
+check "so its table cannot be made a protected table's parent, on the worker" "t" \
+      "$([ -n "$(ownerw "ALTER TABLE $shard INHERIT peek")" ] && echo t || echo f)"
+check "and no node registered it" "0 0 0" \
+      "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'peek'"; done | xargs)"
+
 # Citus's conversions make a new table: a DBA unprotects, converts, protects again
 dba() { psql -qXAt -h $COORD -p $PORT0 -d $db -c "$1" 2>&1 | grep -v '^$'; }
 registered() { echo "$(on 0 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl = 'boards'::regclass") $(

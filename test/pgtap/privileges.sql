@@ -18,9 +18,9 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text
  WHERE p.pronamespace = 'wfauth'::regnamespace AND p.proname LIKE '\_%'
    AND p.prorettype <> 'trigger'::regtype
    AND p.oid <> 'wfauth._stats()'::regprocedure      -- the view wfauth.stats reads it; it answers DBAs only
-   -- (Citus) a table's owner registers it protected on the other nodes, over its
-   -- own connections there; it checks its caller: the table's owner, or a DBA
-   AND p.oid <> 'wfauth._register_protected(text,smallint)'::regprocedure
+   -- (Citus) protect() registers a table on the other nodes over the owner's
+   -- connections there; it takes only what that node signed, or a DBA
+   AND p.oid <> 'wfauth._register_protected(text,smallint,text)'::regprocedure
    AND has_function_privilege('wfauth_tap_app', p.oid, 'EXECUTE');
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text),
