@@ -57,11 +57,14 @@ DECLARE
     n int;
 BEGIN
     FOR q IN SELECT * FROM (VALUES
-        ('router protected', 'SELECT count(*) FROM boards WHERE customer = 7', 40),
-        ('router plain', 'SELECT count(*) FROM boards_plain WHERE customer = 7', 40),
+        ('router protected', 'SELECT count(*) FROM boards WHERE customer = 8', 40),
+        ('router plain', 'SELECT count(*) FROM boards_plain WHERE customer = 8', 40),
         ('fan-out protected', 'SELECT count(*) FROM boards WHERE title LIKE ''board 1%''', 5),
         ('fan-out plain', 'SELECT count(*) FROM boards_plain WHERE title LIKE ''board 1%''', 5)) v(name, sql, times)
     LOOP
+        -- once untimed: the first query of a session opens its connections
+        -- to the workers, and each worker backend fills its caches
+        EXECUTE q.sql INTO n;
         t0 := clock_timestamp();
         FOR i IN 1 .. q.times LOOP
             EXECUTE q.sql INTO n;
