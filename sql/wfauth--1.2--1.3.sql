@@ -1102,23 +1102,36 @@ CREATE FUNCTION wfauth._send_to_workers(command text) RETURNS void
 -- (protected_tables stays each node's), on the word of the node whose
 -- protect() or unprotect() checked the table: signed with the cluster key
 -- for this distributed transaction
-CREATE FUNCTION wfauth._sign_registration(tbl text, kind smallint) RETURNS text
+CREATE FUNCTION wfauth._sign_registration(identity text, kind smallint) RETURNS text
     AS 'MODULE_PATHNAME', 'wfauth_sign_registration' LANGUAGE C VOLATILE;
-CREATE FUNCTION wfauth._registration_signed(tbl text, kind smallint, mac text) RETURNS boolean
+CREATE FUNCTION wfauth._registration_signed(identity text, kind smallint, mac text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'wfauth_registration_signed' LANGUAGE C VOLATILE;
+-- A Citus table as every node knows it: its name and its first shard's id
+-- (shard ids are the cluster's, never reused; a table dropped and made
+-- again under the name has others); NULL for any other relation
+CREATE FUNCTION wfauth._citus_identity(tbl regclass) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT wfauth._is_citus_table(tbl) THEN
+        RETURN NULL;
+    END IF;
+    RETURN format('%s#%s', tbl, (SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = tbl));
+END
+$$;
 CREATE FUNCTION wfauth._register_on_workers(tbl regclass, kind smallint) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF wfauth._is_citus_table(tbl) THEN
         PERFORM wfauth._send_to_workers(format('SELECT wfauth._register_protected(%L, %s::smallint, %L)',
                                                tbl::text, coalesce(kind::text, 'NULL'),
-                                               wfauth._sign_registration(tbl::text, kind)));
+                                               wfauth._sign_registration(wfauth._citus_identity(tbl), kind)));
     END IF;
 END
 $$;
 
 -- (on another node) register tbl as protected with kind, or unregister it
--- (kind NULL), as the node that ran protect() or unprotect() signed it --
+-- (kind NULL), as the node that ran protect() or unprotect() signed it for
+-- this very table (its shards: a name can be given to another table) --
 -- or a DBA by hand.  A registration is what lets a table join a protected
 -- hierarchy (the lockdown trusts it), so no one else may make one: not
 -- the table's owner, who could register a table with no policies, or one
@@ -1129,7 +1142,7 @@ DECLARE
     v_tbl regclass := _register_protected.tbl::regclass;
 BEGIN
     PERFORM wfauth._refuse_in_others_code(true);
-    IF NOT wfauth._registration_signed(_register_protected.tbl, _register_protected.kind, mac) THEN
+    IF NOT wfauth._registration_signed(wfauth._citus_identity(v_tbl), _register_protected.kind, mac) THEN
         PERFORM wfauth._require_dba('register a protected table without its node''s signature');
     END IF;
     IF (SELECT relpersistence FROM pg_class WHERE oid = v_tbl) = 't' THEN
@@ -1297,7 +1310,7 @@ END
 $$;
 -- (dropping its triggers on a distributed table, as protect() creates them)
 ALTER FUNCTION wfauth.unprotect(regclass) SET citus.enable_unsafe_triggers = on;
-REVOKE ALL ON FUNCTION wfauth._is_citus_table(regclass), wfauth._send_to_workers(text),
+REVOKE ALL ON FUNCTION wfauth._is_citus_table(regclass), wfauth._citus_identity(regclass), wfauth._send_to_workers(text),
     wfauth._register_on_workers(regclass, smallint), wfauth._sign_registration(text, smallint),
     wfauth._registration_signed(text, smallint, text) FROM PUBLIC;
 

@@ -354,16 +354,17 @@ wfauth_cluster_take_assertion(void)
 }
 
 /*
- * A registration of a protected table (kind, or "-" to unregister) for the
- * other nodes of this distributed transaction, as the node whose protect()
- * or unprotect() decided it sends it: the same key as the principal's, a
- * payload no assertion can have.
+ * A registration of a protected table (its identity on every node: name and
+ * first shard; kind, or "-" to unregister) for the other nodes of this
+ * distributed transaction, as the node whose protect() or unprotect()
+ * decided it sends it: the same key as the principal's, a payload no
+ * assertion can have.
  */
 static char *
-registration_payload(const char *tbl, const char *kind, CitusTransactionId *id)
+registration_payload(const char *identity, const char *kind, CitusTransactionId *id)
 {
 	return psprintf("register|%s|%s|%d|" UINT64_FORMAT "|" INT64_FORMAT,
-					tbl, kind, id->initiatorNodeIdentifier, id->transactionNumber, id->timestamp);
+					identity, kind, id->initiatorNodeIdentifier, id->transactionNumber, id->timestamp);
 }
 
 static const char *
@@ -373,7 +374,7 @@ registration_kind(FunctionCallInfo fcinfo)
 }
 
 /*
- * SQL function: wfauth._sign_registration(tbl text, kind smallint) → text --
+ * SQL function: wfauth._sign_registration(identity text, kind smallint) → text --
  * internal (protect(), unprotect()): the mac another node's
  * _register_protected() asks for; NULL without Citus or a key.
  */
@@ -394,8 +395,8 @@ wfauth_sign_registration(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: wfauth._registration_signed(tbl text, kind smallint, mac
- * text) → boolean -- internal: does mac sign this registration for the
+ * SQL function: wfauth._registration_signed(identity text, kind smallint,
+ * mac text) → boolean -- internal: does mac sign this registration for the
  * distributed transaction this node serves?
  */
 PG_FUNCTION_INFO_V1(wfauth_registration_signed);

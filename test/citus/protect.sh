@@ -109,7 +109,7 @@ owner "CREATE TABLE peek (tenant int, id int, title text, acl wfauth.acl NOT NUL
 ownerw_says() { psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "$1" 2>&1 | grep -o 'permission denied[a-z ]*' | head -1; }
 check "the owner, on a worker, cannot register its table unsigned" "permission denied to register a protected table without its node" \
       "$(ownerw_says "SELECT wfauth._register_protected('public.peek', 1::smallint, NULL)")"
-mac=$(on 0 $db "BEGIN; SELECT wfauth._sign_registration('public.peek', 1::smallint); COMMIT" | grep -E '^[0-9a-f]{64}$')
+mac=$(on 0 $db "BEGIN; SELECT wfauth._sign_registration(wfauth._citus_identity('peek'), 1::smallint); COMMIT" | grep -E '^[0-9a-f]{64}$')
 check "nor with a registration signed in another transaction" "64 permission denied to register a protected table without its node" \
       "${#mac} $(ownerw_says "SELECT wfauth._register_protected('public.peek', 1::smallint, '$mac')")"
 check "nor on the coordinator" "permission denied to register a protected table without its node" \
@@ -118,9 +118,60 @@ check "so its table cannot be made a protected table's parent, on the worker" "t
       "$([ -n "$(ownerw "ALTER TABLE $shard INHERIT peek")" ] && echo t || echo f)"
 check "and no node registered it" "0 0 0" \
       "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'peek'"; done | xargs)"
+# The owner reads the signed registration its own protect() sent (pg_stat_activity on
+# the workers, in the same transaction), drops the table, makes another of the same
+# name and replays the registration on a worker through a function of its own that a
+# shard query runs there: the signature names the table by its shards, not its name
+owner "CREATE TABLE carrier (tenant int); SELECT create_distributed_table('carrier', 'tenant');
+       INSERT INTO carrier SELECT g FROM generate_series(1, 8) g;
+       CREATE TABLE decoy (tenant int, id int, title text); SELECT create_distributed_table('decoy', 'tenant')" >/dev/null
+owner "CREATE FUNCTION replay(mac text) RETURNS int LANGUAGE plpgsql AS
+           \$f\$ BEGIN PERFORM wfauth._register_protected('public.decoy', 1::smallint, mac); RETURN 1; END \$f\$" >/dev/null
+replayed=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db 2>&1 <<'SQL'
+BEGIN;
+SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
+SELECT wfauth.protect('decoy', 'dashboard');
+SELECT substring(string_agg(result, ' ') FROM '''([0-9a-f]{64})''') AS mac
+  FROM run_command_on_workers($$SELECT string_agg(query, ' ') FROM pg_stat_activity
+                                WHERE query LIKE '%\_register\_protected%' AND pid <> pg_backend_pid()$$) \gset
+DROP TABLE decoy;
+CREATE TABLE decoy (tenant int, id int, title text, acl wfauth.acl NOT NULL);
+SELECT create_distributed_table('decoy', 'tenant');
+SELECT replay(:'mac') FROM carrier WHERE tenant = 1;
+COMMIT;
+SQL
+)
+check "a registration replayed for another table of the same name, in the same transaction, is refused" \
+      "permission denied to register a protected table without its node" \
+      "$(grep -o 'permission denied[a-z ]*' <<<"$replayed" | head -1)"
+check "and the new table is registered on no node" "0 0 0" \
+      "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'decoy'"; done | xargs)"
+
+dba() { psql -qXAt -h $COORD -p $PORT0 -d $db -c "$1" 2>&1 | grep -v '^$'; }
+# a distributed partitioned table: its partitions are protected with it, on every node,
+# and so is a partition made later (as a registration its protect() signed)
+check "protect() on a distributed partitioned table" "" \
+      "$(owner "CREATE TABLE logs (tenant int, id int, body text) PARTITION BY RANGE (id);
+                CREATE TABLE logs_1 PARTITION OF logs FOR VALUES FROM (0) TO (100);
+                SELECT create_distributed_table('logs', 'tenant');
+                GRANT SELECT, INSERT ON logs TO wfauth_citus_app;
+                SELECT wfauth.protect('logs', 'dashboard')" | grep -v '^$')"
+check "a partition made later: Citus refuses the owner (wfauth's triggers), and it is not made" "t 0" \
+      "$([[ $(owner "CREATE TABLE logs_2 PARTITION OF logs FOR VALUES FROM (100) TO (200)") == *"because it has triggers"* ]] && echo t || echo f) $(
+         on 0 $db "SELECT count(*) FROM pg_class WHERE relname = 'logs_2'")"
+check "so: a DBA keeps the application out and unprotects; the owner adds the partition and protects" "" \
+      "$(dba "SET client_min_messages = warning; BEGIN; REVOKE ALL ON logs FROM wfauth_citus_app;
+              SELECT wfauth.unprotect('logs'); COMMIT"
+         owner "BEGIN; CREATE TABLE logs_2 PARTITION OF logs FOR VALUES FROM (100) TO (200);
+                SELECT wfauth.protect('logs', 'dashboard'); GRANT SELECT, INSERT ON logs TO wfauth_citus_app; COMMIT" | grep -v '^$')"
+check "every node registers the table and both partitions" "3 3 3" \
+      "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text ~ '^logs'"; done | xargs)"
+check "Dana writes into both partitions and sees her rows" "2" \
+      "$(app "$tdana" "INSERT INTO logs VALUES (1, 50, 'a'), (2, 150, 'b')" "SELECT count(*) FROM logs")"
+check "with no principal, nothing" "0" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT count(*) FROM logs")"
 
 # Citus's conversions make a new table: a DBA unprotects, converts, protects again
-dba() { psql -qXAt -h $COORD -p $PORT0 -d $db -c "$1" 2>&1 | grep -v '^$'; }
 registered() { echo "$(on 0 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl = 'boards'::regclass") $(
                on 0 $db "SELECT count(*) FROM citus_shards WHERE table_name = 'boards'::regclass") $(
                on 1 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'boards'")"; }
