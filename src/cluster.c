@@ -68,11 +68,18 @@ static bool (*citus_internal_backend) (void) = NULL;
 static LocalTransactionId known_lxid = InvalidLocalTransactionId;
 static bool citus_here = false;
 
-/* the assertion last taken: in which transaction, which value */
+/*
+ * The assertion last taken: in which transaction, at which assignment of
+ * wfauth.assertion, and the wfauth.principal value it made, installed at
+ * which assignment of that.  Assignments are counted (assign hooks, also
+ * run when a rollback restores a value): a value's address would not do,
+ * as a freed value's memory holds a later one.
+ */
+static uint64 assertion_generation = 0;
 static LocalTransactionId taken_lxid = InvalidLocalTransactionId;
-static const char *taken_value = NULL;
-static char *taken_acting = NULL;	/* the wfauth.principal value it makes */
-static const char *installed_value = NULL;	/* wfauth.principal's value (pointer) once made */
+static uint64 taken_generation = 0;
+static char *taken_acting = NULL;
+static uint64 installed_generation = 0;
 
 /* the credential the next principal set authenticated with ('t' token, 's' session) */
 static char pending_credential_kind = 0;
@@ -82,6 +89,12 @@ static int64 pending_credential_id = 0;
 static unsigned char cluster_key[CLUSTER_KEY_BYTES];
 static char *key_path = NULL;
 static struct stat key_stat;
+
+static void
+assign_assertion(const char *newval, void *extra)
+{
+	assertion_generation++;
+}
 
 void
 WfauthClusterInit(void)
@@ -95,7 +108,7 @@ WfauthClusterInit(void)
 							   "Set by wfauth on that node; Citus forwards it. Any other value means nobody acts.",
 							   &assertion_setting, "", PGC_USERSET,
 							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
-							   NULL, NULL, NULL);
+							   NULL, assign_assertion, NULL);
 	DefineCustomIntVariable("wfauth.cluster_assertion_lifetime",
 							"How long a signed principal counts on the other nodes of a Citus cluster.",
 							NULL, &assertion_lifetime, 600, 0, 86400, PGC_SUSET, GUC_UNIT_S,
@@ -324,15 +337,23 @@ wfauth_cluster_take_assertion(void)
 	if (likely(!citus_preloaded()))
 		return;
 	/* per row of a shard's policies: the assertion taken is in force */
-	if (taken_lxid == MyProc->lxid && taken_value == assertion_setting &&
-		installed_value == wfauth_principal_setting())
+	if (taken_lxid == MyProc->lxid && taken_generation == assertion_generation &&
+		installed_generation == wfauth_principal_generation())
 		return;
 	if (IsParallelWorker() || !IsTransactionState() || !citus_present() || !serving_another_node())
 		return;
-	if (taken_lxid != MyProc->lxid || taken_value != assertion_setting)
+	if (taken_lxid != MyProc->lxid || taken_generation != assertion_generation)
 	{
-		char	   *acting;
 		bool		dba = false;
+		char	   *acting = verified_acting(&dba);
+		char	   *made = MemoryContextStrdup(TopMemoryContext,
+											   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));
+
+		/* (recorded only once made: an error above leaves nothing to reuse) */
+		if (taken_acting)
+			pfree(taken_acting);
+		taken_acting = made;
+		taken_generation = assertion_generation;
 
 		/*
 		 * Kept for the transaction once Citus has given it its distributed
@@ -341,16 +362,10 @@ wfauth_cluster_take_assertion(void)
 		 */
 		taken_lxid = citus_current_transaction()->transactionNumber != 0 ?
 			MyProc->lxid : InvalidLocalTransactionId;
-		taken_value = assertion_setting;
-		acting = verified_acting(&dba);
-		if (taken_acting)
-			pfree(taken_acting);
-		taken_acting = MemoryContextStrdup(TopMemoryContext,
-										   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));
 	}
 	if (strcmp(wfauth_principal_setting(), taken_acting) != 0 && !IsInParallelMode())
 		wfauth_act_for_another_node(taken_acting);
-	installed_value = wfauth_principal_setting();
+	installed_generation = wfauth_principal_generation();
 }
 
 /*

@@ -77,10 +77,15 @@ parse_acting(const char *value, int64 fields[5])
 		fields[i] = strtoi64(end + 1, &end, 10);
 }
 
+/* bumped at every assignment of wfauth.principal (cluster.c's cache key) */
+static uint64 principal_generation = 0;
+
 static void
 assign_principal(const char *newval, void *extra)
 {
 	int64		fields[5];
+
+	principal_generation++;
 
 	parse_acting(newval, fields);
 	current_principal = fields[0];
@@ -115,11 +120,22 @@ WfauthPrincipalInit(void)
 							 NULL, NULL, NULL);
 }
 
-/* wfauth.principal's current value (cluster.c compares the pointer) */
+/* wfauth.principal's current value */
 const char *
 wfauth_principal_setting(void)
 {
 	return principal_setting ? principal_setting : "";
+}
+
+/*
+ * How many times wfauth.principal has been assigned (also when a rollback
+ * restores it): a value's address says nothing, since a freed value's
+ * memory holds the next one.
+ */
+uint64
+wfauth_principal_generation(void)
+{
+	return principal_generation;
 }
 
 int64

@@ -410,6 +410,7 @@ extern void wfauth_cluster_take_assertion(void);
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
 extern void wfauth_act_for_another_node(const char *value);
 extern const char *wfauth_principal_setting(void);
+extern uint64 wfauth_principal_generation(void);
 extern void wfauth_worker_settings(void);
 extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,

@@ -28,6 +28,22 @@ check "a fan-out query: every shard sees Dana" "$dana" \
 check "a router query: its shard sees Dana" "$dana" \
       "$(app "SELECT wfauth.authenticate_token('$token')" "$routed")"
 check "without authenticating: nobody" "-1" "$(app "$seen")"
+# Who acts changes within a transaction: each change reaches the shards.  (The worker
+# once knew a value by its address, which the third value can reuse once the second
+# has freed the first: it kept acting as Dana.)
+erin=$(on 0 $db "SELECT wfauth.create_user('erin@example.com')")
+fred=$(on 0 $db "SELECT wfauth.create_user('fred@example.com')")
+terin=$(on 0 $db "SELECT wfauth.generate_token('erin@example.com', 'app')")
+tfred=$(on 0 $db "SELECT wfauth.generate_token('fred@example.com', 'app')")
+check "Dana, then Erin and Fred with no query between: the router shard sees Fred" "$fred" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "$routed" "SELECT wfauth.authenticate_token('$terin')" \
+             "SELECT wfauth.authenticate_token('$tfred')" "$routed")"
+check "and every shard" "$fred" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "$seen" "SELECT wfauth.authenticate_token('$terin')" \
+             "SELECT wfauth.authenticate_token('$tfred')" "$seen")"
+check "Dana, then Erin in a savepoint rolled back: Dana again" "$dana" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "$routed" "SAVEPOINT s" \
+             "SELECT wfauth.authenticate_token('$terin')" "$routed" "ROLLBACK TO SAVEPOINT s" "$routed")"
 
 # what the application's role can send instead
 signed=$(app "SELECT wfauth.authenticate_token('$token')" "SELECT current_setting('wfauth.assertion')")
