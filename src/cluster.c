@@ -43,7 +43,7 @@
 
 #include "wfauth.h"
 
-#define ASSERTION_VERSION "w2"
+#define ASSERTION_VERSION "w3"
 #define CLUSTER_KEY_BYTES crypto_auth_hmacsha256_KEYBYTES
 
 static char *cluster_key_file = NULL;
@@ -85,6 +85,16 @@ static uint64 installed_generation = 0;
 static char pending_credential_kind = 0;
 static int64 pending_credential_id = 0;
 
+/*
+ * What this node signed last, in which transaction, for which role: the
+ * role the other nodes' connections run as, which changes with SET ROLE.
+ */
+static LocalTransactionId signed_lxid = InvalidLocalTransactionId;
+static Oid	signed_role = InvalidOid;
+static char signed_acting[128];
+static char signed_credential[32];
+static bool signed_dba = false;
+
 /* the key: read from the file, kept while the file is unchanged */
 static unsigned char cluster_key[CLUSTER_KEY_BYTES];
 static char *key_path = NULL;
@@ -107,7 +117,7 @@ WfauthClusterInit(void)
 							   "The acting principal, as signed by the node that started the distributed transaction.",
 							   "Set by wfauth on that node; Citus forwards it. Any other value means nobody acts.",
 							   &assertion_setting, "", PGC_USERSET,
-							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_SUPERUSER_ONLY,
 							   NULL, assign_assertion, NULL);
 	DefineCustomIntVariable("wfauth.cluster_assertion_lifetime",
 							"How long a signed principal counts on the other nodes of a Citus cluster.",
@@ -241,31 +251,32 @@ wfauth_cluster_credential(char kind, int64 id)
 	pending_credential_id = id;
 }
 
-/*
- * The initiating node: sign who acts now for the nodes this distributed
- * transaction reaches.  acting is wfauth.principal's value ("" when nobody
- * acts); dba whether a DBA acts with no principal.  Nothing happens
- * without Citus, without a key, or on a node that serves another.
- */
-void
-wfauth_cluster_sign(const char *acting, bool dba)
+/* a role's name, in hex: no role name can reach into the next field */
+static char *
+role_field(Oid role)
+{
+	const char *name = GetUserNameFromId(role, false);
+	char	   *hex = palloc(2 * strlen(name) + 1);
+
+	sodium_bin2hex(hex, 2 * strlen(name) + 1, (const unsigned char *) name, strlen(name));
+	return hex;
+}
+
+/* SET LOCAL wfauth.assertion to what signed_* hold, for the role acting now */
+static void
+sign_assertion(void)
 {
 	CitusTransactionId *id;
 	char	   *payload;
 	char	   *command;
 
-	char		credential[32] = "-";
-
-	if (pending_credential_kind != 0)
-		snprintf(credential, sizeof(credential), "%c" INT64_FORMAT, pending_credential_kind, pending_credential_id);
-	pending_credential_kind = 0;
-	if (!citus_present() || serving_another_node() || !load_key())
-		return;
 	citus_ensure_transaction();
 	id = citus_current_transaction();
-	payload = psprintf(ASSERTION_VERSION "|%s|%d|%s|%d|" UINT64_FORMAT "|" INT64_FORMAT "|" INT64_FORMAT,
-					   acting, dba ? 1 : 0, credential, id->initiatorNodeIdentifier, id->transactionNumber,
-					   id->timestamp,
+	signed_lxid = MyProc->lxid;
+	signed_role = GetOuterUserId();
+	payload = psprintf(ASSERTION_VERSION "|%s|%d|%s|%s|%d|" UINT64_FORMAT "|" INT64_FORMAT "|" INT64_FORMAT,
+					   signed_acting, signed_dba ? 1 : 0, signed_credential, role_field(signed_role),
+					   id->initiatorNodeIdentifier, id->transactionNumber, id->timestamp,
 					   GetCurrentTimestamp() + (int64) assertion_lifetime * USECS_PER_SEC);
 	/* a SET LOCAL statement, which Citus forwards to the other nodes */
 	command = psprintf("SET LOCAL wfauth.assertion = %s", quote_literal_cstr(sign(payload)));
@@ -273,6 +284,46 @@ wfauth_cluster_sign(const char *acting, bool dba)
 	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not set wfauth.assertion");
 	SPI_finish();
+}
+
+/*
+ * The initiating node: sign who acts now for the nodes this distributed
+ * transaction reaches.  acting is wfauth.principal's value ("" when nobody
+ * acts); dba whether a DBA acts with no principal.  Nothing happens
+ * without Citus, without a key, or on a node that serves another.
+ *
+ * The assertion names the role the session acts as (SET ROLE's, not a
+ * SECURITY DEFINER function's), and the other nodes take it only on a
+ * connection of that role: code of another role that reads it (a column's
+ * default, a trigger) cannot act with it from a session of its own.
+ */
+void
+wfauth_cluster_sign(const char *acting, bool dba)
+{
+	char		credential[32] = "-";
+
+	if (pending_credential_kind != 0)
+		snprintf(credential, sizeof(credential), "%c" INT64_FORMAT, pending_credential_kind, pending_credential_id);
+	pending_credential_kind = 0;
+	if (!citus_present() || serving_another_node() || !load_key())
+		return;
+	strlcpy(signed_acting, acting, sizeof(signed_acting));
+	strlcpy(signed_credential, credential, sizeof(signed_credential));
+	signed_dba = dba;
+	sign_assertion();
+}
+
+/*
+ * At each statement's start on the initiating node: after a SET ROLE, the
+ * other nodes' connections run as the new role, so sign for it.
+ */
+void
+wfauth_cluster_follow_role(void)
+{
+	if (likely(signed_lxid != MyProc->lxid) || signed_role == GetOuterUserId() ||
+		!IsTransactionState() || !citus_present() || serving_another_node() || !load_key())
+		return;
+	sign_assertion();
 }
 
 /*
@@ -284,7 +335,7 @@ static char *
 verified_acting(bool *dba)
 {
 	char	   *value = pstrdup(assertion_setting);
-	char	   *fields[9];
+	char	   *fields[10];
 	int			n = 0;
 	char	   *p = value;
 	char	   *bar;
@@ -293,26 +344,28 @@ verified_acting(bool *dba)
 
 	if (value[0] == '\0' || !load_key())
 		return NULL;
-	/* w2|acting|dba|credential|initiator|number|stamp|expiry|mac */
-	while (n < 8 && (bar = strchr(p, '|')) != NULL)
+	/* w3|acting|dba|credential|role|initiator|number|stamp|expiry|mac */
+	while (n < 9 && (bar = strchr(p, '|')) != NULL)
 	{
 		fields[n++] = p;
 		*bar = '\0';
 		p = bar + 1;
 	}
 	fields[n++] = p;
-	if (n != 9 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
-		strlen(fields[8]) != 2 * sizeof(mac) ||
-		sodium_hex2bin(mac, sizeof(mac), fields[8], strlen(fields[8]), NULL, NULL, NULL) != 0)
+	if (n != 10 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
+		strlen(fields[9]) != 2 * sizeof(mac) ||
+		sodium_hex2bin(mac, sizeof(mac), fields[9], strlen(fields[9]), NULL, NULL, NULL) != 0)
 		return NULL;
 	/* the mac covers everything before it */
 	if (crypto_auth_hmacsha256_verify(mac, (const unsigned char *) assertion_setting,
-									  fields[8] - value - 1, cluster_key) != 0)
+									  fields[9] - value - 1, cluster_key) != 0)
 		return NULL;
-	if (strtol(fields[4], NULL, 10) != id->initiatorNodeIdentifier ||
-		strtou64(fields[5], NULL, 10) != id->transactionNumber ||
-		strtoi64(fields[6], NULL, 10) != id->timestamp ||
-		strtoi64(fields[7], NULL, 10) <= GetCurrentTimestamp())
+	/* for this transaction, on a connection of the role it was signed for, still */
+	if (strcmp(fields[4], role_field(GetOuterUserId())) != 0 ||
+		strtol(fields[5], NULL, 10) != id->initiatorNodeIdentifier ||
+		strtou64(fields[6], NULL, 10) != id->transactionNumber ||
+		strtoi64(fields[7], NULL, 10) != id->timestamp ||
+		strtoi64(fields[8], NULL, 10) <= GetCurrentTimestamp())
 		return NULL;
 	/* the credential it was signed for, still good here and now */
 	if ((fields[3][0] == 't' || fields[3][0] == 's') &&

@@ -407,6 +407,7 @@ extern bool wfauth_credential_live(char kind, int64 id);
 extern void WfauthClusterInit(void);
 extern void wfauth_cluster_sign(const char *acting, bool dba);
 extern void wfauth_cluster_take_assertion(void);
+extern void wfauth_cluster_follow_role(void);
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
 extern void wfauth_act_for_another_node(const char *value);
 extern const char *wfauth_principal_setting(void);

@@ -10,7 +10,12 @@ start_citus_cluster $db
 on 0 $db "SET client_min_messages = warning; SELECT wfauth.distribute_model();
           CREATE ROLE wfauth_citus_app LOGIN; GRANT USAGE ON SCHEMA wfauth TO wfauth_citus_app;
           CREATE TABLE probe (id int); SELECT create_distributed_table('probe', 'id');
-          INSERT INTO probe SELECT generate_series(1, 16); GRANT SELECT ON probe TO wfauth_citus_app" >$WORK/setup.log ||
+          INSERT INTO probe SELECT generate_series(1, 16); GRANT SELECT ON probe TO wfauth_citus_app;
+          CREATE ROLE wfauth_citus_owner LOGIN; GRANT USAGE ON SCHEMA wfauth TO wfauth_citus_owner;
+          GRANT SELECT ON probe TO wfauth_citus_owner; GRANT CREATE ON SCHEMA public TO wfauth_citus_owner;
+          -- (the tests' window on the assertion, which only superusers may read)
+          CREATE FUNCTION peek_assertion() RETURNS text LANGUAGE sql SECURITY DEFINER
+              AS \$\$SELECT current_setting('wfauth.assertion')\$\$" >$WORK/setup.log ||
     bail "set up" $WORK/setup.log
 dana=$(on 0 $db "SELECT wfauth.create_user('dana@example.com')")
 token=$(on 0 $db "SELECT wfauth.generate_token('dana@example.com', 'app')")
@@ -46,12 +51,14 @@ check "Dana, then Erin in a savepoint rolled back: Dana again" "$dana" \
              "SELECT wfauth.authenticate_token('$terin')" "$routed" "ROLLBACK TO SAVEPOINT s" "$routed")"
 
 # what the application's role can send instead
-signed=$(app "SELECT wfauth.authenticate_token('$token')" "SELECT current_setting('wfauth.assertion')")
-check "the signed assertion is visible to the application" "t" "$([[ $signed == "w2|$dana|"* ]] && echo t || echo f)"
+check "the signed assertion is hidden from the application" "must be superuser" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "SELECT current_setting('wfauth.assertion')" | grep -o 'must be superuser')"
+signed=$(app "SELECT wfauth.authenticate_token('$token')" "SELECT peek_assertion()")
+check "a signed assertion (as a superuser sees it)" "t" "$([[ $signed == "w3|$dana|"* ]] && echo t || echo f)"
 check "replayed in another transaction: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = '$signed'" "$seen")"
-forged=$(sed "s/^w2|$dana|/w2|1|/" <<<"$signed")
+forged=$(sed "s/^w3|$dana|/w3|1|/" <<<"$signed")
 check "another principal under the old signature: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = '$forged'" "$seen")"
-check "a made-up one: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = 'w2|$dana|0|-|0|1|2|3|$(printf '0%.0s' {1..64})'" "$seen")"
+check "a made-up one: nobody" "-1" "$(app "SET LOCAL wfauth.assertion = 'w3|$dana|0|-|00|0|1|2|3|$(printf '0%.0s' {1..64})'" "$seen")"
 check "authenticated, then overwritten: nobody" "-1" \
       "$(app "SELECT wfauth.authenticate_token('$token')" "SET LOCAL wfauth.assertion = '$signed'" "$seen")"
 check "forwarding switched off: nobody" "-1" \
@@ -73,11 +80,31 @@ check "and back to a lifetime: Dana again" "$dana" "$(app "SELECT wfauth.authent
 # Replayed with the very distributed transaction id it was signed for (Citus lets any
 # role assign its transaction's id): the principal acts only while the credential it
 # was signed for is good -- no longer than the application could authenticate anyway.
-IFS='|' read -r _ _ _ _ init number stamp _ _ <<<"$signed"
+IFS='|' read -r _ _ _ _ _ init number stamp _ _ <<<"$signed"
 replay() { app "SELECT assign_distributed_transaction_id($init, $number,
                        timestamptz '2000-01-01 00:00:00+00' + interval '$stamp microseconds')" \
                "SET LOCAL wfauth.assertion = '$signed'" "$seen"; }
 check "replayed under its own transaction id, the token still good: Dana (as she could be anyway)" "$dana" "$(replay)"
+# Code of another role that runs in the application's transaction (a column's default,
+# a trigger) and took the assertion cannot act with it: it names the application's role
+owner() { psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" "${@/#/-c}" -c "COMMIT" 2>&1 | grep . | tail -1; }
+owner "CREATE TABLE events (what text, stolen text DEFAULT current_setting('wfauth.assertion', true))" \
+      "GRANT INSERT ON events TO wfauth_citus_app" >/dev/null
+check "a column default of another role cannot read it" "must be superuser" \
+      "$(app "SELECT wfauth.authenticate_token('$token')" "INSERT INTO events (what) VALUES ('x')" | grep -o 'must be superuser')"
+check "replayed by another role in a session of its own: nobody" "-1" \
+      "$(owner "SELECT assign_distributed_transaction_id($init, $number,
+                       timestamptz '2000-01-01 00:00:00+00' + interval '$stamp microseconds')" \
+               "SET LOCAL wfauth.assertion = '$signed'" "$seen")"
+dbasigned=$(on 0 $db "BEGIN; SELECT wfauth.set_principal('dana@example.com'); SELECT peek_assertion(); COMMIT" | grep '^w3' | tail -1)
+IFS='|' read -r _ _ _ _ _ dinit dnumber dstamp _ _ <<<"$dbasigned"
+check "a DBA's set_principal, replayed by another role: nobody" "-1" \
+      "$(owner "SELECT assign_distributed_transaction_id($dinit, $dnumber,
+                       timestamptz '2000-01-01 00:00:00+00' + interval '$dstamp microseconds')" \
+               "SET LOCAL wfauth.assertion = '$dbasigned'" "$seen")"
+check "a DBA acting as Dana, then SET ROLE to the application: the shards see Dana" "$dana" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -d $db -c "BEGIN" -c "SELECT wfauth.set_principal('dana@example.com')" \
+             -c "SET LOCAL ROLE wfauth_citus_app" -c "$seen" -c "COMMIT" 2>&1 | grep . | tail -1)"
 on 0 $db "SELECT wfauth.set_token_policy('1 microsecond', NULL)" >/dev/null
 check "replayed after the tenant's maximum token lifetime passed: nobody" "-1" "$(replay)"
 on 0 $db "SELECT wfauth.set_token_policy(NULL, NULL)" >/dev/null
