@@ -33,6 +33,12 @@ check "a fan-out query: every shard sees Dana" "$dana" \
 check "a router query: its shard sees Dana" "$dana" \
       "$(app "SELECT wfauth.authenticate_token('$token')" "$routed")"
 check "without authenticating: nobody" "-1" "$(app "$seen")"
+check "one query string that authenticates, then reads: Dana" "$dana" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db \
+             -c "SELECT wfauth.authenticate_token('$token') IS NULL; $seen" 2>&1 | tail -1)"
+check "a prepared statement, executed before and after authenticating" "-1 $dana" \
+      "$(app "PREPARE q AS $routed" "EXECUTE q" | tail -1) $(app "PREPARE q AS $routed" "EXECUTE q" "EXECUTE q" "EXECUTE q" \
+             "EXECUTE q" "EXECUTE q" "EXECUTE q" "SELECT wfauth.authenticate_token('$token')" "EXECUTE q")"
 # Who acts changes within a transaction: each change reaches the shards.  (The worker
 # once knew a value by its address, which the third value can reuse once the second
 # has freed the first: it kept acting as Dana.)
