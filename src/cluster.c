@@ -40,6 +40,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
+#include "utils/backend_status.h"
 
 #include "wfauth.h"
 
@@ -100,10 +101,19 @@ static unsigned char cluster_key[CLUSTER_KEY_BYTES];
 static char *key_path = NULL;
 static struct stat key_stat;
 
+/*
+ * Each assignment is counted.  One that arrives in a command (Citus's
+ * forwarded SET LOCAL) takes the command's text out of pg_stat_activity,
+ * where the session's role -- and code of another role running as it --
+ * would read the assertion off this node's connections and replay it.
+ */
 static void
 assign_assertion(const char *newval, void *extra)
 {
 	assertion_generation++;
+	if (newval != NULL && newval[0] != '\0' && MyBEEntry != NULL &&
+		strstr(MyBEEntry->st_activity_raw, "wfauth.assertion") != NULL)
+		pgstat_report_activity(STATE_RUNNING, "SET LOCAL wfauth.assertion = <hidden>");
 }
 
 void

@@ -96,6 +96,14 @@ check "replayed under its own transaction id, the token still good: Dana (as she
 owner() { psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" "${@/#/-c}" -c "COMMIT" 2>&1 | grep . | tail -1; }
 owner "CREATE TABLE events (what text, stolen text DEFAULT current_setting('wfauth.assertion', true))" \
       "GRANT INSERT ON events TO wfauth_citus_app" >/dev/null
+# nor off the workers, where the application's role sees its own connections' last
+# command: after a second authentication that was the forwarded SET LOCAL (a worker
+# that has not loaded wfauth yet takes it as a placeholder, and cannot hide it)
+shown=$(app "SELECT wfauth.authenticate_token('$token')" "$seen" "SELECT wfauth.authenticate_token('$token')" \
+             "SELECT count(*) FROM run_command_on_workers(\$q\$SELECT count(*) FROM pg_stat_activity
+                 WHERE query LIKE '%w3|%' AND pid <> pg_backend_pid()\$q\$) WHERE result <> '0'")
+[ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && shown=0     # (documented: not when loaded late)
+check "the workers' pg_stat_activity does not show it (wfauth preloaded)" "0" "$shown"
 check "a column default of another role cannot read it" "must be superuser" \
       "$(app "SELECT wfauth.authenticate_token('$token')" "INSERT INTO events (what) VALUES ('x')" | grep -o 'must be superuser')"
 check "replayed by another role in a session of its own: nobody" "-1" \
