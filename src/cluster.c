@@ -314,6 +314,16 @@ wfauth_cluster_sign(const char *acting, bool dba)
 
 	if (pending_credential_kind != 0)
 		snprintf(credential, sizeof(credential), "%c" INT64_FORMAT, pending_credential_kind, pending_credential_id);
+	else if (signed_lxid == MyProc->lxid && acting[0] != '\0' &&
+			 strtoi64(acting, NULL, 10) == strtoi64(signed_acting, NULL, 10))
+	{
+		/*
+		 * The same principal in another mode or tenant (super_admin_mode(),
+		 * set_tenant()): still only while the credential it authenticated
+		 * with is good.
+		 */
+		strlcpy(credential, signed_credential, sizeof(credential));
+	}
 	pending_credential_kind = 0;
 	if (!citus_present() || serving_another_node() || !load_key())
 		return;

@@ -122,6 +122,18 @@ check "a DBA acting as Dana, then SET ROLE to the application: the shards see Da
 on 0 $db "SELECT wfauth.set_token_policy('1 microsecond', NULL)" >/dev/null
 check "replayed after the tenant's maximum token lifetime passed: nobody" "-1" "$(replay)"
 on 0 $db "SELECT wfauth.set_token_policy(NULL, NULL)" >/dev/null
+# Super Admin mode signs the principal again: still bound to the token it authenticated with
+sam=$(on 0 $db "SELECT wfauth.create_user('sam@example.com')")
+on 0 $db "SELECT wfauth.grant_super_admin('sam@example.com')" >/dev/null
+tsam=$(on 0 $db "SELECT wfauth.generate_token('sam@example.com', 'app')")
+samsigned=$(app "SELECT wfauth.authenticate_token('$tsam')" "SELECT wfauth.super_admin_mode()" "SELECT peek_assertion()")
+IFS='|' read -r _ _ _ samcred _ sinit snumber sstamp _ _ <<<"$samsigned"
+on 0 $db "SELECT wfauth.revoke_token('sam@example.com', 'app')" >/dev/null
+check "Super Admin mode, replayed after its token was revoked: nobody" "t -1" \
+      "$([[ $samsigned == "w3|$sam:"*":1|"* ]] && echo t || echo "f($samsigned)") $(
+         app "SELECT assign_distributed_transaction_id($sinit, $snumber,
+                       timestamptz '2000-01-01 00:00:00+00' + interval '$sstamp microseconds')" \
+             "SET LOCAL wfauth.assertion = '$samsigned'" "$seen")"
 w1app() { psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -c "BEGIN" "${@/#/-c}" -c "COMMIT" 2>&1 | grep . | tail -1; }
 check "replayed on a worker under another transaction number: nobody" "-1" \
       "$(w1app "SELECT assign_distributed_transaction_id($init, $((number + 1)),
