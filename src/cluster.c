@@ -241,16 +241,34 @@ load_key(void)
 	return true;
 }
 
-/* payload|mac, the mac in hex */
+/* payload's mac under the cluster key, in hex */
+static char *
+mac_hex(const char *payload)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char	   *hex = palloc(2 * sizeof(mac) + 1);
+
+	crypto_auth_hmacsha256(mac, (const unsigned char *) payload, strlen(payload), cluster_key);
+	sodium_bin2hex(hex, 2 * sizeof(mac) + 1, mac, sizeof(mac));
+	return hex;
+}
+
+/* payload|mac */
 static char *
 sign(const char *payload)
 {
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char		hex[2 * sizeof(mac) + 1];
+	return psprintf("%s|%s", payload, mac_hex(payload));
+}
 
-	crypto_auth_hmacsha256(mac, (const unsigned char *) payload, strlen(payload), cluster_key);
-	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-	return psprintf("%s|%s", payload, hex);
+/* Is hex the mac of the len bytes at data?  (In constant time.) */
+static bool
+mac_matches(const char *hex, const char *data, size_t len)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	return strlen(hex) == 2 * sizeof(mac) &&
+		sodium_hex2bin(mac, sizeof(mac), hex, strlen(hex), NULL, NULL, NULL) == 0 &&
+		crypto_auth_hmacsha256_verify(mac, (const unsigned char *) data, len, cluster_key) == 0;
 }
 
 /* The credential the principal about to be set authenticated with (credentials.c) */
@@ -359,7 +377,6 @@ verified_acting(bool *dba)
 	int			n = 0;
 	char	   *p = value;
 	char	   *bar;
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	CitusTransactionId *id = citus_current_transaction();
 
 	if (value[0] == '\0' || !load_key())
@@ -372,13 +389,9 @@ verified_acting(bool *dba)
 		p = bar + 1;
 	}
 	fields[n++] = p;
-	if (n != 10 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
-		strlen(fields[9]) != 2 * sizeof(mac) ||
-		sodium_hex2bin(mac, sizeof(mac), fields[9], strlen(fields[9]), NULL, NULL, NULL) != 0)
-		return NULL;
 	/* the mac covers everything before it */
-	if (crypto_auth_hmacsha256_verify(mac, (const unsigned char *) assertion_setting,
-									  fields[9] - value - 1, cluster_key) != 0)
+	if (n != 10 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
+		!mac_matches(fields[9], assertion_setting, fields[9] - value - 1))
 		return NULL;
 	/* for this transaction, on a connection of the role it was signed for, still */
 	if (strcmp(fields[4], role_field(GetOuterUserId())) != 0 ||
@@ -470,16 +483,12 @@ PG_FUNCTION_INFO_V1(wfauth_sign_registration);
 Datum
 wfauth_sign_registration(PG_FUNCTION_ARGS)
 {
-	char	   *payload;
-	char	   *signed_payload;
-
 	if (PG_ARGISNULL(0) || !citus_present() || !load_key())
 		PG_RETURN_NULL();
 	citus_ensure_transaction();
-	payload = registration_payload(text_to_cstring(PG_GETARG_TEXT_PP(0)), registration_kind(fcinfo),
-								   citus_current_transaction());
-	signed_payload = sign(payload);
-	PG_RETURN_TEXT_P(cstring_to_text(signed_payload + strlen(payload) + 1));
+	PG_RETURN_TEXT_P(cstring_to_text(mac_hex(registration_payload(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+																  registration_kind(fcinfo),
+																  citus_current_transaction()))));
 }
 
 /*
@@ -491,21 +500,14 @@ PG_FUNCTION_INFO_V1(wfauth_registration_signed);
 Datum
 wfauth_registration_signed(PG_FUNCTION_ARGS)
 {
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char	   *hex;
 	char	   *payload;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || !citus_present() || !serving_another_node() ||
 		citus_current_transaction()->transactionNumber == 0 || !load_key())
 		PG_RETURN_BOOL(false);
-	hex = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (strlen(hex) != 2 * sizeof(mac) ||
-		sodium_hex2bin(mac, sizeof(mac), hex, strlen(hex), NULL, NULL, NULL) != 0)
-		PG_RETURN_BOOL(false);
 	payload = registration_payload(text_to_cstring(PG_GETARG_TEXT_PP(0)), registration_kind(fcinfo),
 								   citus_current_transaction());
-	PG_RETURN_BOOL(crypto_auth_hmacsha256_verify(mac, (const unsigned char *) payload, strlen(payload),
-												 cluster_key) == 0);
+	PG_RETURN_BOOL(mac_matches(text_to_cstring(PG_GETARG_TEXT_PP(2)), payload, strlen(payload)));
 }
 
 /*
