@@ -17,6 +17,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -25,6 +26,7 @@
 #include "utils/timestamp.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -82,24 +84,35 @@ spi_exists(const char *query, int64 arg)
  * another active Super Admin row keeps two concurrent demotions from both
  * passing: the second waits, re-checks and fails (or the two deadlock, and
  * one fails).
+ *
+ * The rows read and locked are those of rel, the relation the trigger fired
+ * on: wfauth.principals, or on Citus (distribute_model()) this node's copy
+ * of its shard -- the trigger fires on every copy, each checks its own.
+ * Naming wfauth.principals there would make the SELECT ... FOR UPDATE a
+ * distributed query from a shard: Citus serialises a reference table's row
+ * locks on its first worker, over a connection of its own, and that waits
+ * for the lock the modifying statement's transaction already holds there
+ * (a distributed deadlock with itself).
  */
 static void
-keep_a_super_admin(int64 id, int64 tenant)
+keep_a_super_admin(Relation rel, int64 id, int64 tenant)
 {
+	const char *principals = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+														  RelationGetRelationName(rel));
 	bool		found;
 
 	if (!wfauth_table_exists(WFAUTH_TENANTS))	/* a 1.0 or 1.1 schema */
-		found = spi_exists("SELECT 1 FROM wfauth.principals"
-						   " WHERE super_admin AND active AND id OPERATOR(pg_catalog.<>) $1"
-						   " LIMIT 1 FOR UPDATE", id);
+		found = spi_exists(psprintf("SELECT 1 FROM %s"
+									" WHERE super_admin AND active AND id OPERATOR(pg_catalog.<>) $1"
+									" LIMIT 1 FOR UPDATE", principals), id);
 	else if (!spi_exists("SELECT 1 FROM wfauth.tenant_catalog WHERE id OPERATOR(pg_catalog.=) $1", tenant))
 		return;					/* the tenant is being deleted */
 	else
-		found = spi_exists("SELECT 1 FROM wfauth.principals p, wfauth.principals me"
-						   " WHERE me.id OPERATOR(pg_catalog.=) $1"
-						   " AND p.tenant_id OPERATOR(pg_catalog.=) me.tenant_id"
-						   " AND p.super_admin AND p.active AND p.id OPERATOR(pg_catalog.<>) $1"
-						   " LIMIT 1 FOR UPDATE OF p", id);
+		found = spi_exists(psprintf("SELECT 1 FROM %s p, %s me"
+									" WHERE me.id OPERATOR(pg_catalog.=) $1"
+									" AND p.tenant_id OPERATOR(pg_catalog.=) me.tenant_id"
+									" AND p.super_admin AND p.active AND p.id OPERATOR(pg_catalog.<>) $1"
+									" LIMIT 1 FOR UPDATE OF p", principals, principals), id);
 	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -200,6 +213,9 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
 		elog(ERROR, "wfauth._principals_guard must be a BEFORE ROW trigger");
+	/* (on wfauth.principals or its Citus shard: keep_a_super_admin() reads it by name) */
+	if (RelationGetNamespace(trig->tg_relation) != get_namespace_oid("wfauth", false))
+		elog(ERROR, "wfauth._principals_guard must be a trigger on wfauth.principals");
 	desc = RelationGetDescr(trig->tg_relation);
 
 	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event) || TRIGGER_FIRED_BY_DELETE(trig->tg_event))
@@ -261,7 +277,7 @@ wfauth_principals_guard(PG_FUNCTION_ARGS)
 
 	if (oldtup && is_active_super_admin(oldtup, desc) &&
 		(newtup == NULL || !is_active_super_admin(newtup, desc)))
-		keep_a_super_admin(id, wfauth_principal_tenant(oldtup, desc));
+		keep_a_super_admin(trig->tg_relation, id, wfauth_principal_tenant(oldtup, desc));
 
 	if (oldtup == NULL && newtup)
 		note_created_now(id);

@@ -67,4 +67,26 @@ check "set_password again, from a worker" "0" \
 check "a kind registered on a worker" "t" \
       "$(on 1 $db "SELECT wfauth.register_kind('report', 'dashboards'); SELECT id >= 1000 FROM wfauth.kinds WHERE name = 'report'" | tail -1)"
 check "is known on the other worker" "report" "$(on 2 $db "SELECT name FROM wfauth.kinds WHERE name = 'report'")"
+# the last active Super Admin guard (principals' trigger) runs on every copy
+# of the reference table; a Super Admin can be deactivated and stripped from
+# the coordinator and from a worker, and the last one is still kept
+on 0 $db "SELECT wfauth.create_user('frank@example.com'); SELECT wfauth.create_user('gina@example.com');
+          SELECT wfauth.grant_super_admin('frank@example.com'); SELECT wfauth.grant_super_admin('gina@example.com')" >/dev/null
+first_error() { sed -n 's/^ERROR: *//p' | head -1; }
+check "set_active(a Super Admin, false) on the coordinator" "" \
+      "$(on 0 $db "SELECT wfauth.set_active('frank@example.com', false)" | first_error)"
+check "the Super Admin is inactive on every node" "f f f" \
+      "$(for n in 0 1 2; do on $n $db "SELECT active FROM wfauth.principals WHERE name = 'frank@example.com'"; done | tr '\n' ' ' | sed 's/ $//')"
+check "the last active Super Admin cannot be revoked" "cannot remove the last active Super Admin" \
+      "$(on 0 $db "SELECT wfauth.revoke_super_admin('gina@example.com')" | first_error)"
+check "set_active(a Super Admin, true) on a worker" "" \
+      "$(on 1 $db "SELECT wfauth.set_active('frank@example.com', true)" | first_error)"
+check "revoke_super_admin on the coordinator" "" \
+      "$(on 0 $db "SELECT wfauth.revoke_super_admin('gina@example.com')" | first_error)"
+check "revoke_super_admin on a worker, of the last one, is refused" "cannot remove the last active Super Admin" \
+      "$(on 2 $db "SELECT wfauth.revoke_super_admin('frank@example.com')" | first_error)"
+check "grant_super_admin and revoke_super_admin on a worker" "" \
+      "$(on 2 $db "SELECT wfauth.grant_super_admin('gina@example.com'); SELECT wfauth.revoke_super_admin('frank@example.com')" | first_error)"
+check "Super Admins on every node" "gina@example.com gina@example.com gina@example.com" \
+      "$(for n in 0 1 2; do on $n $db "SELECT string_agg(name, ',' ORDER BY name) FROM wfauth.principals WHERE super_admin AND name IN ('frank@example.com', 'gina@example.com')"; done | tr '\n' ' ' | sed 's/ $//')"
 done_testing
