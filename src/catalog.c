@@ -401,39 +401,6 @@ read_protected_kind(HeapTuple tuple, TupleDesc desc, void *arg)
 	*(int16 *) arg = DatumGetInt16(heap_getattr(tuple, Anum_protected_tables_kind, desc, &isnull));
 }
 
-/*
- * If relid is a shard of a Citus table on this node ("<table>_<shard id>",
- * in its schema, listed in Citus's catalog), that table; InvalidOid
- * otherwise.
- */
-Oid
-wfauth_citus_table_of_shard(Oid relid)
-{
-	char	   *name;
-	char	   *sep;
-	char	   *end;
-	int64		shard;
-	Oid			table;
-
-	if ((name = get_rel_name(relid)) == NULL || (sep = strrchr(name, '_')) == NULL ||
-		!isdigit((unsigned char) sep[1]))
-		return InvalidOid;
-	shard = strtoi64(sep + 1, &end, 10);
-	if (*end != '\0')
-		return InvalidOid;
-	table = DatumGetObjectId(dist_shard_lookup("pg_dist_shard_shardid_index", 2, F_INT8EQ,
-											   Int64GetDatum(shard), 1));
-	if (OidIsValid(table))
-	{
-		char	   *table_name = get_rel_name(table);
-
-		if (table_name == NULL || get_rel_namespace(table) != get_rel_namespace(relid) ||
-			strlen(table_name) != (size_t) (sep - name) || strncmp(table_name, name, sep - name) != 0)
-			table = InvalidOid;
-	}
-	return table;
-}
-
 /* This node's group in Citus's metadata (-1: none) */
 static int32
 citus_local_group(void)
@@ -459,6 +426,71 @@ citus_local_group(void)
 	return group;
 }
 
+/* Does Citus place shard on this node (a row of pg_dist_placement in its group)? */
+static bool
+placed_here(int64 shard)
+{
+	Oid			placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE);
+	Oid			by_shard = get_relname_relid("pg_dist_placement_shardid_index", PG_CATALOG_NAMESPACE);
+	int32		group = citus_local_group();
+	Relation	rel;
+	SysScanDesc sd;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		here = false;
+
+	if (!OidIsValid(placement) || !OidIsValid(by_shard) || group < 0)
+		return false;
+	rel = table_open(placement, AccessShareLock);
+	/* pg_dist_placement: shardid (2), groupid (5) */
+	ScanKeyInit(&key, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shard));
+	sd = systable_beginscan(rel, by_shard, true, NULL, 1, &key);
+	while (!here && HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		bool		isnull;
+
+		here = DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) == group;
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return here;
+}
+
+/*
+ * If relid is a shard of a Citus table on this node ("<table>_<shard id>",
+ * in its schema, listed in Citus's catalog and placed on this node), that
+ * table; InvalidOid otherwise.  A relation named like a shard another node
+ * holds is no shard here.
+ */
+Oid
+wfauth_citus_table_of_shard(Oid relid)
+{
+	char	   *name;
+	char	   *sep;
+	char	   *end;
+	int64		shard;
+	Oid			table;
+
+	if ((name = get_rel_name(relid)) == NULL || (sep = strrchr(name, '_')) == NULL ||
+		!isdigit((unsigned char) sep[1]))
+		return InvalidOid;
+	shard = strtoi64(sep + 1, &end, 10);
+	if (*end != '\0')
+		return InvalidOid;
+	table = DatumGetObjectId(dist_shard_lookup("pg_dist_shard_shardid_index", 2, F_INT8EQ,
+											   Int64GetDatum(shard), 1));
+	if (OidIsValid(table))
+	{
+		char	   *table_name = get_rel_name(table);
+
+		if (table_name == NULL || get_rel_namespace(table) != get_rel_namespace(relid) ||
+			strlen(table_name) != (size_t) (sep - name) || strncmp(table_name, name, sep - name) != 0 ||
+			!placed_here(shard))
+			table = InvalidOid;
+	}
+	return table;
+}
+
 /*
  * The shards of Citus table relid that Citus places on this node (ids, in
  * *shards, palloc'd); their number.  0 for a table Citus does not know.
@@ -468,11 +500,7 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 {
 	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
 	Oid			by_table = get_relname_relid("pg_dist_shard_logical_relid_index", PG_CATALOG_NAMESPACE);
-	Oid			placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE);
-	Oid			by_shard = get_relname_relid("pg_dist_placement_shardid_index", PG_CATALOG_NAMESPACE);
-	int32		group;
-	Relation	rel,
-				prel;
+	Relation	rel;
 	SysScanDesc sd;
 	ScanKeyData key;
 	HeapTuple	tuple;
@@ -480,36 +508,25 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 				max = 16;
 
 	*shards = NULL;
-	if (!OidIsValid(dist_shard) || !OidIsValid(by_table) || !OidIsValid(placement) || !OidIsValid(by_shard) ||
-		(group = citus_local_group()) < 0)
+	if (!OidIsValid(dist_shard) || !OidIsValid(by_table))
 		return 0;
 	*shards = palloc(max * sizeof(int64));
 	rel = table_open(dist_shard, AccessShareLock);
-	prel = table_open(placement, AccessShareLock);
+	/* pg_dist_shard: logicalrelid (1), shardid (2) */
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
 	sd = systable_beginscan(rel, by_table, true, NULL, 1, &key);
 	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{
 		bool		isnull;
 		int64		shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
-		ScanKeyData pkey;
-		SysScanDesc psd;
-		HeapTuple	ptuple;
 
-		ScanKeyInit(&pkey, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shard));
-		psd = systable_beginscan(prel, by_shard, true, NULL, 1, &pkey);
-		while (HeapTupleIsValid(ptuple = systable_getnext(psd)))
-			if (DatumGetInt32(heap_getattr(ptuple, 5, RelationGetDescr(prel), &isnull)) == group)
-			{
-				if (n == max)
-					*shards = repalloc(*shards, (max *= 2) * sizeof(int64));
-				(*shards)[n++] = shard;
-				break;
-			}
-		systable_endscan(psd);
+		if (!placed_here(shard))
+			continue;
+		if (n == max)
+			*shards = repalloc(*shards, (max *= 2) * sizeof(int64));
+		(*shards)[n++] = shard;
 	}
 	systable_endscan(sd);
-	table_close(prel, AccessShareLock);
 	table_close(rel, AccessShareLock);
 	return n;
 }

@@ -37,6 +37,8 @@
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_trigger.h"
 #include "commands/event_trigger.h"
 #include "commands/trigger.h"
@@ -57,6 +59,8 @@
 
 /* set while wfauth itself changes a protected table's triggers */
 static bool internal_ddl = false;
+
+static object_access_hook_type prev_object_access_hook = NULL;
 
 /* a DBA acting as itself, or wfauth's own DDL */
 static bool
@@ -98,13 +102,6 @@ sections_at_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
 		return;
 	while (sections != NIL && ((Section *) llast(sections))->subxid >= mySubid)
 		sections = list_delete_last(sections);
-}
-
-void
-WfauthLockdownInit(void)
-{
-	RegisterXactCallback(sections_at_xact_end, NULL);
-	RegisterSubXactCallback(sections_at_subxact_abort, NULL);
 }
 
 static bool
@@ -224,6 +221,49 @@ static bool
 locked(Oid relid)
 {
 	return OidIsValid(relid) && wfauth_protected_kind(relid) != 0 && !ddl_allowed();
+}
+
+/*
+ * A protected table dropped by a function rather than a command, which no
+ * event trigger sees (Citus's worker_drop_shell_table() on a worker): while
+ * Citus places shards of it on this node and they exist, it goes only with
+ * them (DROP TABLE on the coordinator drops them first) or by a DBA.  Its
+ * shards, holding its rows, would otherwise be shards of nothing protected.
+ */
+static void
+guard_drop(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *arg)
+{
+	int64	   *shards;
+	int			n;
+	int			i;
+
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+	if (access != OAT_DROP || classId != RelationRelationId || subId != 0 ||
+		(n = wfauth_citus_local_shards(objectId, &shards)) == 0 ||
+		!wfauth_table_exists(WFAUTH_PROTECTED_TABLES) || !locked(objectId))
+		return;
+	for (i = 0; i < n; i++)
+	{
+		char	   *name = psprintf("%s_" INT64_FORMAT, get_rel_name(objectId), shards[i]);
+
+		if (OidIsValid(get_relname_relid(name, get_rel_namespace(objectId))))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to drop protected table \"%s\" while its shard \"%s\" is on this node",
+							get_rel_name(objectId), name),
+					 errdetail("The shard would keep the table's rows, protected by nothing."),
+					 errhint("Drop the table on the coordinator; a superuser or a member of the role named by wfauth.admin_role can drop it here.")));
+	}
+}
+
+void
+WfauthLockdownInit(void)
+{
+	RegisterXactCallback(sections_at_xact_end, NULL);
+	RegisterSubXactCallback(sections_at_subxact_abort, NULL);
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = guard_drop;
 }
 
 static Oid

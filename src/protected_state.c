@@ -117,6 +117,7 @@ typedef struct Registered
 typedef struct Pass
 {
 	HTAB	   *registered;		/* the registry: relid -> kind */
+	HTAB	   *shards;			/* their Citus shards on this node: relid -> kind */
 	List	   *extension_triggers;	/* oids of triggers that depend on an extension */
 } Pass;
 
@@ -179,12 +180,14 @@ collect_registered(HeapTuple tuple, TupleDesc desc, void *arg)
 	r->kind = DatumGetInt16(heap_getattr(tuple, Anum_protected_tables_kind, desc, &isnull));
 }
 
-/* The kind relid is registered with; 0: not registered */
+/* The kind relid is protected with, registered or a shard of one that is; 0: neither */
 static int16
 registered_kind(Pass *pass, Oid relid)
 {
 	Registered *r = hash_search(pass->registered, &relid, HASH_FIND, NULL);
 
+	if (r == NULL)
+		r = hash_search(pass->shards, &relid, HASH_FIND, NULL);
 	return r ? r->kind : 0;
 }
 
@@ -393,8 +396,10 @@ check_rules(List **faults, Oid relid)
 }
 
 /*
- * Every parent and child of a registered relation is registered with the
- * same kind: one scan of pg_inherits.
+ * Every parent and child of a registered relation or of its shard is
+ * registered, or its shard, with the same kind: one scan of pg_inherits.
+ * (On a Citus node, a partition made of a shard, or a look-alike the shard
+ * inherits from, is neither.)
  */
 static void
 check_hierarchies(Pass *pass, List **faults)
@@ -590,7 +595,12 @@ check_shards(Pass *pass, List **faults, Oid relid, int16 kind_id)
 		if (!OidIsValid(shard))
 			add_fault(faults, relid, "its shard \"%s\" is missing on this node", name);
 		else
+		{
+			Registered *r = hash_search(pass->shards, &shard, HASH_ENTER, NULL);
+
+			r->kind = kind_id;
 			check_relation(pass, faults, shard, kind_id);
+		}
 	}
 }
 
@@ -616,8 +626,10 @@ wfauth_protection_faults(void)
 	ctl.hcxt = CurrentMemoryContext;
 	pass.registered = hash_create("wfauth registered relations", 64, &ctl,
 								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	pass.shards = hash_create("wfauth protected shards", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	if (wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_registered, pass.registered) == 0)
 	{
+		hash_destroy(pass.shards);
 		hash_destroy(pass.registered);
 		return NIL;
 	}
@@ -632,6 +644,7 @@ wfauth_protection_faults(void)
 	wfauth_unpin(level);
 	check_hierarchies(&pass, &faults);
 	list_free(pass.extension_triggers);
+	hash_destroy(pass.shards);
 	hash_destroy(pass.registered);
 	return faults;
 }

@@ -102,6 +102,19 @@ check "the shard is still protected, its rows there" "true|4|true" \
                           || '|' || (c.reltuples <> 0 OR pg_relation_size(c.oid) > 0)
                      FROM pg_class c WHERE relname = '$shard'" | tail -1)"
 
+# Attack pass 14: what a worker counts as a shard, and what a function drops there
+there=$(on 0 $db "SELECT 'boards_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                  JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'boards'::regclass AND nodeport = $PORT2")
+ownerw "CREATE TABLE public.$there (tenant int, id int, title text, acl wfauth.acl NOT NULL)" >/dev/null
+ownerw "ALTER TABLE $shard INHERIT $there" >/dev/null
+check "a table named like a shard worker 2 holds is no shard on worker 1: the shard there cannot inherit from it" "0" \
+      "$(on 1 $db "SELECT count(*) FROM pg_inherits WHERE inhrelid = '$shard'::regclass")"
+ownerw "SELECT worker_drop_shell_table('public.boards')" >/dev/null
+check "the owner cannot drop the table on a worker while its shards are there (worker_drop_shell_table)" "1 1" \
+      "$(on 1 $db "SELECT count(*) FROM pg_class WHERE relname = 'boards'") $(
+         on 1 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'boards'")"
+check "so the shard stays locked" "t" "$([ -n "$(ownerw "ALTER TABLE $shard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
+
 # A registration is what lets a table join a protected hierarchy: a worker takes
 # only the one the node running protect() signed for this distributed transaction
 owner "CREATE TABLE peek (tenant int, id int, title text, acl wfauth.acl NOT NULL);
@@ -156,6 +169,11 @@ check "protect() on a distributed partitioned table" "" \
                 SELECT create_distributed_table('logs', 'tenant');
                 GRANT SELECT, INSERT ON logs TO wfauth_citus_app;
                 SELECT wfauth.protect('logs', 'dashboard')" | grep -v '^$')"
+lshard=$(on 0 $db "SELECT 'logs_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                   JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'logs'::regclass AND nodeport = $PORT1")
+ownerw "CREATE TABLE public.sink PARTITION OF $lshard DEFAULT" >/dev/null
+check "on a worker, the owner cannot make an unprotected partition of a partitioned shard" "0" \
+      "$(on 1 $db "SELECT count(*) FROM pg_class WHERE relname = 'sink'")"
 check "a partition made later: Citus refuses the owner (wfauth's triggers), and it is not made" "t 0" \
       "$([[ $(owner "CREATE TABLE logs_2 PARTITION OF logs FOR VALUES FROM (100) TO (200)") == *"because it has triggers"* ]] && echo t || echo f) $(
          on 0 $db "SELECT count(*) FROM pg_class WHERE relname = 'logs_2'")"
