@@ -34,6 +34,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+#include "tcop/tcopprot.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -49,7 +50,7 @@
 
 static char *cluster_key_file = NULL;
 static char *assertion_setting = NULL;
-static int	assertion_lifetime = 600;	/* seconds */
+static int	assertion_lifetime = 60;	/* seconds */
 
 /* Citus 13's distributed transaction id (transaction_identifier.h) */
 typedef struct CitusTransactionId
@@ -95,25 +96,87 @@ static Oid	signed_role = InvalidOid;
 static char signed_acting[128];
 static char signed_credential[32];
 static bool signed_dba = false;
+static TimestampTz signed_renew_at = 0;
 
 /* the key: read from the file, kept while the file is unchanged */
 static unsigned char cluster_key[CLUSTER_KEY_BYTES];
 static char *key_path = NULL;
 static struct stat key_stat;
 
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
 /*
- * Each assignment is counted.  One that arrives in a command (Citus's
- * forwarded SET LOCAL) takes the command's text out of pg_stat_activity,
- * where the session's role -- and code of another role running as it --
- * would read the assertion off this node's connections and replay it.
+ * A signature (a mac in hex) that reached this node in a command's text is
+ * blanked there as soon as it is used: in the text current_query() and
+ * pg_stat_statements read (a function of another role running later in
+ * the same query string, as a shadow of one of Citus's unqualified calls
+ * can) and in pg_stat_activity, where the session's role -- and code of
+ * another role running as it -- would read it off this node's connections
+ * and replay it.  The statements still to run were parsed already.
+ */
+static void
+hide_in_query(const char *secret)
+{
+	char	   *text = unconstify(char *, debug_query_string);
+	char	   *at;
+	bool		found = false;
+
+	if (text == NULL || secret[0] == '\0')
+		return;
+	while ((at = strstr(text, secret)) != NULL)
+	{
+		memset(at, '*', strlen(secret));
+		found = true;
+	}
+	if (found && MyBEEntry != NULL)
+		pgstat_report_activity(STATE_RUNNING, text);
+}
+
+/*
+ * Each assignment is counted; one that arrives in a command (Citus's
+ * forwarded SET LOCAL) is blanked in the command's text.
  */
 static void
 assign_assertion(const char *newval, void *extra)
 {
 	assertion_generation++;
-	if (newval != NULL && newval[0] != '\0' && MyBEEntry != NULL &&
-		strstr(MyBEEntry->st_activity_raw, "wfauth.assertion") != NULL)
-		pgstat_report_activity(STATE_RUNNING, "SET LOCAL wfauth.assertion = <hidden>");
+	if (newval != NULL)
+		hide_in_query(newval);
+}
+
+/* SHOW, current_setting(), pg_settings: only a superuser sees the value (not pg_read_all_settings) */
+static const char *
+show_assertion(void)
+{
+	return assertion_setting[0] == '\0' || superuser() ? assertion_setting : "<hidden>";
+}
+
+/*
+ * Messages a session may see or the server log keeps -- citus.log_remote_commands'
+ * "issuing ...", log_statement's -- show no signature: each run of 64 hex
+ * digits (a mac, or anything as long) becomes asterisks.
+ */
+static void
+hide_signatures(char *text)
+{
+	while (text != NULL && *text != '\0')
+	{
+		size_t		run = strspn(text, "0123456789abcdefABCDEF");
+
+		if (run >= 2 * crypto_auth_hmacsha256_BYTES)
+			memset(text, '*', run);
+		text += run > 0 ? run : 1;
+	}
+}
+
+static void
+hide_signatures_in_message(ErrorData *edata)
+{
+	hide_signatures(edata->message);
+	hide_signatures(edata->detail);
+	hide_signatures(edata->context);
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
 }
 
 void
@@ -128,16 +191,19 @@ WfauthClusterInit(void)
 							   "Set by wfauth on that node; Citus forwards it. Any other value means nobody acts.",
 							   &assertion_setting, "", PGC_USERSET,
 							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_SUPERUSER_ONLY,
-							   NULL, assign_assertion, NULL);
+							   NULL, assign_assertion, show_assertion);
 	DefineCustomIntVariable("wfauth.cluster_assertion_lifetime",
 							"How long a signed principal counts on the other nodes of a Citus cluster.",
-							NULL, &assertion_lifetime, 600, 0, 86400, PGC_SUSET, GUC_UNIT_S,
+							"A transaction that lasts longer is signed again at its first statement past half of it.",
+							&assertion_lifetime, 60, 0, 86400, PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = hide_signatures_in_message;
 }
 
 /* Is "citus" among shared_preload_libraries (fixed at server start)? */
-static bool
-citus_preloaded(void)
+bool
+wfauth_citus_preloaded(void)
 {
 	static int	preloaded = -1;
 
@@ -162,7 +228,7 @@ citus_present(void)
 	if (known_lxid == MyProc->lxid)
 		return citus_here;
 	known_lxid = MyProc->lxid;
-	citus_here = citus_preloaded() && IsTransactionState() &&
+	citus_here = wfauth_citus_preloaded() && IsTransactionState() &&
 		OidIsValid(get_extension_oid("citus", true));
 	if (citus_here && citus_current_transaction == NULL)
 	{
@@ -295,6 +361,7 @@ static void
 sign_assertion(void)
 {
 	CitusTransactionId *id;
+	TimestampTz now = GetCurrentTimestamp();
 	char	   *payload;
 	char	   *command;
 
@@ -302,10 +369,11 @@ sign_assertion(void)
 	id = citus_current_transaction();
 	signed_lxid = MyProc->lxid;
 	signed_role = GetOuterUserId();
+	signed_renew_at = now + (int64) assertion_lifetime * USECS_PER_SEC / 2;
 	payload = psprintf(ASSERTION_VERSION "|%s|%d|%s|%s|%d|" UINT64_FORMAT "|" INT64_FORMAT "|" INT64_FORMAT,
 					   signed_acting, signed_dba ? 1 : 0, signed_credential, role_field(signed_role),
 					   id->initiatorNodeIdentifier, id->transactionNumber, id->timestamp,
-					   GetCurrentTimestamp() + (int64) assertion_lifetime * USECS_PER_SEC);
+					   now + (int64) assertion_lifetime * USECS_PER_SEC);
 	/* a SET LOCAL statement, which Citus forwards to the other nodes */
 	command = psprintf("SET LOCAL wfauth.assertion = %s", quote_literal_cstr(sign(payload)));
 	SPI_connect();
@@ -353,12 +421,17 @@ wfauth_cluster_sign(const char *acting, bool dba)
 
 /*
  * At each statement's start on the initiating node: after a SET ROLE, the
- * other nodes' connections run as the new role, so sign for it.
+ * other nodes' connections run as the new role, so sign for it; and past
+ * half the assertion's lifetime, sign it again, so that a node the
+ * transaction reaches later takes it.  (The lifetime is short: it bounds
+ * a replay, on a node the transaction never reached, of an assertion seen
+ * somewhere -- the nodes it reached refuse it once it ends, replay.c.)
  */
 void
 wfauth_cluster_follow_role(void)
 {
-	if (likely(signed_lxid != MyProc->lxid) || signed_role == GetOuterUserId() ||
+	if (likely(signed_lxid != MyProc->lxid) ||
+		(signed_role == GetOuterUserId() && GetCurrentStatementStartTimestamp() < signed_renew_at) ||
 		!IsTransactionState() || !citus_present() || serving_another_node() || !load_key())
 		return;
 	sign_assertion();
@@ -400,10 +473,14 @@ verified_acting(bool *dba)
 		strtoi64(fields[7], NULL, 10) != id->timestamp ||
 		strtoi64(fields[8], NULL, 10) <= GetCurrentTimestamp())
 		return NULL;
+	/* not taken here by a transaction that has ended (replay.c) */
+	if (wfauth_signature_spent(fields[9], id->timestamp))
+		return NULL;
 	/* the credential it was signed for, still good here and now */
 	if ((fields[3][0] == 't' || fields[3][0] == 's') &&
 		!wfauth_credential_live(fields[3][0], strtoi64(fields[3] + 1, NULL, 10)))
 		return NULL;
+	wfauth_signature_taken(fields[9], id->timestamp);
 	*dba = strcmp(fields[2], "1") == 0;
 	return fields[1];
 }
@@ -420,7 +497,7 @@ verified_acting(bool *dba)
 void
 wfauth_cluster_take_assertion(void)
 {
-	if (likely(!citus_preloaded()))
+	if (likely(!wfauth_citus_preloaded()))
 		return;
 	/* per row of a shard's policies: the assertion taken is in force */
 	if (taken_lxid == MyProc->lxid && taken_generation == assertion_generation &&
@@ -500,14 +577,23 @@ PG_FUNCTION_INFO_V1(wfauth_registration_signed);
 Datum
 wfauth_registration_signed(PG_FUNCTION_ARGS)
 {
+	CitusTransactionId *id;
+	char	   *mac;
 	char	   *payload;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || !citus_present() || !serving_another_node() ||
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+		PG_RETURN_BOOL(false);
+	mac = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	hide_in_query(mac);
+	if (!citus_present() || !serving_another_node() ||
 		citus_current_transaction()->transactionNumber == 0 || !load_key())
 		PG_RETURN_BOOL(false);
-	payload = registration_payload(text_to_cstring(PG_GETARG_TEXT_PP(0)), registration_kind(fcinfo),
-								   citus_current_transaction());
-	PG_RETURN_BOOL(mac_matches(text_to_cstring(PG_GETARG_TEXT_PP(2)), payload, strlen(payload)));
+	id = citus_current_transaction();
+	payload = registration_payload(text_to_cstring(PG_GETARG_TEXT_PP(0)), registration_kind(fcinfo), id);
+	if (!mac_matches(mac, payload, strlen(payload)) || wfauth_signature_spent(mac, id->timestamp))
+		PG_RETURN_BOOL(false);
+	wfauth_signature_taken(mac, id->timestamp);
+	PG_RETURN_BOOL(true);
 }
 
 /*

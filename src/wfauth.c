@@ -20,6 +20,8 @@
  *   owner.c      work on application tables as their owner; ACL heap scans
  *   protected_state.c  what a protected table looks like; how each differs
  *   lockdown.c   protected tables stay so: the state before and after each command
+ *   cluster.c    the principal signed for the other nodes of a Citus cluster
+ *   replay.c     signatures taken there, refused once their transaction ended
  */
 #include "postgres.h"
 
@@ -44,6 +46,7 @@ _PG_init(void)
 	WfauthLockdownInit();
 	WfauthStatsInit();
 	WfauthClusterInit();
+	WfauthReplayInit();
 	WfauthTriggersInit();
 	MarkGUCPrefixReserved("wfauth");
 }

@@ -408,6 +408,12 @@ extern void WfauthClusterInit(void);
 extern void wfauth_cluster_sign(const char *acting, bool dba);
 extern void wfauth_cluster_take_assertion(void);
 extern void wfauth_cluster_follow_role(void);
+extern bool wfauth_citus_preloaded(void);
+
+/* --- replay.c: signatures taken, refused once their transaction ended ---- */
+extern void WfauthReplayInit(void);
+extern bool wfauth_signature_spent(const char *mac_hex, TimestampTz started);
+extern void wfauth_signature_taken(const char *mac_hex, TimestampTz started);
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
 extern void wfauth_act_for_another_node(const char *value);
 extern const char *wfauth_principal_setting(void);

@@ -144,9 +144,10 @@ replayed=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db 2>&1 <<'S
 BEGIN;
 SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
 SELECT wfauth.protect('decoy', 'dashboard');
-SELECT substring(string_agg(result, ' ') FROM '''([0-9a-f]{64})''') AS mac
+SELECT string_agg(result, ' ') AS seen, coalesce(substring(string_agg(result, ' ') FROM '''([0-9a-f]{64})'''), 'none') AS mac
   FROM run_command_on_workers($$SELECT string_agg(query, ' ') FROM pg_stat_activity
                                 WHERE query LIKE '%\_register\_protected%' AND pid <> pg_backend_pid()$$) \gset
+\echo :'seen'
 DROP TABLE decoy;
 CREATE TABLE decoy (tenant int, id int, title text, acl wfauth.acl NOT NULL);
 SELECT create_distributed_table('decoy', 'tenant');
@@ -154,6 +155,8 @@ SELECT replay(:'mac') FROM carrier WHERE tenant = 1;
 COMMIT;
 SQL
 )
+check "the owner's protect() leaves no signature in the workers' pg_stat_activity" "" \
+      "$(grep -oE '[0-9a-f]{64}' <<<"$replayed")"
 check "a registration replayed for another table of the same name, in the same transaction, is refused" \
       "permission denied to register a protected table without its node" \
       "$(grep -o 'permission denied[a-z ]*' <<<"$replayed" | head -1)"
