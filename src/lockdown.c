@@ -81,6 +81,7 @@ typedef struct Section
 	SubTransactionId subxid;	/* opened in this subtransaction */
 	bool		checked;		/* false: a DBA's command, or nested in a checked one */
 	List	   *before;			/* the faults when it opened */
+	List	   *marked;			/* the relations marked as shards then (oids) */
 } Section;
 
 static List *sections = NIL;
@@ -120,13 +121,15 @@ static void
 open_section(bool exempt)
 {
 	bool		checked = !exempt && !in_checked_section();
-	List	   *before = checked ? wfauth_protection_faults() : NIL;
+	List	   *marked = NIL;
+	List	   *before = checked ? wfauth_protection_faults_marking(&marked) : NIL;
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	Section    *section = palloc0(sizeof(Section));
 	ListCell   *lc;
 
 	section->subxid = GetCurrentSubTransactionId();
 	section->checked = checked;
+	section->marked = list_copy(marked);
 	foreach(lc, before)
 	{
 		WfauthFault *fault = palloc(sizeof(WfauthFault));
@@ -182,7 +185,7 @@ close_section(void)
 	if (!section->checked)
 		return;
 	CommandCounterIncrement();
-	foreach(lc, wfauth_protection_faults())
+	foreach(lc, wfauth_protection_faults_since(section->marked))
 	{
 		WfauthFault *fault = lfirst(lc);
 		ListCell   *old;

@@ -118,6 +118,7 @@ typedef struct Pass
 {
 	HTAB	   *registered;		/* the registry: relid -> kind */
 	HTAB	   *shards;			/* their Citus shards on this node: relid -> kind */
+	HTAB	   *marked;			/* other relations marked as shards (see marked_kind()) */
 	List	   *extension_triggers;	/* oids of triggers that depend on an extension */
 } Pass;
 
@@ -189,6 +190,97 @@ registered_kind(Pass *pass, Oid relid)
 	if (r == NULL)
 		r = hash_search(pass->shards, &relid, HASH_FIND, NULL);
 	return r ? r->kind : 0;
+}
+
+/* ... or, failing that, marked as a shard */
+static int16
+kept_kind(Pass *pass, Oid relid)
+{
+	int16		kind = registered_kind(pass, relid);
+	Registered *r;
+
+	if (kind == 0 && (r = hash_search(pass->marked, &relid, HASH_FIND, NULL)) != NULL)
+		kind = r->kind;
+	return kind;
+}
+
+/* "_<digits>" at the end of name, or NULL */
+static const char *
+shard_suffix(const char *name)
+{
+	const char *sep = name ? strrchr(name, '_') : NULL;
+
+	return sep && sep[1] != '\0' && strspn(sep + 1, "0123456789") == strlen(sep + 1) ? sep : NULL;
+}
+
+/*
+ * The kind of wfauth's insert trigger on relid, a relation named like a
+ * shard, when the trigger is named like a shard's ("wfauth_acl_insert_102008"
+ * on "boards_102008", or on "logs_1_102030", a partition of shard
+ * "logs_102008", as its clones are named): what Citus made as a shard of a
+ * protected table; 0 otherwise.  The trigger's suffix into suffix
+ * (NAMEDATALEN), when given.  A relation so marked is kept as protected even when Citus's
+ * catalog no longer lists its shard on this node: a table's owner can
+ * delete that row (Citus's citus_internal functions), and must not thereby
+ * unlock the rows.
+ */
+static int16
+marked_kind(Oid relid, char *suffix)
+{
+	Relation	catalog;
+	ScanKeyData key;
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	int16		kind = 0;
+
+	if (shard_suffix(get_rel_name(relid)) == NULL)
+		return 0;
+	catalog = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	sd = systable_beginscan(catalog, TriggerRelidNameIndexId, true, NULL, 1, &key);
+	while (kind == 0 && HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
+		bool		isnull;
+		bytea	   *args;
+		const WfauthKind *k;
+
+		if (strncmp(NameStr(trigger->tgname), ACL_INSERT_TRIGGER, strlen(ACL_INSERT_TRIGGER)) != 0 ||
+			shard_suffix(NameStr(trigger->tgname) + strlen(ACL_INSERT_TRIGGER)) != NameStr(trigger->tgname) + strlen(ACL_INSERT_TRIGGER) ||
+			trigger->tgnargs != 1 || trigger->tgfoid != wfauth_function_oid(expected_triggers[0].function, 0, NULL))
+			continue;
+		args = DatumGetByteaPP(heap_getattr(tuple, Anum_pg_trigger_tgargs, RelationGetDescr(catalog), &isnull));
+		k = wfauth_kind_by_name(pnstrdup(VARDATA_ANY(args), strnlen(VARDATA_ANY(args), VARSIZE_ANY_EXHDR(args))));
+		kind = k ? k->id : 0;
+		if (kind != 0 && suffix != NULL)
+			strlcpy(suffix, NameStr(trigger->tgname) + strlen(ACL_INSERT_TRIGGER), NAMEDATALEN);
+	}
+	systable_endscan(sd);
+	table_close(catalog, AccessShareLock);
+	return kind;
+}
+
+/* Every relation marked as a shard now and not registered or a shard here, into pass->marked */
+static void
+collect_marked(Pass *pass)
+{
+	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
+	SysScanDesc sd = systable_beginscan(catalog, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	Oid			insert_function = wfauth_function_oid(expected_triggers[0].function, 0, NULL);
+
+	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
+		int16		kind;
+
+		if (trigger->tgfoid != insert_function || registered_kind(pass, trigger->tgrelid) != 0 ||
+			(kind = marked_kind(trigger->tgrelid, NULL)) == 0)
+			continue;
+		((Registered *) hash_search(pass->marked, &trigger->tgrelid, HASH_ENTER, NULL))->kind = kind;
+	}
+	systable_endscan(sd);
+	table_close(catalog, AccessShareLock);
 }
 
 /* The triggers that depend on an extension, from one scan of pg_depend */
@@ -414,6 +506,9 @@ check_hierarchies(Pass *pass, List **faults)
 		int16		parent = registered_kind(pass, inh->inhparent);
 		int16		child = registered_kind(pass, inh->inhrelid);
 
+		/* a relation only marked as a shard may be joined only to one protected or marked */
+		if (parent == 0 && child == 0)
+			parent = kept_kind(pass, inh->inhparent), child = kept_kind(pass, inh->inhrelid);
 		if (parent != 0 && child != parent)
 			add_fault(faults, inh->inhparent, "its child \"%s\" is not protected with the same kind",
 					  get_rel_name(inh->inhrelid));
@@ -462,7 +557,11 @@ own_faults(Oid relid, const WfauthKind *kind, Oid *trigger_oids)
 	check_policies(&faults, relid, kind);
 	{
 		const char *name = get_rel_name(relid);
-		const char *suffix = OidIsValid(wfauth_citus_table_of_shard(relid)) && name ? strrchr(name, '_') : "";
+		char		suffix[NAMEDATALEN] = "";
+
+		/* a shard's triggers carry its id, or its root partitioned shard's (clones) */
+		if (marked_kind(relid, suffix) == 0 && OidIsValid(wfauth_citus_table_of_shard(relid)) && shard_suffix(name))
+			strlcpy(suffix, shard_suffix(name), sizeof(suffix));
 
 		check_triggers(&faults, relid, kind, trigger_oids, suffix);
 	}
@@ -605,20 +704,29 @@ check_shards(Pass *pass, List **faults, Oid relid, int16 kind_id)
 }
 
 /*
- * Every way a registered relation differs from its protected state, as a
- * list of WfauthFault.  Expressions are printed with search_path pinned, so
- * wfauth's names always come out schema-qualified.
+ * Every way a registered relation, a shard of one on this node, or a
+ * relation marked as a shard differs from its protected state, as a list
+ * of WfauthFault.  since: only the marked relations of *marked (oids: those
+ * marked and protected in full when the command began), and each of them
+ * that is marked no longer; otherwise every one, the oids of those
+ * protected in full into *marked when it is given.
+ * Expressions are printed with search_path pinned, so wfauth's names always
+ * come out schema-qualified.
  */
-List *
-wfauth_protection_faults(void)
+static List *
+protection_faults(bool since, List **marked)
 {
 	Pass		pass;
 	HASHCTL		ctl;
 	HASH_SEQ_STATUS status;
 	Registered *r;
 	List	   *faults = NIL;
+	ListCell   *lc;
 	int			level;
+	List	   *before = since ? *marked : NIL;
 
+	if (marked)
+		*marked = NIL;
 	if (!wfauth_table_exists(WFAUTH_PROTECTED_TABLES))
 		return NIL;
 	ctl.keysize = sizeof(Oid);
@@ -627,8 +735,10 @@ wfauth_protection_faults(void)
 	pass.registered = hash_create("wfauth registered relations", 64, &ctl,
 								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	pass.shards = hash_create("wfauth protected shards", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	pass.marked = hash_create("wfauth marked shards", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	if (wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_registered, pass.registered) == 0)
 	{
+		hash_destroy(pass.marked);
 		hash_destroy(pass.shards);
 		hash_destroy(pass.registered);
 		return NIL;
@@ -641,12 +751,59 @@ wfauth_protection_faults(void)
 		check_relation(&pass, &faults, r->relid, r->kind);
 		check_shards(&pass, &faults, r->relid, r->kind);
 	}
+	collect_marked(&pass);
+	hash_seq_init(&status, pass.marked);
+	while ((r = hash_seq_search(&status)) != NULL)
+	{
+		int			known = list_length(faults);
+
+		/*
+		 * Only one protected in full before the command is held to it: one
+		 * Citus is protecting (protect()'s DDL reaches a shard command by
+		 * command) is not yet.
+		 */
+		if (since && !list_member_oid(before, r->relid))
+			continue;
+		add_fault(&faults, r->relid, "it is marked as a shard of a protected table that Citus does not place on this node");
+		check_relation(&pass, &faults, r->relid, r->kind);
+		if (marked && list_length(faults) == known + 1)
+			*marked = lappend_oid(*marked, r->relid);
+	}
+	foreach(lc, before)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (kept_kind(&pass, relid) == 0 && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			add_fault(&faults, relid, "it is no longer marked as a shard of a protected table");
+	}
 	wfauth_unpin(level);
 	check_hierarchies(&pass, &faults);
 	list_free(pass.extension_triggers);
+	hash_destroy(pass.marked);
 	hash_destroy(pass.shards);
 	hash_destroy(pass.registered);
 	return faults;
+}
+
+/* Every fault now */
+List *
+wfauth_protection_faults(void)
+{
+	return protection_faults(false, NULL);
+}
+
+/* ... and the relations marked as shards now (oids), for wfauth_protection_faults_since() */
+List *
+wfauth_protection_faults_marking(List **marked)
+{
+	return protection_faults(false, marked);
+}
+
+/* Every fault now of what was protected or marked before (marked: as the above gave them) */
+List *
+wfauth_protection_faults_since(List *marked)
+{
+	return protection_faults(true, &marked);
 }
 
 /*

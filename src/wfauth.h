@@ -431,6 +431,8 @@ typedef struct WfauthFault
 } WfauthFault;
 
 extern List *wfauth_protection_faults(void);
+extern List *wfauth_protection_faults_marking(List **marked);
+extern List *wfauth_protection_faults_since(List *marked);
 extern bool wfauth_late_before_row_trigger(const char *name, int16 type);
 
 /* --- lockdown.c: protected tables stay protected ------------------------ */

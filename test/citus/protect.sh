@@ -115,6 +115,34 @@ check "the owner cannot drop the table on a worker while its shards are there (w
          on 1 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'boards'")"
 check "so the shard stays locked" "t" "$([ -n "$(ownerw "ALTER TABLE $shard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
 
+# Citus's catalog on a worker, which the owner may change there (its citus_internal
+# functions, posing as Citus's connection): a shard it no longer lists stays locked
+owner "CREATE TABLE vault (tenant int, id int, title text); SELECT create_distributed_table('vault', 'tenant', shard_count := 2);
+       SELECT wfauth.protect('vault', 'dashboard')" >/dev/null
+dba_rows=$(on 0 $db "INSERT INTO vault SELECT g, g, 'secret' FROM generate_series(1, 8) g")
+vshard=$(on 0 $db "SELECT 'vault_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                   JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'vault'::regclass AND nodeport = $PORT1")
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
+    -c "SELECT citus_internal.delete_shard_metadata(${vshard#vault_})" >$WORK/unlisted.log 2>&1
+check "the owner deletes a shard's row in Citus's catalog on a worker" "0" \
+      "$(on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}")"
+check "the shard stays locked" "t" "$([ -n "$(ownerw "ALTER TABLE $vshard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
+check "also against a command that only the state check sees (its column acl renamed through ALTER VIEW)" "t" \
+      "$([ -n "$(ownerw "ALTER VIEW $vshard RENAME COLUMN acl TO gone")" ] && echo t || echo f)"
+check "nor can its marks be dropped" "t" \
+      "$([ -n "$(ownerw "DROP TRIGGER wfauth_acl_insert_${vshard#vault_} ON $vshard")" ] && echo t || echo f)"
+check "its rows stay unread" "0" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "SELECT count(*) FROM $vshard" 2>&1)"
+check "a DBA sees it among the faults" "1" \
+      "$(on 1 $db "SELECT count(*) FROM wfauth.protection_faults() WHERE tbl::text = '$vshard' AND fault LIKE '%marked as a shard%'")"
+# and Citus's worker_drop_distributed_table(), which deletes the catalog's rows first
+v2shard=$(on 0 $db "SELECT 'vault_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                    JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'vault'::regclass AND nodeport = $PORT2")
+psql -qXAt -h $W2 -p $PORT2 -U wfauth_citus_owner -d $db -c "SELECT worker_drop_distributed_table('public.vault')" >$WORK/wddt.log 2>&1
+check "after the owner's worker_drop_distributed_table on worker 2, its shard there stays locked" "t" \
+      "$([ -n "$(psql -qXAt -h $W2 -p $PORT2 -U wfauth_citus_owner -d $db -c "ALTER TABLE $v2shard NO FORCE ROW LEVEL SECURITY" 2>&1 |
+                 grep -o 'permission denied[a-z ]*')" ] && echo t || echo "f ($(cat $WORK/wddt.log))")"
+
 # A registration is what lets a table join a protected hierarchy: a worker takes
 # only the one the node running protect() signed for this distributed transaction
 owner "CREATE TABLE peek (tenant int, id int, title text, acl wfauth.acl NOT NULL);
@@ -174,6 +202,12 @@ check "protect() on a distributed partitioned table" "" \
                 SELECT wfauth.protect('logs', 'dashboard')" | grep -v '^$')"
 lshard=$(on 0 $db "SELECT 'logs_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
                    JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'logs'::regclass AND nodeport = $PORT1")
+check "a protected distributed partitioned table: no fault on either worker" "0 0" \
+      "$(for n in 1 2; do on $n $db "SELECT count(*) FROM wfauth.protection_faults() WHERE tbl::text ~ '^logs'"; done | xargs)"
+lpart=$(on 1 $db "SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = '$lshard'::regclass LIMIT 1")
+ownerw "ALTER TABLE $lshard DETACH PARTITION $lpart" >/dev/null
+check "on a worker, the owner cannot detach a partition shard (wfauth's triggers on it are its parent's clones)" "1" \
+      "$(on 1 $db "SELECT count(*) FROM pg_inherits WHERE inhrelid = '$lpart'::regclass")"
 ownerw "CREATE TABLE public.sink PARTITION OF $lshard DEFAULT" >/dev/null
 check "on a worker, the owner cannot make an unprotected partition of a partitioned shard" "0" \
       "$(on 1 $db "SELECT count(*) FROM pg_class WHERE relname = 'sink'")"
