@@ -39,6 +39,7 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_trigger.h"
 #include "commands/event_trigger.h"
 #include "commands/trigger.h"
@@ -227,11 +228,13 @@ locked(Oid relid)
 }
 
 /*
- * A protected table dropped by a function rather than a command, which no
- * event trigger sees (Citus's worker_drop_shell_table() on a worker): while
- * Citus places shards of it on this node and they exist, it goes only with
- * them (DROP TABLE on the coordinator drops them first) or by a DBA.  Its
- * shards, holding its rows, would otherwise be shards of nothing protected.
+ * A protected table or shard dropped by a function rather than a command,
+ * which no event trigger sees (Citus's worker_drop_shell_table() on a
+ * worker).  A shard Citus places on this node goes only by a DBA (Citus
+ * drops one when its table goes or it moves, once its catalog no longer
+ * places it here); a table with such shards, only with them (DROP TABLE on
+ * the coordinator drops them first).  Otherwise the rows would be lost, or
+ * kept by shards of nothing protected.
  */
 static void
 guard_drop(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *arg)
@@ -239,14 +242,23 @@ guard_drop(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *
 	int64	   *shards;
 	int			n;
 	int			i;
+	Oid			table;
 
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 	if (access != OAT_DROP || classId != RelationRelationId || subId != 0 ||
-		(n = wfauth_citus_local_shards(objectId, &shards)) == 0 ||
-		!wfauth_table_exists(WFAUTH_PROTECTED_TABLES) || !locked(objectId))
+		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) ||
+		!OidIsValid(get_namespace_oid("wfauth", true)) || !wfauth_table_exists(WFAUTH_PROTECTED_TABLES))
 		return;
-	for (i = 0; i < n; i++)
+	if (OidIsValid(table = wfauth_citus_table_of_shard(objectId)) && locked(table))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to drop shard \"%s\" of protected table \"%s\"",
+						get_rel_name(objectId), get_rel_name(table)),
+				 errdetail("Its rows would be lost to every principal that may see them."),
+				 errhint("Drop the table on the coordinator; a superuser or a member of the role named by wfauth.admin_role can drop the shard.")));
+	n = wfauth_citus_local_shards(objectId, &shards);
+	for (i = 0; i < n && locked(objectId); i++)
 	{
 		char	   *name = psprintf("%s_" INT64_FORMAT, get_rel_name(objectId), shards[i]);
 

@@ -114,6 +114,8 @@ check "the owner cannot drop the table on a worker while its shards are there (w
       "$(on 1 $db "SELECT count(*) FROM pg_class WHERE relname = 'boards'") $(
          on 1 $db "SELECT count(*) FROM wfauth.protected_tables WHERE tbl::text = 'boards'")"
 check "so the shard stays locked" "t" "$([ -n "$(ownerw "ALTER TABLE $shard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
+ownerw "SELECT worker_drop_shell_table('public.$shard')" >/dev/null
+check "nor drop a shard there with it, which DROP TABLE could not" "t" "$(on 1 $db "SELECT to_regclass('$shard') IS NOT NULL")"
 
 # Citus's catalog on a worker, which the owner may change there (its citus_internal
 # functions, posing as Citus's connection): a shard it no longer lists stays locked
