@@ -362,14 +362,18 @@ refuse_join(Oid parent, Oid child, const char *how)
 
 /*
  * Joining child to parent (ATTACH PARTITION, INHERIT): both or neither
- * protected, with the same kind.
+ * protected, with the same kind, and protected in full.
  */
 static void
 check_join(Oid parent, Oid child, const char *how)
 {
+	int16		kind;
+
 	if (!OidIsValid(parent) || !OidIsValid(child))
 		return;
-	if (wfauth_protected_kind(parent) != wfauth_protected_kind(child))
+	kind = wfauth_protected_kind(parent);
+	if (kind != wfauth_protected_kind(child) ||
+		(kind != 0 && (!wfauth_protected_in_full(parent) || !wfauth_protected_in_full(child))))
 		refuse_join(parent, child, how);
 }
 

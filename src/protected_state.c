@@ -654,6 +654,28 @@ cached_state(Oid relid, const WfauthKind *kind)
 	return entry;
 }
 
+/*
+ * Is relid protected (registered, or a shard on this node of a table that
+ * is) and in full, with no fault of its own?  A relation Citus's catalog
+ * calls a shard is not thereby protected: a table's owner can write that
+ * catalog on a worker.
+ */
+bool
+wfauth_protected_in_full(Oid relid)
+{
+	int16		kind_id = wfauth_protected_kind(relid);
+	const WfauthKind *kind = kind_id != 0 ? wfauth_kind_by_id(kind_id) : NULL;
+	bool		full;
+	int			level;
+
+	if (kind == NULL || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return false;
+	level = wfauth_pin();
+	full = cached_state(relid, kind)->faults == NIL;
+	wfauth_unpin(level);
+	return full;
+}
+
 static void
 check_relation(Pass *pass, List **faults, Oid relid, int16 kind_id)
 {

@@ -431,6 +431,7 @@ typedef struct WfauthFault
 } WfauthFault;
 
 extern List *wfauth_protection_faults(void);
+extern bool wfauth_protected_in_full(Oid relid);
 extern List *wfauth_protection_faults_marking(List **marked);
 extern List *wfauth_protection_faults_since(List *marked);
 extern bool wfauth_late_before_row_trigger(const char *name, int16 type);

@@ -145,6 +145,27 @@ check "after the owner's worker_drop_distributed_table on worker 2, its shard th
       "$([ -n "$(psql -qXAt -h $W2 -p $PORT2 -U wfauth_citus_owner -d $db -c "ALTER TABLE $v2shard NO FORCE ROW LEVEL SECURITY" 2>&1 |
                  grep -o 'permission denied[a-z ]*')" ] && echo t || echo "f ($(cat $WORK/wddt.log))")"
 
+# ... or forge there: a look-alike entered as a shard (one worker 2 holds taken out of worker 1's
+# catalog, the look-alike put in its range) is no protected relation to join a real shard to
+owner "CREATE TABLE safe (tenant int, id int, title text); SELECT create_distributed_table('safe', 'tenant', shard_count := 4);
+       SELECT wfauth.protect('safe', 'dashboard')" >/dev/null
+on 0 $db "INSERT INTO safe SELECT g, g, 'secret' FROM generate_series(1, 8) g" >/dev/null
+sshard=$(on 0 $db "SELECT 'safe_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                   JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'safe'::regclass AND nodeport = $PORT1")
+read -r fid fmin fmax <<<"$(on 1 $db "SELECT shardid || ' ' || shardminvalue || ' ' || shardmaxvalue FROM pg_dist_shard
+                                     JOIN pg_dist_placement USING (shardid) WHERE logicalrelid = 'safe'::regclass
+                                      AND groupid <> (SELECT groupid FROM pg_dist_local_group) ORDER BY 1 LIMIT 1")"
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
+    -c "CREATE TABLE public.safe_990001 (tenant int, id int, title text, acl wfauth.acl NOT NULL)" \
+    -c "SELECT citus_internal.delete_shard_metadata($fid)" \
+    -c "SELECT citus_internal.add_shard_metadata('safe'::regclass, 990001, 't', '$fmin', '$fmax')" \
+    -c "SELECT citus_internal.add_placement_metadata(990001, 0, (SELECT groupid FROM pg_dist_local_group), 990001)" \
+    >$WORK/forged.log 2>&1
+ownerw "ALTER TABLE $sshard INHERIT safe_990001" >/dev/null
+check "a look-alike the owner entered in Citus's catalog on a worker as a shard: the real shard cannot inherit from it" "1 0" \
+      "$(on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = 990001") $(
+         on 1 $db "SELECT count(*) FROM pg_inherits WHERE inhrelid = '$sshard'::regclass")"
+
 # A registration is what lets a table join a protected hierarchy: a worker takes
 # only the one the node running protect() signed for this distributed transaction
 owner "CREATE TABLE peek (tenant int, id int, title text, acl wfauth.acl NOT NULL);
