@@ -34,8 +34,8 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
-#include "tcop/tcopprot.h"
 #include "storage/proc.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/guc.h"
@@ -152,9 +152,10 @@ show_assertion(void)
 }
 
 /*
- * Messages a session may see or the server log keeps -- citus.log_remote_commands'
- * "issuing ...", log_statement's -- show no signature: each run of 64 hex
- * digits (a mac, or anything as long) becomes asterisks.
+ * Messages the server log keeps (log_statement's, citus.log_remote_commands'
+ * "issuing ..." where logged) show no signature: each run of 64 hex digits
+ * (a mac, or anything as long) becomes asterisks.  (PostgreSQL calls the
+ * hook only for messages that reach the log.)
  */
 static void
 hide_signatures(char *text)

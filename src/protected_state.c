@@ -219,10 +219,10 @@ shard_suffix(const char *name)
  * on "boards_102008", or on "logs_1_102030", a partition of shard
  * "logs_102008", as its clones are named): what Citus made as a shard of a
  * protected table; 0 otherwise.  The trigger's suffix into suffix
- * (NAMEDATALEN), when given.  A relation so marked is kept as protected even when Citus's
- * catalog no longer lists its shard on this node: a table's owner can
- * delete that row (Citus's citus_internal functions), and must not thereby
- * unlock the rows.
+ * (NAMEDATALEN), when given.  A relation so marked is kept as protected
+ * even when Citus's catalog no longer lists its shard on this node: a
+ * table's owner can delete that row (Citus's citus_internal functions),
+ * and must not thereby unlock the rows.
  */
 static int16
 marked_kind(Oid relid, char *suffix)
@@ -241,19 +241,20 @@ marked_kind(Oid relid, char *suffix)
 	while (kind == 0 && HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{
 		Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
+		const char *tail = NameStr(trigger->tgname) + strlen(ACL_INSERT_TRIGGER);
 		bool		isnull;
 		bytea	   *args;
 		const WfauthKind *k;
 
 		if (strncmp(NameStr(trigger->tgname), ACL_INSERT_TRIGGER, strlen(ACL_INSERT_TRIGGER)) != 0 ||
-			shard_suffix(NameStr(trigger->tgname) + strlen(ACL_INSERT_TRIGGER)) != NameStr(trigger->tgname) + strlen(ACL_INSERT_TRIGGER) ||
-			trigger->tgnargs != 1 || trigger->tgfoid != wfauth_function_oid(expected_triggers[0].function, 0, NULL))
+			shard_suffix(tail) != tail || trigger->tgnargs != 1 ||
+			trigger->tgfoid != wfauth_function_oid(expected_triggers[0].function, 0, NULL))
 			continue;
 		args = DatumGetByteaPP(heap_getattr(tuple, Anum_pg_trigger_tgargs, RelationGetDescr(catalog), &isnull));
 		k = wfauth_kind_by_name(pnstrdup(VARDATA_ANY(args), strnlen(VARDATA_ANY(args), VARSIZE_ANY_EXHDR(args))));
 		kind = k ? k->id : 0;
 		if (kind != 0 && suffix != NULL)
-			strlcpy(suffix, NameStr(trigger->tgname) + strlen(ACL_INSERT_TRIGGER), NAMEDATALEN);
+			strlcpy(suffix, tail, NAMEDATALEN);
 	}
 	systable_endscan(sd);
 	table_close(catalog, AccessShareLock);
