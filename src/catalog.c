@@ -17,6 +17,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
@@ -529,6 +530,92 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 	systable_endscan(sd);
 	table_close(rel, AccessShareLock);
 	return n;
+}
+
+/*
+ * The shards (ids, int64 *) whose rows this transaction deleted or changed
+ * in Citus's catalog: pg_dist_shard's, and pg_dist_placement's for this
+ * node.  Every version of the rows is read (SnapshotAny), for the ones this
+ * transaction ended.
+ */
+List *
+wfauth_citus_shards_changed_here(void)
+{
+	const char *catalogs[2] = {"pg_dist_shard", "pg_dist_placement"};
+	int32		group = citus_local_group();
+	List	   *shards = NIL;
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		Oid			relid = get_relname_relid(catalogs[i], PG_CATALOG_NAMESPACE);
+		Relation	rel;
+		SysScanDesc sd;
+		HeapTuple	tuple;
+
+		if (!OidIsValid(relid))
+			continue;
+		rel = table_open(relid, AccessShareLock);
+		sd = systable_beginscan(rel, InvalidOid, false, SnapshotAny, 0, NULL);
+		while (HeapTupleIsValid(tuple = systable_getnext(sd)))
+		{
+			HeapTupleHeader header = tuple->t_data;
+			bool		isnull;
+			int64	   *shard;
+
+			if ((header->t_infomask & HEAP_XMAX_INVALID) || HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask) ||
+				!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(header)))
+				continue;
+			/* pg_dist_shard: shardid (2); pg_dist_placement: shardid (2), groupid (5) */
+			if (i == 1 && DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) != group)
+				continue;
+			shard = palloc(sizeof(int64));
+			*shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
+			shards = lappend(shards, shard);
+		}
+		systable_endscan(sd);
+		table_close(rel, AccessShareLock);
+	}
+	return shards;
+}
+
+/*
+ * Does Citus's pg_dist_cleanup list relid for this node: a shard's copy
+ * that Citus drops later (what a shard move or split leaves behind)?
+ */
+bool
+wfauth_citus_awaiting_cleanup(Oid relid)
+{
+	Oid			cleanup = get_relname_relid("pg_dist_cleanup", PG_CATALOG_NAMESPACE);
+	char	   *schema = get_namespace_name(get_rel_namespace(relid));
+	char	   *name = get_rel_name(relid);
+	char	   *quoted;
+	char	   *plain;
+	int32		group = citus_local_group();
+	Relation	rel;
+	SysScanDesc sd;
+	HeapTuple	tuple;
+	bool		listed = false;
+
+	if (!OidIsValid(cleanup) || schema == NULL || name == NULL)
+		return false;
+	quoted = quote_qualified_identifier(schema, name);
+	plain = psprintf("%s.%s", schema, name);
+	rel = table_open(cleanup, AccessShareLock);
+	sd = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	/* pg_dist_cleanup: object_name (4), node_group_id (5) */
+	while (!listed && HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		bool		isnull;
+		Datum		object = heap_getattr(tuple, 4, RelationGetDescr(rel), &isnull);
+		char	   *object_name = isnull ? "" : TextDatumGetCString(object);
+
+		listed = DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) == group &&
+			(strcmp(object_name, quoted) == 0 || strcmp(object_name, plain) == 0);
+	}
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	return listed;
 }
 
 /*

@@ -47,8 +47,10 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "pgstat.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -272,11 +274,56 @@ guard_drop(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *
 	}
 }
 
+/* Did this transaction delete or change rows of relid (by PostgreSQL's counts)? */
+static bool
+changed_in_transaction(Oid relid)
+{
+	return !pgstat_track_counts ||
+		DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_deleted, ObjectIdGetDatum(relid))) > 0 ||
+		DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_updated, ObjectIdGetDatum(relid))) > 0;
+}
+
+/*
+ * At commit on a Citus node, when the transaction changed Citus's catalog
+ * of shards (pg_dist_shard, pg_dist_placement): every shard of a protected
+ * table here -- a relation wfauth marked as one -- whose rows it changed is
+ * still placed here, or left for Citus to drop.  A table's owner can write that catalog on a
+ * worker (Citus's citus_internal functions, worker_drop_distributed_table()),
+ * and a shard it takes out would be known as nothing protected: read,
+ * stripped, dropped and made anew unprotected under its name, while the
+ * coordinator still routes the table's rows to it.  A DBA may (a shard
+ * move of its own).  Citus's DROP TABLE takes the shards with the entries.
+ */
+static void
+citus_catalog_at_commit(XactEvent event, void *arg)
+{
+	Oid			placement;
+	Oid			shard;
+	Oid			unlisted;
+
+	if ((event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PRE_PREPARE) ||
+		!OidIsValid(MyDatabaseId) || !IsNormalProcessingMode() ||	/* (launchers: no catalog to read) */
+		!OidIsValid(placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE)) ||
+		!OidIsValid(shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) ||
+		(!changed_in_transaction(placement) && !changed_in_transaction(shard)) ||
+		!OidIsValid(get_namespace_oid("wfauth", true)) || wfauth_actor_is_dba())
+		return;
+	if (OidIsValid(unlisted = wfauth_unlisted_marked_shard(wfauth_citus_shards_changed_here())))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to take shard \"%s\" of a protected table out of Citus's catalog on this node",
+						get_rel_name(unlisted)),
+				 errdetail("Its rows would no longer be known as a protected table's."),
+				 errhint("A superuser or a member of the role named by wfauth.admin_role can, "
+						 "e.g. to move the shard (citus_move_shard_placement).")));
+}
+
 void
 WfauthLockdownInit(void)
 {
 	RegisterXactCallback(sections_at_xact_end, NULL);
 	RegisterSubXactCallback(sections_at_subxact_abort, NULL);
+	RegisterXactCallback(citus_catalog_at_commit, NULL);
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = guard_drop;
 }

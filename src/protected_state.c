@@ -35,6 +35,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
@@ -119,6 +120,7 @@ typedef struct Pass
 	HTAB	   *registered;		/* the registry: relid -> kind */
 	HTAB	   *shards;			/* their Citus shards on this node: relid -> kind */
 	HTAB	   *marked;			/* other relations marked as shards (see marked_kind()) */
+	List	   *held;			/* shards and marked relations protected in full (oids) */
 	List	   *extension_triggers;	/* oids of triggers that depend on an extension */
 } Pass;
 
@@ -282,6 +284,41 @@ collect_marked(Pass *pass)
 	}
 	systable_endscan(sd);
 	table_close(catalog, AccessShareLock);
+}
+
+/*
+ * A relation marked as a shard (marked_kind()) of one of shards (ids) that
+ * Citus's catalog no longer places on this node, and that is not a
+ * leftover Citus drops later; InvalidOid when there is none.
+ */
+Oid
+wfauth_unlisted_marked_shard(List *shards)
+{
+	Oid			insert_function = wfauth_function_oid(expected_triggers[0].function, 0, NULL);
+	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
+	SysScanDesc sd = systable_beginscan(catalog, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	Oid			unlisted = InvalidOid;
+
+	while (!OidIsValid(unlisted) && HeapTupleIsValid(tuple = systable_getnext(sd)))
+	{
+		Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
+		const char *suffix;
+		ListCell   *lc;
+		bool		named = false;
+
+		if (trigger->tgfoid != insert_function || marked_kind(trigger->tgrelid, NULL) == 0 ||
+			(suffix = shard_suffix(get_rel_name(trigger->tgrelid))) == NULL)
+			continue;
+		foreach(lc, shards)
+			named |= *(int64 *) lfirst(lc) == strtoi64(suffix + 1, NULL, 10);
+		if (named && !OidIsValid(wfauth_citus_table_of_shard(trigger->tgrelid)) &&
+			!wfauth_citus_awaiting_cleanup(trigger->tgrelid))
+			unlisted = trigger->tgrelid;
+	}
+	systable_endscan(sd);
+	table_close(catalog, AccessShareLock);
+	return unlisted;
 }
 
 /* The triggers that depend on an extension, from one scan of pg_depend */
@@ -719,9 +756,12 @@ check_shards(Pass *pass, List **faults, Oid relid, int16 kind_id)
 		else
 		{
 			Registered *r = hash_search(pass->shards, &shard, HASH_ENTER, NULL);
+			int			known = list_length(*faults);
 
 			r->kind = kind_id;
 			check_relation(pass, faults, shard, kind_id);
+			if (list_length(*faults) == known)
+				pass->held = lappend_oid(pass->held, shard);
 		}
 	}
 }
@@ -729,10 +769,11 @@ check_shards(Pass *pass, List **faults, Oid relid, int16 kind_id)
 /*
  * Every way a registered relation, a shard of one on this node, or a
  * relation marked as a shard differs from its protected state, as a list
- * of WfauthFault.  since: only the marked relations of *marked (oids: those
- * marked and protected in full when the command began), and each of them
- * that is marked no longer; otherwise every one, the oids of those
- * protected in full into *marked when it is given.
+ * of WfauthFault.  since: only the marked relations of *marked (oids: the
+ * shards and marked relations protected in full when the command began),
+ * and each of *marked that is neither a shard in Citus's catalog nor marked
+ * any longer; otherwise every marked one, and the oids of the shards and
+ * marked relations protected in full into *marked when it is given.
  * Expressions are printed with search_path pinned, so wfauth's names always
  * come out schema-qualified.
  */
@@ -759,7 +800,10 @@ protection_faults(bool since, List **marked)
 								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	pass.shards = hash_create("wfauth protected shards", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	pass.marked = hash_create("wfauth marked shards", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	if (wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_registered, pass.registered) == 0)
+	pass.held = NIL;
+	/* (on a Citus node, shards may be marked while no table is registered yet) */
+	if (wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_registered, pass.registered) == 0 &&
+		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
 	{
 		hash_destroy(pass.marked);
 		hash_destroy(pass.shards);
@@ -789,15 +833,17 @@ protection_faults(bool since, List **marked)
 			continue;
 		add_fault(&faults, r->relid, "it is marked as a shard of a protected table that Citus does not place on this node");
 		check_relation(&pass, &faults, r->relid, r->kind);
-		if (marked && list_length(faults) == known + 1)
-			*marked = lappend_oid(*marked, r->relid);
+		if (list_length(faults) == known + 1)
+			pass.held = lappend_oid(pass.held, r->relid);
 	}
+	if (marked)
+		*marked = pass.held;
 	foreach(lc, before)
 	{
 		Oid			relid = lfirst_oid(lc);
 
 		if (kept_kind(&pass, relid) == 0 && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-			add_fault(&faults, relid, "it is no longer marked as a shard of a protected table");
+			add_fault(&faults, relid, "it is no longer a shard of a protected table, neither in Citus's catalog nor marked");
 	}
 	wfauth_unpin(level);
 	check_hierarchies(&pass, &faults);

@@ -399,6 +399,8 @@ extern CommandId wfauth_executor_frame_cid(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
 extern Oid	wfauth_citus_table_of_shard(Oid relid);
 extern int	wfauth_citus_local_shards(Oid relid, int64 **shards);
+extern bool wfauth_citus_awaiting_cleanup(Oid relid);
+extern List *wfauth_citus_shards_changed_here(void);
 extern int	wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, void *arg);
 extern void wfauth_cluster_credential(char kind, int64 id);
 extern bool wfauth_credential_live(char kind, int64 id);
@@ -432,6 +434,7 @@ typedef struct WfauthFault
 
 extern List *wfauth_protection_faults(void);
 extern bool wfauth_protected_in_full(Oid relid);
+extern Oid	wfauth_unlisted_marked_shard(List *shards);
 extern List *wfauth_protection_faults_marking(List **marked);
 extern List *wfauth_protection_faults_since(List *marked);
 extern bool wfauth_late_before_row_trigger(const char *name, int16 type);

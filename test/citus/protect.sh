@@ -126,8 +126,28 @@ vshard=$(on 0 $db "SELECT 'vault_' || min(shardid) FROM pg_dist_shard JOIN pg_di
                    JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'vault'::regclass AND nodeport = $PORT1")
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
     -c "SELECT citus_internal.delete_shard_metadata(${vshard#vault_})" >$WORK/unlisted.log 2>&1
-check "the owner deletes a shard's row in Citus's catalog on a worker" "0" \
-      "$(on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}")"
+check "the owner cannot take a shard out of Citus's catalog on a worker" "1 permission denied to take shard" \
+      "$(on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}") $(
+         grep -o 'permission denied to take shard' $WORK/unlisted.log)"
+# nor strip it in the command that takes it out (a function that a CREATE TABLE AS runs)
+PGAPPNAME='citus_internal gpid=10000000001' psql -qX -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$WORK/ctas.log 2>&1 <<SQL
+SET citus.enable_ddl_propagation = off;
+CREATE FUNCTION public.strip() RETURNS int LANGUAGE plpgsql AS \$f\$
+BEGIN
+  PERFORM citus_internal.delete_shard_metadata(${vshard#vault_});
+  DROP TRIGGER wfauth_acl_insert_${vshard#vault_} ON public.$vshard;
+  ALTER TABLE public.$vshard NO FORCE ROW LEVEL SECURITY;
+  RETURN 1;
+END \$f\$;
+CREATE TABLE stripped AS SELECT public.strip();
+SQL
+check "nor in one command that takes it out and strips it" "t 1" \
+      "$(on 1 $db "SET citus.show_shards_for_app_name_prefixes = '*';
+                   SELECT relforcerowsecurity FROM pg_class WHERE oid = '$vshard'::regclass") $(
+         on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}")"
+# a shard the catalog no longer lists (a DBA took it out, as a shard move leaves its old copy)
+PGAPPNAME='citus_internal gpid=10000000001' on 1 $db "SELECT citus_internal.delete_shard_metadata(${vshard#vault_})" >/dev/null
+check "a DBA may take it out" "0" "$(on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}")"
 check "the shard stays locked" "t" "$([ -n "$(ownerw "ALTER TABLE $vshard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
 check "also against a command that only the state check sees (its column acl renamed through ALTER VIEW)" "t" \
       "$([ -n "$(ownerw "ALTER VIEW $vshard RENAME COLUMN acl TO gone")" ] && echo t || echo f)"
@@ -141,9 +161,21 @@ check "a DBA sees it among the faults" "1" \
 v2shard=$(on 0 $db "SELECT 'vault_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
                     JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'vault'::regclass AND nodeport = $PORT2")
 psql -qXAt -h $W2 -p $PORT2 -U wfauth_citus_owner -d $db -c "SELECT worker_drop_distributed_table('public.vault')" >$WORK/wddt.log 2>&1
-check "after the owner's worker_drop_distributed_table on worker 2, its shard there stays locked" "t" \
+check "the owner's worker_drop_distributed_table on worker 2 is refused" "permission denied to take shard" \
+      "$(grep -o 'permission denied to take shard' $WORK/wddt.log)"
+check "and the shard there stays locked" "t" \
       "$([ -n "$(psql -qXAt -h $W2 -p $PORT2 -U wfauth_citus_owner -d $db -c "ALTER TABLE $v2shard NO FORCE ROW LEVEL SECURITY" 2>&1 |
                  grep -o 'permission denied[a-z ]*')" ] && echo t || echo "f ($(cat $WORK/wddt.log))")"
+
+# protected, then distributed (its shards made with wfauth's triggers), not yet protected again:
+# the shards on a worker are held already
+owner "CREATE TABLE memo (tenant int, id int, body text); SELECT wfauth.protect('memo', 'dashboard')" >/dev/null
+owner "SET citus.enable_unsafe_triggers = on; SELECT create_distributed_table('memo', 'tenant', shard_count := 2)" >/dev/null
+mshard=$(on 0 $db "SELECT 'memo_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                   JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'memo'::regclass AND nodeport = $PORT1")
+check "protected, distributed, not protected again yet: the owner cannot strip a shard on a worker" "t" \
+      "$([ -n "$(ownerw "ALTER TABLE $mshard NO FORCE ROW LEVEL SECURITY")" ] && echo t || echo f)"
+check "and protect() again completes it" "" "$(owner "SELECT wfauth.protect('memo', 'dashboard')" | grep -v '^$')"
 
 # ... or forge there: a look-alike entered as a shard (one worker 2 holds taken out of worker 1's
 # catalog, the look-alike put in its range) is no protected relation to join a real shard to
