@@ -533,19 +533,21 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 }
 
 /*
- * The shards (ids, int64 *) whose rows this transaction deleted or changed
- * in Citus's catalog: pg_dist_shard's, and pg_dist_placement's for this
- * node.  Every version of the rows is read (SnapshotAny), for the ones this
- * transaction ended.
+ * What this transaction took out of Citus's catalog of shards: the ids
+ * (int64 *) of the shards whose rows it deleted or changed -- pg_dist_shard's,
+ * and pg_dist_placement's for this node -- into *here, and the tables
+ * (oids) whose shards' rows, or placements' anywhere, it did.  Every
+ * version of the rows is read (SnapshotAny), for the ones this transaction
+ * ended.
  */
-List *
-wfauth_citus_shards_changed_here(void)
+void
+wfauth_citus_catalog_changes(List **here, List **tables)
 {
 	const char *catalogs[2] = {"pg_dist_shard", "pg_dist_placement"};
 	int32		group = citus_local_group();
-	List	   *shards = NIL;
 	int			i;
 
+	*here = *tables = NIL;
 	for (i = 0; i < 2; i++)
 	{
 		Oid			relid = get_relname_relid(catalogs[i], PG_CATALOG_NAMESPACE);
@@ -561,22 +563,30 @@ wfauth_citus_shards_changed_here(void)
 		{
 			HeapTupleHeader header = tuple->t_data;
 			bool		isnull;
-			int64	   *shard;
+			int64		shard;
+			Oid			table;
 
 			if ((header->t_infomask & HEAP_XMAX_INVALID) || HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask) ||
 				!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(header)))
 				continue;
-			/* pg_dist_shard: shardid (2); pg_dist_placement: shardid (2), groupid (5) */
-			if (i == 1 && DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) != group)
-				continue;
-			shard = palloc(sizeof(int64));
-			*shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
-			shards = lappend(shards, shard);
+			/* pg_dist_shard: logicalrelid (1), shardid (2); pg_dist_placement: shardid (2), groupid (5) */
+			shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
+			table = i == 0 ? DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull)) :
+				DatumGetObjectId(dist_shard_lookup("pg_dist_shard_shardid_index", 2, F_INT8EQ,
+												   Int64GetDatum(shard), 1));
+			if (OidIsValid(table))
+				*tables = list_append_unique_oid(*tables, table);
+			if (i == 0 || DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) == group)
+			{
+				int64	   *id = palloc(sizeof(int64));
+
+				*id = shard;
+				*here = lappend(*here, id);
+			}
 		}
 		systable_endscan(sd);
 		table_close(rel, AccessShareLock);
 	}
-	return shards;
 }
 
 /*

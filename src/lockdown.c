@@ -54,6 +54,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "wfauth.h"
 
@@ -285,14 +286,15 @@ changed_in_transaction(Oid relid)
 
 /*
  * At commit on a Citus node, when the transaction changed Citus's catalog
- * of shards (pg_dist_shard, pg_dist_placement): every shard of a protected
- * table here -- a relation wfauth marked as one -- whose rows it changed is
- * still placed here, or left for Citus to drop.  A table's owner can write that catalog on a
- * worker (Citus's citus_internal functions, worker_drop_distributed_table()),
- * and a shard it takes out would be known as nothing protected: read,
- * stripped, dropped and made anew unprotected under its name, while the
- * coordinator still routes the table's rows to it.  A DBA may (a shard
- * move of its own).  Citus's DROP TABLE takes the shards with the entries.
+ * of shards (pg_dist_shard, pg_dist_placement), which a table's owner can
+ * write (Citus's citus_internal functions, worker_drop_distributed_table()):
+ * it has changed no shard's rows of a table still protected, and no shard
+ * of a protected table here -- a relation wfauth marked as one -- whose
+ * rows it changed is still here unless Citus still places it here or has
+ * it down for cleanup.  Otherwise the rows would be routed to a relation
+ * of the owner's, or a shard known as nothing protected would be read,
+ * stripped, dropped and made anew unprotected under its name.  A DBA may
+ * (a shard move); Citus's DROP TABLE takes the shards with the table.
  */
 static void
 citus_catalog_at_commit(XactEvent event, void *arg)
@@ -300,6 +302,9 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 	Oid			placement;
 	Oid			shard;
 	Oid			unlisted;
+	List	   *here;
+	List	   *tables;
+	ListCell   *lc;
 
 	if ((event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PRE_PREPARE) ||
 		!OidIsValid(MyDatabaseId) || !IsNormalProcessingMode() ||	/* (launchers: no catalog to read) */
@@ -308,7 +313,18 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 		(!changed_in_transaction(placement) && !changed_in_transaction(shard)) ||
 		!OidIsValid(get_namespace_oid("wfauth", true)) || wfauth_actor_is_dba())
 		return;
-	if (OidIsValid(unlisted = wfauth_unlisted_marked_shard(wfauth_citus_shards_changed_here())))
+	wfauth_citus_catalog_changes(&here, &tables);
+	foreach(lc, tables)
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(lfirst_oid(lc))) &&
+			wfauth_protected_kind(lfirst_oid(lc)) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to change Citus's catalog of the shards of protected table \"%s\"",
+							get_rel_name(lfirst_oid(lc))),
+					 errdetail("Its rows would go where Citus's catalog sends them, protected or not."),
+					 errhint("A superuser or a member of the role named by wfauth.admin_role can, "
+							 "e.g. to move a shard (citus_move_shard_placement).")));
+	if (OidIsValid(unlisted = wfauth_unlisted_marked_shard(here)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to take shard \"%s\" of a protected table out of Citus's catalog on this node",

@@ -126,9 +126,14 @@ vshard=$(on 0 $db "SELECT 'vault_' || min(shardid) FROM pg_dist_shard JOIN pg_di
                    JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'vault'::regclass AND nodeport = $PORT1")
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
     -c "SELECT citus_internal.delete_shard_metadata(${vshard#vault_})" >$WORK/unlisted.log 2>&1
-check "the owner cannot take a shard out of Citus's catalog on a worker" "1 permission denied to take shard" \
+check "the owner cannot take a shard out of Citus's catalog on a worker" "1 permission denied to change Citus's catalog" \
       "$(on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}") $(
-         grep -o 'permission denied to take shard' $WORK/unlisted.log)"
+         grep -o "permission denied to change Citus's catalog" $WORK/unlisted.log)"
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db \
+    -c "SELECT citus_internal.delete_shard_metadata(${vshard#vault_})" >$WORK/unlisted0.log 2>&1
+check "nor on the coordinator, which would then route the shard's rows elsewhere" "1 permission denied to change Citus's catalog" \
+      "$(on 0 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}") $(
+         grep -o "permission denied to change Citus's catalog" $WORK/unlisted0.log)"
 # nor strip it in the command that takes it out (a function that a CREATE TABLE AS runs)
 PGAPPNAME='citus_internal gpid=10000000001' psql -qX -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$WORK/ctas.log 2>&1 <<SQL
 SET citus.enable_ddl_propagation = off;
@@ -187,9 +192,10 @@ sshard=$(on 0 $db "SELECT 'safe_' || min(shardid) FROM pg_dist_shard JOIN pg_dis
 read -r fid fmin fmax <<<"$(on 1 $db "SELECT shardid || ' ' || shardminvalue || ' ' || shardmaxvalue FROM pg_dist_shard
                                      JOIN pg_dist_placement USING (shardid) WHERE logicalrelid = 'safe'::regclass
                                       AND groupid <> (SELECT groupid FROM pg_dist_local_group) ORDER BY 1 LIMIT 1")"
+# (the owner may not take the shard out: a DBA does, as if by mistake)
+PGAPPNAME='citus_internal gpid=10000000001' on 1 $db "SELECT citus_internal.delete_shard_metadata($fid)" >/dev/null
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
     -c "CREATE TABLE public.safe_990001 (tenant int, id int, title text, acl wfauth.acl NOT NULL)" \
-    -c "SELECT citus_internal.delete_shard_metadata($fid)" \
     -c "SELECT citus_internal.add_shard_metadata('safe'::regclass, 990001, 't', '$fmin', '$fmax')" \
     -c "SELECT citus_internal.add_placement_metadata(990001, 0, (SELECT groupid FROM pg_dist_local_group), 990001)" \
     >$WORK/forged.log 2>&1
