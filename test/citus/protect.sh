@@ -134,6 +134,14 @@ PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $COORD -p $PORT0 -U wf
 check "nor on the coordinator, which would then route the shard's rows elsewhere" "1 permission denied to change Citus's catalog" \
       "$(on 0 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = ${vshard#vault_}") $(
          grep -o "permission denied to change Citus's catalog" $WORK/unlisted0.log)"
+# nor, in one transaction, take one out, rename it and make an unprotected table under its name
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "BEGIN" \
+    -c "SELECT citus_internal.delete_placement_metadata(placementid) FROM pg_dist_placement
+         WHERE shardid = ${shard#boards_} AND groupid = (SELECT groupid FROM pg_dist_local_group)" \
+    -c "ALTER TABLE $shard RENAME TO boards_555" -c "SET LOCAL citus.enable_ddl_propagation = off" \
+    -c "CREATE TABLE $shard (tenant int, id int, title text, acl wfauth.acl)" -c "COMMIT" >$WORK/a1.log 2>&1
+check "nor take one out, rename it and make another under its name, in one transaction" "t permission denied to change Citus's catalog" \
+      "$(on 1 $db "SELECT to_regclass('boards_555') IS NULL") $(grep -o "permission denied to change Citus's catalog" $WORK/a1.log)"
 # nor strip it in the command that takes it out (a function that a CREATE TABLE AS runs)
 PGAPPNAME='citus_internal gpid=10000000001' psql -qX -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$WORK/ctas.log 2>&1 <<SQL
 SET citus.enable_ddl_propagation = off;
