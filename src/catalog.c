@@ -458,8 +458,26 @@ placed_here(int64 shard)
 }
 
 /*
- * If relid is a shard of a Citus table on this node ("<table>_<shard id>",
- * in its schema, listed in Citus's catalog and placed on this node), that
+ * The name Citus gives shard of the table named table: "_" and the id
+ * appended, a long name cut and hashed to fit (Citus's AppendShardIdToName).
+ */
+char *
+wfauth_citus_shard_name(const char *table, int64 shard)
+{
+	static void (*append_shard_id) (char **name, uint64 shard) = NULL;
+	char	   *name = pstrdup(table);
+
+	if (append_shard_id == NULL)
+		append_shard_id = load_external_function("citus", "AppendShardIdToName", false, NULL);
+	if (append_shard_id == NULL)
+		return psprintf("%s_" INT64_FORMAT, table, shard);
+	append_shard_id(&name, (uint64) shard);
+	return name;
+}
+
+/*
+ * If relid is a shard of a Citus table on this node (named as Citus names
+ * it, in its schema, listed in Citus's catalog and placed on this node), that
  * table; InvalidOid otherwise.  A relation named like a shard another node
  * holds is no shard here.
  */
@@ -485,8 +503,7 @@ wfauth_citus_table_of_shard(Oid relid)
 		char	   *table_name = get_rel_name(table);
 
 		if (table_name == NULL || get_rel_namespace(table) != get_rel_namespace(relid) ||
-			strlen(table_name) != (size_t) (sep - name) || strncmp(table_name, name, sep - name) != 0 ||
-			!placed_here(shard))
+			strcmp(wfauth_citus_shard_name(table_name, shard), name) != 0 || !placed_here(shard))
 			table = InvalidOid;
 	}
 	return table;
@@ -532,23 +549,37 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 	return n;
 }
 
+/* Did this transaction end this version of a row (delete it, or update it)? */
+static bool
+ended_here(HeapTupleHeader header)
+{
+	return !(header->t_infomask & HEAP_XMAX_INVALID) && !HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask) &&
+		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(header));
+}
+
 /*
- * What this transaction took out of Citus's catalog of shards: the ids
- * (int64 *) of the shards whose rows it deleted or changed -- pg_dist_shard's,
- * and pg_dist_placement's for this node -- into *here, and the tables
- * (oids) whose shards' rows, or placements' anywhere, it did.  Every
- * version of the rows is read (SnapshotAny), for the ones this transaction
- * ended.
+ * What this transaction changed in Citus's catalog of distributed tables,
+ * every version of the rows read (SnapshotAny):
+ *   *here: the ids (int64 *) of the shards whose rows it ended --
+ *     pg_dist_shard's, and pg_dist_placement's for this node;
+ *   *tables: the tables (oids) whose rows it ended, in pg_dist_partition,
+ *     pg_dist_shard or pg_dist_placement (any node), or to which it added a
+ *     shard or a placement of a shard it did not add as well: a table
+ *     distributed in this transaction has all its rows new.
  */
 void
 wfauth_citus_catalog_changes(List **here, List **tables)
 {
-	const char *catalogs[2] = {"pg_dist_shard", "pg_dist_placement"};
+	/* pg_dist_partition: logicalrelid (1); pg_dist_shard: logicalrelid (1), shardid (2);
+	 * pg_dist_placement: shardid (2), groupid (5) */
+	const char *catalogs[3] = {"pg_dist_partition", "pg_dist_shard", "pg_dist_placement"};
 	int32		group = citus_local_group();
+	List	   *new_tables = NIL;
+	List	   *new_shards = NIL;
 	int			i;
 
 	*here = *tables = NIL;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 	{
 		Oid			relid = get_relname_relid(catalogs[i], PG_CATALOG_NAMESPACE);
 		Relation	rel;
@@ -562,21 +593,47 @@ wfauth_citus_catalog_changes(List **here, List **tables)
 		while (HeapTupleIsValid(tuple = systable_getnext(sd)))
 		{
 			HeapTupleHeader header = tuple->t_data;
+			bool		ended = ended_here(header);
+			bool		added = !ended && TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(header));
 			bool		isnull;
-			int64		shard;
+			int64		shard = 0;
 			Oid			table;
 
-			if ((header->t_infomask & HEAP_XMAX_INVALID) || HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask) ||
-				!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(header)))
+			if (!ended && !added)
 				continue;
-			/* pg_dist_shard: logicalrelid (1), shardid (2); pg_dist_placement: shardid (2), groupid (5) */
-			shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
-			table = i == 0 ? DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull)) :
+			if (i > 0)
+				shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
+			table = i < 2 ? DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull)) :
 				DatumGetObjectId(dist_shard_lookup("pg_dist_shard_shardid_index", 2, F_INT8EQ,
 												   Int64GetDatum(shard), 1));
+			if (added)
+			{
+				if (i == 0)
+					new_tables = lappend_oid(new_tables, table);
+				else if (i == 1)
+				{
+					int64	   *id = palloc(sizeof(int64));
+
+					*id = shard;
+					new_shards = lappend(new_shards, id);
+					if (!list_member_oid(new_tables, table))
+						*tables = list_append_unique_oid(*tables, table);
+				}
+				else
+				{
+					ListCell   *lc;
+					bool		new_shard = false;
+
+					foreach(lc, new_shards)
+						new_shard |= *(int64 *) lfirst(lc) == shard;
+					if (!new_shard && OidIsValid(table))
+						*tables = list_append_unique_oid(*tables, table);
+				}
+				continue;
+			}
 			if (OidIsValid(table))
 				*tables = list_append_unique_oid(*tables, table);
-			if (i == 0 || DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) == group)
+			if (i == 1 || (i == 2 && DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) == group))
 			{
 				int64	   *id = palloc(sizeof(int64));
 

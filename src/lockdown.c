@@ -263,7 +263,7 @@ guard_drop(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *
 	n = wfauth_citus_local_shards(objectId, &shards);
 	for (i = 0; i < n && locked(objectId); i++)
 	{
-		char	   *name = psprintf("%s_" INT64_FORMAT, get_rel_name(objectId), shards[i]);
+		char	   *name = wfauth_citus_shard_name(get_rel_name(objectId), shards[i]);
 
 		if (OidIsValid(get_relname_relid(name, get_rel_namespace(objectId))))
 			ereport(ERROR,
@@ -275,20 +275,23 @@ guard_drop(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *
 	}
 }
 
-/* Did this transaction delete or change rows of relid (by PostgreSQL's counts)? */
+/* Did this transaction write rows of relid (by PostgreSQL's counts)? */
 static bool
 changed_in_transaction(Oid relid)
 {
 	return !pgstat_track_counts ||
+		DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_inserted, ObjectIdGetDatum(relid))) > 0 ||
 		DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_deleted, ObjectIdGetDatum(relid))) > 0 ||
 		DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_updated, ObjectIdGetDatum(relid))) > 0;
 }
 
 /*
- * At commit on a Citus node, when the transaction changed Citus's catalog
- * of shards (pg_dist_shard, pg_dist_placement), which a table's owner can
- * write (Citus's citus_internal functions, worker_drop_distributed_table()):
- * it has changed no shard's rows of a table still protected, and no shard
+ * At commit on a Citus node, when the transaction wrote Citus's catalog of
+ * distributed tables (pg_dist_partition, pg_dist_shard, pg_dist_placement),
+ * which a table's owner can write (Citus's citus_internal functions,
+ * worker_drop_distributed_table()): it has changed no row of a table still
+ * protected, nor added a shard or a placement to one already distributed
+ * (a copy of its rows in a table of the owner's), and no shard
  * of a protected table here -- a relation wfauth marked as one -- whose
  * rows it changed is still here unless Citus still places it here or has
  * it down for cleanup.  Otherwise the rows would be routed to a relation
@@ -301,6 +304,7 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 {
 	Oid			placement;
 	Oid			shard;
+	Oid			partition;
 	Oid			unlisted;
 	List	   *here;
 	List	   *tables;
@@ -310,7 +314,9 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 		!OidIsValid(MyDatabaseId) || !IsNormalProcessingMode() ||	/* (launchers: no catalog to read) */
 		!OidIsValid(placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE)) ||
 		!OidIsValid(shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) ||
-		(!changed_in_transaction(placement) && !changed_in_transaction(shard)) ||
+		!OidIsValid(partition = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) ||
+		(!changed_in_transaction(placement) && !changed_in_transaction(shard) &&
+		 !changed_in_transaction(partition)) ||
 		!OidIsValid(get_namespace_oid("wfauth", true)) || wfauth_actor_is_dba())
 		return;
 	wfauth_citus_catalog_changes(&here, &tables);
@@ -319,7 +325,7 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 			wfauth_protected_kind(lfirst_oid(lc)) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to change Citus's catalog of the shards of protected table \"%s\"",
+					 errmsg("permission denied to change Citus's catalog of protected table \"%s\"",
 							get_rel_name(lfirst_oid(lc))),
 					 errdetail("Its rows would go where Citus's catalog sends them, protected or not."),
 					 errhint("A superuser or a member of the role named by wfauth.admin_role can, "

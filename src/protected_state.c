@@ -748,7 +748,7 @@ check_shards(Pass *pass, List **faults, Oid relid, int16 kind_id)
 
 	for (i = 0; i < n && table; i++)
 	{
-		char	   *name = psprintf("%s_" INT64_FORMAT, table, shards[i]);
+		char	   *name = wfauth_citus_shard_name(table, shards[i]);
 		Oid			shard = get_relname_relid(name, get_rel_namespace(relid));
 
 		if (!OidIsValid(shard))

@@ -400,6 +400,7 @@ extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
 extern Oid	wfauth_citus_table_of_shard(Oid relid);
 extern int	wfauth_citus_local_shards(Oid relid, int64 **shards);
 extern bool wfauth_citus_awaiting_cleanup(Oid relid);
+extern char *wfauth_citus_shard_name(const char *table, int64 shard);
 extern void wfauth_citus_catalog_changes(List **here, List **tables);
 extern int	wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, void *arg);
 extern void wfauth_cluster_credential(char kind, int64 id);

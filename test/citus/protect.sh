@@ -191,7 +191,8 @@ check "protected, distributed, not protected again yet: the owner cannot strip a
 check "and protect() again completes it" "" "$(owner "SELECT wfauth.protect('memo', 'dashboard')" | grep -v '^$')"
 
 # ... or forge there: a look-alike entered as a shard (one worker 2 holds taken out of worker 1's
-# catalog, the look-alike put in its range) is no protected relation to join a real shard to
+# catalog, the look-alike put in its range) is refused at commit, and would be no protected
+# relation to join a real shard to (check_join: both protected in full)
 owner "CREATE TABLE safe (tenant int, id int, title text); SELECT create_distributed_table('safe', 'tenant', shard_count := 4);
        SELECT wfauth.protect('safe', 'dashboard')" >/dev/null
 on 0 $db "INSERT INTO safe SELECT g, g, 'secret' FROM generate_series(1, 8) g" >/dev/null
@@ -208,9 +209,33 @@ PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfaut
     -c "SELECT citus_internal.add_placement_metadata(990001, 0, (SELECT groupid FROM pg_dist_local_group), 990001)" \
     >$WORK/forged.log 2>&1
 ownerw "ALTER TABLE $sshard INHERIT safe_990001" >/dev/null
-check "a look-alike the owner entered in Citus's catalog on a worker as a shard: the real shard cannot inherit from it" "1 0" \
+check "the owner cannot enter a look-alike in Citus's catalog on a worker as a shard, nor can the real shard inherit from it" "0 0" \
       "$(on 1 $db "SELECT count(*) FROM pg_dist_shard WHERE shardid = 990001") $(
          on 1 $db "SELECT count(*) FROM pg_inherits WHERE inhrelid = '$sshard'::regclass")"
+
+# nor add a placement of a protected shard on another node, where a table of its own would get
+# copies of the rows written (attack pass 21)
+pshard=$(on 0 $db "SELECT min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                   JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'safe'::regclass AND nodeport = $PORT1")
+w2group=$(on 2 $db "SELECT groupid FROM pg_dist_local_group")
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db \
+    -c "SELECT citus_internal.add_placement_metadata($pshard, 0, $w2group, 990100)" >$WORK/addp0.log 2>&1
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
+    -c "SELECT citus_internal.add_placement_metadata($pshard, 0, $w2group, 990101)" >$WORK/addp1.log 2>&1
+check "the owner cannot add a placement of a protected shard, on a worker or the coordinator" "0 0 2" \
+      "$(on 0 $db "SELECT count(*) FROM pg_dist_placement WHERE shardid = $pshard AND groupid = $w2group") $(
+         on 1 $db "SELECT count(*) FROM pg_dist_placement WHERE shardid = $pshard AND groupid = $w2group") $(
+         grep -l "permission denied to change Citus's catalog" $WORK/addp0.log $WORK/addp1.log | wc -l)"
+# a table whose name is too long for "_<shard id>": Citus cuts and hashes it
+long=boards_with_a_name_long_enough_that_citus_cuts_and_hashes_its_shards
+owner "CREATE TABLE $long (tenant int, id int, title text); SELECT create_distributed_table('$long', 'tenant', shard_count := 2);
+       SELECT wfauth.protect('$long', 'dashboard')" >/dev/null
+lshard=$(on 1 $db "SELECT shard_name('$long', min(shardid)) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+                   WHERE logicalrelid = '$long'::regclass AND groupid = (SELECT groupid FROM pg_dist_local_group)")
+check "a table with a long name: its shards, named with a hash, are protected with no fault" "0 t" \
+      "$(on 1 $db "SELECT count(*) FROM wfauth.protection_faults() WHERE tbl::text LIKE 'boards_with%'") $([[ $lshard == *_*_[0-9]* ]] && echo t)"
+check "and its shard cannot be dropped on a worker" "t" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "DROP TABLE $lshard" >/dev/null 2>&1; on 1 $db "SELECT to_regclass('$lshard') IS NOT NULL")"
 
 # A registration is what lets a table join a protected hierarchy: a worker takes
 # only the one the node running protect() signed for this distributed transaction
