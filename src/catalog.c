@@ -565,10 +565,11 @@ ended_here(HeapTupleHeader header)
  *   *tables: the tables (oids) whose rows it ended, in pg_dist_partition,
  *     pg_dist_shard or pg_dist_placement (any node), or to which it added a
  *     shard or a placement of a shard it did not add as well: a table
- *     distributed in this transaction has all its rows new.
+ *     distributed in this transaction has all its rows new;
+ *   *distributed: the tables it distributed (pg_dist_partition rows it added).
  */
 void
-wfauth_citus_catalog_changes(List **here, List **tables)
+wfauth_citus_catalog_changes(List **here, List **tables, List **distributed)
 {
 	/* pg_dist_partition: logicalrelid (1); pg_dist_shard: logicalrelid (1), shardid (2);
 	 * pg_dist_placement: shardid (2), groupid (5) */
@@ -578,7 +579,7 @@ wfauth_citus_catalog_changes(List **here, List **tables)
 	List	   *new_shards = NIL;
 	int			i;
 
-	*here = *tables = NIL;
+	*here = *tables = *distributed = NIL;
 	for (i = 0; i < 3; i++)
 	{
 		Oid			relid = get_relname_relid(catalogs[i], PG_CATALOG_NAMESPACE);
@@ -644,6 +645,7 @@ wfauth_citus_catalog_changes(List **here, List **tables)
 		systable_endscan(sd);
 		table_close(rel, AccessShareLock);
 	}
+	*distributed = new_tables;
 }
 
 /*
@@ -702,6 +704,23 @@ wfauth_protected_kind(Oid relid)
 	if (kind == 0 && OidIsValid(table = wfauth_citus_table_of_shard(relid)))
 		scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(table), NULL, read_protected_kind, &kind);
 	return kind;
+}
+
+static void
+read_registered_before(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	*(bool *) arg |= !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+}
+
+/* Was relid registered as protected before this transaction (and is still)? */
+bool
+wfauth_protected_before(Oid relid)
+{
+	bool		before = false;
+
+	if (OidIsValid(schema_oid(true)))
+		scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(relid), NULL, read_registered_before, &before);
+	return before;
 }
 
 /* Call callback for every row of table (small tables only). */

@@ -258,6 +258,13 @@ serving_another_node(void)
 		citus_internal_backend();
 }
 
+/* Does this connection say it is Citus's own (application_name), in a database with Citus? */
+bool
+wfauth_citus_internal_connection(void)
+{
+	return citus_present() && citus_internal_backend != NULL && citus_internal_backend();
+}
+
 /*
  * The key, derived from the key file's content (BLAKE2b); false when no
  * file is set.  A file that others than the server's user may read, or

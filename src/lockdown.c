@@ -308,6 +308,7 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 	Oid			unlisted;
 	List	   *here;
 	List	   *tables;
+	List	   *distributed;
 	ListCell   *lc;
 
 	if ((event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PRE_PREPARE) ||
@@ -319,14 +320,27 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 		 !changed_in_transaction(partition)) ||
 		!OidIsValid(get_namespace_oid("wfauth", true)) || wfauth_actor_is_dba())
 		return;
-	wfauth_citus_catalog_changes(&here, &tables);
+	wfauth_citus_catalog_changes(&here, &tables, &distributed);
+	/*
+	 * A table distributed by hand (Citus's citus_internal functions, which
+	 * only a connection calling itself Citus's may use) when it was
+	 * protected before, or a shard of a protected table made a table of its
+	 * own: on the coordinator, rows would go where those entries say.
+	 * (create_distributed_table() in the owner's own session is Citus's
+	 * code, which makes the shards as protected as the table.)
+	 */
+	foreach(lc, distributed)
+		if (wfauth_marked_kind(lfirst_oid(lc)) != 0 ||
+			(wfauth_citus_internal_connection() && wfauth_protected_before(lfirst_oid(lc))))
+			tables = lappend_oid(tables, lfirst_oid(lc));
+	/* (a table still registered, also one dropped with no event trigger seeing it) */
 	foreach(lc, tables)
-		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(lfirst_oid(lc))) &&
-			wfauth_protected_kind(lfirst_oid(lc)) != 0)
+		if (wfauth_protected_kind(lfirst_oid(lc)) != 0 || wfauth_marked_kind(lfirst_oid(lc)) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to change Citus's catalog of protected table \"%s\"",
-							get_rel_name(lfirst_oid(lc))),
+					 errmsg("permission denied to change Citus's catalog of protected table %s",
+							get_rel_name(lfirst_oid(lc)) ? psprintf("\"%s\"", get_rel_name(lfirst_oid(lc))) :
+							psprintf("with OID %u", lfirst_oid(lc))),
 					 errdetail("Its rows would go where Citus's catalog sends them, protected or not."),
 					 errhint("A superuser or a member of the role named by wfauth.admin_role can, "
 							 "e.g. to move a shard (citus_move_shard_placement).")));

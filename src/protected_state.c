@@ -263,6 +263,12 @@ marked_kind(Oid relid, char *suffix)
 	return kind;
 }
 
+int16
+wfauth_marked_kind(Oid relid)
+{
+	return marked_kind(relid, NULL);
+}
+
 /* Every relation marked as a shard now and not registered or a shard here, into pass->marked */
 static void
 collect_marked(Pass *pass)

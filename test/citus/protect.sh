@@ -237,6 +237,44 @@ check "a table with a long name: its shards, named with a hash, are protected wi
 check "and its shard cannot be dropped on a worker" "t" \
       "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "DROP TABLE $lshard" >/dev/null 2>&1; on 1 $db "SELECT to_regclass('$lshard') IS NOT NULL")"
 
+# (attack pass 22) a table protected while local, distributed by hand on the coordinator
+owner "CREATE TABLE loc (tenant int, id int, title text); SELECT wfauth.protect('loc', 'dashboard')" >/dev/null
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
+    -c "SELECT citus_internal.add_partition_metadata('loc', 'h', 'tenant', 0, 's')" \
+    -c "SELECT citus_internal.add_shard_metadata('loc', 990500, 't', '-2147483648', '2147483647')" \
+    -c "SELECT citus_internal.add_placement_metadata(990500, 0, $w2group, 990500)" -c "COMMIT" >$WORK/g1.log 2>&1
+check "a table protected while local is not distributed by hand (Citus's catalog, on the coordinator)" "0 1" \
+      "$(on 0 $db "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'loc'::regclass") $(
+         grep -c "permission denied to change Citus's catalog" $WORK/g1.log)"
+# ... and on a worker, a protected table's entries taken out, its table dropped with a function and
+# made anew unprotected, the same entries put back for it, in one transaction
+owner "CREATE TABLE swap (tenant int, id int, title text); SELECT create_distributed_table('swap', 'tenant', shard_count := 2);
+       SELECT wfauth.protect('swap', 'dashboard')" >/dev/null
+swapsql=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_placement_metadata(%s);', placementid), ' ')
+                    FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap'::regclass")
+swapsql="$swapsql $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_shard_metadata(%s);', shardid), ' ')
+                              FROM pg_dist_shard WHERE logicalrelid = 'swap'::regclass")"
+readd=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_shard_metadata(''swap'', %s, ''t'', %L, %L);', shardid,
+                                           shardminvalue, shardmaxvalue), ' ') FROM pg_dist_shard WHERE logicalrelid = 'swap'::regclass")
+readd="$readd $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_placement_metadata(%s, 0, %s, %s);', shardid, groupid,
+                                                   placementid), ' ')
+                          FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap'::regclass")"
+colo=$(on 1 $db "SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'swap'::regclass")
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$WORK/g3.log 2>&1 <<SQL
+BEGIN;
+$swapsql
+SELECT citus_internal.delete_partition_metadata('swap');
+SELECT worker_drop_shell_table('public.swap');
+SET LOCAL citus.enable_ddl_propagation = off;
+CREATE TABLE swap (tenant int, id int, title text, acl wfauth.acl);
+SELECT citus_internal.add_partition_metadata('swap', 'h', 'tenant', $colo, 's');
+$readd
+COMMIT;
+SQL
+check "nor swapped on a worker for an unprotected table of the same name, with the same entries" "t 1" \
+      "$(on 1 $db "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'swap'::regclass") $(
+         grep -c "permission denied to change Citus's catalog" $WORK/g3.log)"
+
 # A registration is what lets a table join a protected hierarchy: a worker takes
 # only the one the node running protect() signed for this distributed transaction
 owner "CREATE TABLE peek (tenant int, id int, title text, acl wfauth.acl NOT NULL);
