@@ -275,6 +275,13 @@ check "nor swapped on a worker for an unprotected table of the same name, with t
       "$(on 1 $db "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'swap'::regclass") $(
          grep -c "permission denied to change Citus's catalog" $WORK/g3.log)"
 
+# ... nor a protected shard made a distributed table of its own there
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
+    -c "SELECT citus_internal.add_partition_metadata('$shard', 'h', 'tenant', 0, 's')" >$WORK/g2.log 2>&1
+check "nor a protected shard made a table of its own in a worker's catalog" "0 1" \
+      "$(on 1 $db "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = '$shard'::regclass") $(
+         grep -c "permission denied to change Citus's catalog" $WORK/g2.log)"
+
 # A registration is what lets a table join a protected hierarchy: a worker takes
 # only the one the node running protect() signed for this distributed transaction
 owner "CREATE TABLE peek (tenant int, id int, title text, acl wfauth.acl NOT NULL);
