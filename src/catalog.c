@@ -427,13 +427,12 @@ citus_local_group(void)
 	return group;
 }
 
-/* Does Citus place shard on this node (a row of pg_dist_placement in its group)? */
+/* Does Citus place shard in group (this node's: a row of pg_dist_placement)? */
 static bool
-placed_here(int64 shard)
+placed_in(int64 shard, int32 group)
 {
 	Oid			placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE);
 	Oid			by_shard = get_relname_relid("pg_dist_placement_shardid_index", PG_CATALOG_NAMESPACE);
-	int32		group = citus_local_group();
 	Relation	rel;
 	SysScanDesc sd;
 	ScanKeyData key;
@@ -503,7 +502,8 @@ wfauth_citus_table_of_shard(Oid relid)
 		char	   *table_name = get_rel_name(table);
 
 		if (table_name == NULL || get_rel_namespace(table) != get_rel_namespace(relid) ||
-			strcmp(wfauth_citus_shard_name(table_name, shard), name) != 0 || !placed_here(shard))
+			strcmp(wfauth_citus_shard_name(table_name, shard), name) != 0 ||
+			!placed_in(shard, citus_local_group()))
 			table = InvalidOid;
 	}
 	return table;
@@ -518,6 +518,7 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 {
 	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
 	Oid			by_table = get_relname_relid("pg_dist_shard_logical_relid_index", PG_CATALOG_NAMESPACE);
+	int32		group = citus_local_group();
 	Relation	rel;
 	SysScanDesc sd;
 	ScanKeyData key;
@@ -526,7 +527,7 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 				max = 16;
 
 	*shards = NULL;
-	if (!OidIsValid(dist_shard) || !OidIsValid(by_table))
+	if (!OidIsValid(dist_shard) || !OidIsValid(by_table) || group < 0)
 		return 0;
 	*shards = palloc(max * sizeof(int64));
 	rel = table_open(dist_shard, AccessShareLock);
@@ -538,7 +539,7 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 		bool		isnull;
 		int64		shard = DatumGetInt64(heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull));
 
-		if (!placed_here(shard))
+		if (!placed_in(shard, group))
 			continue;
 		if (n == max)
 			*shards = repalloc(*shards, (max *= 2) * sizeof(int64));
@@ -547,6 +548,28 @@ wfauth_citus_local_shards(Oid relid, int64 **shards)
 	systable_endscan(sd);
 	table_close(rel, AccessShareLock);
 	return n;
+}
+
+/* shards, a List of int64 *, with shard */
+static List *
+lappend_shard(List *shards, int64 shard)
+{
+	int64	   *id = palloc(sizeof(int64));
+
+	*id = shard;
+	return lappend(shards, id);
+}
+
+/* Is shard in shards (a List of int64 *)? */
+bool
+wfauth_shard_listed(List *shards, int64 shard)
+{
+	ListCell   *lc;
+
+	foreach(lc, shards)
+		if (*(int64 *) lfirst(lc) == shard)
+			return true;
+	return false;
 }
 
 /* Did this transaction end this version of a row (delete it, or update it)? */
@@ -575,7 +598,6 @@ wfauth_citus_catalog_changes(List **here, List **tables, List **distributed)
 	 * pg_dist_placement: shardid (2), groupid (5) */
 	const char *catalogs[3] = {"pg_dist_partition", "pg_dist_shard", "pg_dist_placement"};
 	int32		group = citus_local_group();
-	List	   *new_tables = NIL;
 	List	   *new_shards = NIL;
 	int			i;
 
@@ -610,42 +632,25 @@ wfauth_citus_catalog_changes(List **here, List **tables, List **distributed)
 			if (added)
 			{
 				if (i == 0)
-					new_tables = lappend_oid(new_tables, table);
+					*distributed = lappend_oid(*distributed, table);
 				else if (i == 1)
 				{
-					int64	   *id = palloc(sizeof(int64));
-
-					*id = shard;
-					new_shards = lappend(new_shards, id);
-					if (!list_member_oid(new_tables, table))
+					new_shards = lappend_shard(new_shards, shard);
+					if (!list_member_oid(*distributed, table))
 						*tables = list_append_unique_oid(*tables, table);
 				}
-				else
-				{
-					ListCell   *lc;
-					bool		new_shard = false;
-
-					foreach(lc, new_shards)
-						new_shard |= *(int64 *) lfirst(lc) == shard;
-					if (!new_shard && OidIsValid(table))
-						*tables = list_append_unique_oid(*tables, table);
-				}
+				else if (!wfauth_shard_listed(new_shards, shard) && OidIsValid(table))
+					*tables = list_append_unique_oid(*tables, table);
 				continue;
 			}
 			if (OidIsValid(table))
 				*tables = list_append_unique_oid(*tables, table);
 			if (i == 1 || (i == 2 && DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) == group))
-			{
-				int64	   *id = palloc(sizeof(int64));
-
-				*id = shard;
-				*here = lappend(*here, id);
-			}
+				*here = lappend_shard(*here, shard);
 		}
 		systable_endscan(sd);
 		table_close(rel, AccessShareLock);
 	}
-	*distributed = new_tables;
 }
 
 /*

@@ -436,7 +436,7 @@ wfauth_cluster_sign(const char *acting, bool dba)
  * somewhere -- the nodes it reached refuse it once it ends, replay.c.)
  */
 void
-wfauth_cluster_follow_role(void)
+wfauth_cluster_keep_signed(void)
 {
 	if (likely(signed_lxid != MyProc->lxid) ||
 		(signed_role == GetOuterUserId() && GetCurrentStatementStartTimestamp() < signed_renew_at) ||

@@ -294,7 +294,7 @@ wfauth_dba_acting(void)
 static void
 refuse_without_principal(QueryDesc *queryDesc, int eflags)
 {
-	wfauth_cluster_follow_role();
+	wfauth_cluster_keep_signed();
 	wfauth_cluster_take_assertion();
 	if (require_principal && current_principal == 0 &&
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !wfauth_dba_acting())

@@ -269,27 +269,47 @@ wfauth_marked_kind(Oid relid)
 	return marked_kind(relid, NULL);
 }
 
-/* Every relation marked as a shard now and not registered or a shard here, into pass->marked */
-static void
-collect_marked(Pass *pass)
+/* Every relation marked as a shard, and its kind (a List of Registered *), from one scan of pg_trigger */
+static List *
+marked_relations(void)
 {
+	Oid			insert_function = wfauth_function_oid(expected_triggers[0].function, 0, NULL);
 	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
 	SysScanDesc sd = systable_beginscan(catalog, InvalidOid, false, NULL, 0, NULL);
 	HeapTuple	tuple;
-	Oid			insert_function = wfauth_function_oid(expected_triggers[0].function, 0, NULL);
+	List	   *marked = NIL;
 
 	while (HeapTupleIsValid(tuple = systable_getnext(sd)))
 	{
 		Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
+		Registered *r;
 		int16		kind;
 
-		if (trigger->tgfoid != insert_function || registered_kind(pass, trigger->tgrelid) != 0 ||
-			(kind = marked_kind(trigger->tgrelid, NULL)) == 0)
+		if (trigger->tgfoid != insert_function || (kind = marked_kind(trigger->tgrelid, NULL)) == 0)
 			continue;
-		((Registered *) hash_search(pass->marked, &trigger->tgrelid, HASH_ENTER, NULL))->kind = kind;
+		r = palloc(sizeof(Registered));
+		r->relid = trigger->tgrelid;
+		r->kind = kind;
+		marked = lappend(marked, r);
 	}
 	systable_endscan(sd);
 	table_close(catalog, AccessShareLock);
+	return marked;
+}
+
+/* Every relation marked as a shard now and not registered or a shard here, into pass->marked */
+static void
+collect_marked(Pass *pass)
+{
+	ListCell   *lc;
+
+	foreach(lc, marked_relations())
+	{
+		Registered *m = lfirst(lc);
+
+		if (registered_kind(pass, m->relid) == 0)
+			((Registered *) hash_search(pass->marked, &m->relid, HASH_ENTER, NULL))->kind = m->kind;
+	}
 }
 
 /*
@@ -300,31 +320,18 @@ collect_marked(Pass *pass)
 Oid
 wfauth_unlisted_marked_shard(List *shards)
 {
-	Oid			insert_function = wfauth_function_oid(expected_triggers[0].function, 0, NULL);
-	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
-	SysScanDesc sd = systable_beginscan(catalog, InvalidOid, false, NULL, 0, NULL);
-	HeapTuple	tuple;
-	Oid			unlisted = InvalidOid;
+	ListCell   *lc;
 
-	while (!OidIsValid(unlisted) && HeapTupleIsValid(tuple = systable_getnext(sd)))
+	foreach(lc, marked_relations())
 	{
-		Form_pg_trigger trigger = (Form_pg_trigger) GETSTRUCT(tuple);
-		const char *suffix;
-		ListCell   *lc;
-		bool		named = false;
+		Oid			relid = ((Registered *) lfirst(lc))->relid;
+		const char *suffix = shard_suffix(get_rel_name(relid));
 
-		if (trigger->tgfoid != insert_function || marked_kind(trigger->tgrelid, NULL) == 0 ||
-			(suffix = shard_suffix(get_rel_name(trigger->tgrelid))) == NULL)
-			continue;
-		foreach(lc, shards)
-			named |= *(int64 *) lfirst(lc) == strtoi64(suffix + 1, NULL, 10);
-		if (named && !OidIsValid(wfauth_citus_table_of_shard(trigger->tgrelid)) &&
-			!wfauth_citus_awaiting_cleanup(trigger->tgrelid))
-			unlisted = trigger->tgrelid;
+		if (wfauth_shard_listed(shards, strtoi64(suffix + 1, NULL, 10)) &&
+			!OidIsValid(wfauth_citus_table_of_shard(relid)) && !wfauth_citus_awaiting_cleanup(relid))
+			return relid;
 	}
-	systable_endscan(sd);
-	table_close(catalog, AccessShareLock);
-	return unlisted;
+	return InvalidOid;
 }
 
 /* The triggers that depend on an extension, from one scan of pg_depend */

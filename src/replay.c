@@ -172,6 +172,18 @@ remember_at_end(XactEvent event, void *arg)
 	npending = 0;
 }
 
+/* Did this transaction take key already? */
+static bool
+pending_here(const SpentKey *key)
+{
+	int			i;
+
+	for (i = 0; i < npending; i++)
+		if (memcmp(&pending[i].key, key, sizeof(*key)) == 0)
+			return true;
+	return false;
+}
+
 static bool
 parse_mac(const char *hex, SpentKey *key)
 {
@@ -190,13 +202,11 @@ wfauth_signature_spent(const char *mac_hex, TimestampTz started)
 {
 	SpentKey	key;
 	bool		spent;
-	int			i;
 
 	if (!parse_mac(mac_hex, &key))
 		return true;
-	for (i = 0; i < npending; i++)
-		if (memcmp(&pending[i].key, &key, sizeof(key)) == 0)
-			return false;
+	if (pending_here(&key))
+		return false;
 	ensure_memory();
 	if (memory->lock)
 		LWLockAcquire(memory->lock, LW_SHARED);
@@ -217,14 +227,12 @@ void
 wfauth_signature_taken(const char *mac_hex, TimestampTz started)
 {
 	Spent		spent;
-	int			i;
 
 	if (!parse_mac(mac_hex, &spent.key))
 		return;
 	spent.started = started;
-	for (i = 0; i < npending; i++)
-		if (memcmp(&pending[i].key, &spent.key, sizeof(spent.key)) == 0)
-			return;
+	if (pending_here(&spent.key))
+		return;
 	ensure_memory();
 	if (npending == PENDING_MAX)
 	{

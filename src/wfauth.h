@@ -403,8 +403,7 @@ extern bool wfauth_citus_awaiting_cleanup(Oid relid);
 extern char *wfauth_citus_shard_name(const char *table, int64 shard);
 extern void wfauth_citus_catalog_changes(List **here, List **tables, List **distributed);
 extern bool wfauth_protected_before(Oid relid);
-extern int16 wfauth_marked_kind(Oid relid);
-extern bool wfauth_citus_internal_connection(void);
+extern bool wfauth_shard_listed(List *shards, int64 shard);
 extern int	wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, void *arg);
 extern void wfauth_cluster_credential(char kind, int64 id);
 extern bool wfauth_credential_live(char kind, int64 id);
@@ -413,13 +412,10 @@ extern bool wfauth_credential_live(char kind, int64 id);
 extern void WfauthClusterInit(void);
 extern void wfauth_cluster_sign(const char *acting, bool dba);
 extern void wfauth_cluster_take_assertion(void);
-extern void wfauth_cluster_follow_role(void);
+extern void wfauth_cluster_keep_signed(void);
 extern bool wfauth_citus_preloaded(void);
+extern bool wfauth_citus_internal_connection(void);
 
-/* --- replay.c: signatures taken, refused once their transaction ended ---- */
-extern void WfauthReplayInit(void);
-extern bool wfauth_signature_spent(const char *mac_hex, TimestampTz started);
-extern void wfauth_signature_taken(const char *mac_hex, TimestampTz started);
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
 extern void wfauth_act_for_another_node(const char *value);
 extern const char *wfauth_principal_setting(void);
@@ -428,6 +424,11 @@ extern void wfauth_worker_settings(void);
 extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,
 								const NullableDatum *args);
+
+/* --- replay.c: signatures taken, refused once their transaction ended ---- */
+extern void WfauthReplayInit(void);
+extern bool wfauth_signature_spent(const char *mac_hex, TimestampTz started);
+extern void wfauth_signature_taken(const char *mac_hex, TimestampTz started);
 
 /* --- protected_state.c: what a protected relation looks like ------------ */
 typedef struct WfauthFault
@@ -438,6 +439,7 @@ typedef struct WfauthFault
 
 extern List *wfauth_protection_faults(void);
 extern bool wfauth_protected_in_full(Oid relid);
+extern int16 wfauth_marked_kind(Oid relid);
 extern Oid	wfauth_unlisted_marked_shard(List *shards);
 extern List *wfauth_protection_faults_marking(List **marked);
 extern List *wfauth_protection_faults_since(List *marked);

@@ -83,9 +83,14 @@ check "expired: nobody" "-1" "$(app "SELECT wfauth.authenticate_token('$token')"
 on 0 $db "ALTER ROLE wfauth_citus_app RESET wfauth.cluster_assertion_lifetime" >/dev/null
 check "and back to a lifetime: Dana again" "$dana" "$(app "SELECT wfauth.authenticate_token('$token')" "$seen")"
 # a transaction that outlives the lifetime is signed again: a node it reaches later sees Dana
+# (waits until the assertion signed first has expired, polling its expiry, for 30 s at most)
+past_expiry="DO \$\$ DECLARE expiry timestamptz := timestamptz '2000-01-01 00:00:00+00'
+                    + split_part(peek_assertion(), '|', 9)::bigint * interval '1 microsecond';
+             BEGIN FOR i IN 1 .. 600 LOOP EXIT WHEN clock_timestamp() > expiry; PERFORM pg_sleep(0.05); END LOOP;
+                   IF clock_timestamp() <= expiry THEN RAISE 'the assertion did not expire'; END IF; END \$\$"
 on 0 $db "ALTER ROLE wfauth_citus_app SET wfauth.cluster_assertion_lifetime = 2" >/dev/null
 check "a transaction longer than the lifetime: a node reached late still sees Dana" "$dana" \
-      "$(app "SELECT wfauth.authenticate_token('$token')" "$routed" "SELECT pg_sleep(2.5)" "$seen")"
+      "$(app "SELECT wfauth.authenticate_token('$token')" "$routed" "$past_expiry" "$seen")"
 on 0 $db "ALTER ROLE wfauth_citus_app RESET wfauth.cluster_assertion_lifetime" >/dev/null
 
 # Replayed with the very distributed transaction id it was signed for (Citus lets any
