@@ -580,28 +580,58 @@ ended_here(HeapTupleHeader header)
 		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(header));
 }
 
+/* The last command of this transaction that added a catalog row of table, in *added */
+static void
+note_added(List **added, Oid table, CommandId cid)
+{
+	ListCell   *lc;
+	CitusTableAdded *entry;
+
+	foreach(lc, *added)
+		if ((entry = lfirst(lc))->table == table)
+		{
+			entry->last = Max(entry->last, cid);
+			return;
+		}
+	entry = palloc(sizeof(CitusTableAdded));
+	entry->table = table;
+	entry->last = cid;
+	*added = lappend(*added, entry);
+}
+
 /*
  * What this transaction changed in Citus's catalog of distributed tables,
- * every version of the rows read (SnapshotAny):
- *   *here: the ids (int64 *) of the shards whose rows it ended --
+ * every version of the rows read (SnapshotAny), into *changes:
+ *   here: the ids (int64 *) of the shards whose rows it ended --
  *     pg_dist_shard's, and pg_dist_placement's for this node;
- *   *tables: the tables (oids) whose rows it ended, in pg_dist_partition,
+ *   tables: the tables (oids) whose rows it ended, in pg_dist_partition,
  *     pg_dist_shard or pg_dist_placement (any node), or to which it added a
  *     shard or a placement of a shard it did not add as well: a table
  *     distributed in this transaction has all its rows new;
- *   *distributed: the tables it distributed (pg_dist_partition rows it added).
+ *   distributed: the tables it distributed (pg_dist_partition rows it
+ *     added), and added: for each table it added rows of, the last command
+ *     that did (CitusTableAdded *);
+ *   reassigned: tables it gave a shard id whose row of another table it
+ *     ended (Citus never gives a shard's id to another table).
  */
 void
-wfauth_citus_catalog_changes(List **here, List **tables, List **distributed)
+wfauth_citus_catalog_changes(CitusCatalogChanges *changes)
 {
 	/* pg_dist_partition: logicalrelid (1); pg_dist_shard: logicalrelid (1), shardid (2);
 	 * pg_dist_placement: shardid (2), groupid (5) */
 	const char *catalogs[3] = {"pg_dist_partition", "pg_dist_shard", "pg_dist_placement"};
 	int32		group = citus_local_group();
 	List	   *new_shards = NIL;
+	List	   *new_shard_tables = NIL;
+	List	   *ended_shards = NIL;
+	List	   *ended_shard_tables = NIL;
+	ListCell   *a;
+	ListCell   *b;
+	ListCell   *c;
+	ListCell   *d;
 	int			i;
 
-	*here = *tables = *distributed = NIL;
+	memset(changes, 0, sizeof(*changes));
 	for (i = 0; i < 3; i++)
 	{
 		Oid			relid = get_relname_relid(catalogs[i], PG_CATALOG_NAMESPACE);
@@ -631,26 +661,63 @@ wfauth_citus_catalog_changes(List **here, List **tables, List **distributed)
 												   Int64GetDatum(shard), 1));
 			if (added)
 			{
+				if (OidIsValid(table))
+					note_added(&changes->added, table, HeapTupleHeaderGetCmin(header));
 				if (i == 0)
-					*distributed = lappend_oid(*distributed, table);
+					changes->distributed = lappend_oid(changes->distributed, table);
 				else if (i == 1)
 				{
 					new_shards = lappend_shard(new_shards, shard);
-					if (!list_member_oid(*distributed, table))
-						*tables = list_append_unique_oid(*tables, table);
+					new_shard_tables = lappend_oid(new_shard_tables, table);
+					if (!list_member_oid(changes->distributed, table))
+						changes->tables = list_append_unique_oid(changes->tables, table);
 				}
 				else if (!wfauth_shard_listed(new_shards, shard) && OidIsValid(table))
-					*tables = list_append_unique_oid(*tables, table);
+					changes->tables = list_append_unique_oid(changes->tables, table);
 				continue;
 			}
 			if (OidIsValid(table))
-				*tables = list_append_unique_oid(*tables, table);
+				changes->tables = list_append_unique_oid(changes->tables, table);
+			if (i == 1)
+			{
+				ended_shards = lappend_shard(ended_shards, shard);
+				ended_shard_tables = lappend_oid(ended_shard_tables, table);
+			}
 			if (i == 1 || (i == 2 && DatumGetInt32(heap_getattr(tuple, 5, RelationGetDescr(rel), &isnull)) == group))
-				*here = lappend_shard(*here, shard);
+				changes->here = lappend_shard(changes->here, shard);
 		}
 		systable_endscan(sd);
 		table_close(rel, AccessShareLock);
 	}
+	forboth(a, new_shards, b, new_shard_tables)
+		forboth(c, ended_shards, d, ended_shard_tables)
+			if (*(int64 *) lfirst(a) == *(int64 *) lfirst(c) && lfirst_oid(b) != lfirst_oid(d))
+				changes->reassigned = list_append_unique_oid(changes->reassigned, lfirst_oid(b));
+}
+
+/*
+ * Is relid registered as protected by a command of this transaction that
+ * came after every catalog row of Citus's it added for relid (the last
+ * command that did: last)?  Then protect() saw it as the Citus table it is
+ * now, and made its shards as protected as it (as Citus routes to them).
+ */
+static void
+read_registered_at(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	CommandId  *cid = arg;
+
+	if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
+		*cid = HeapTupleHeaderGetCmin(tuple->t_data);
+}
+
+bool
+wfauth_registered_after(Oid relid, CommandId last)
+{
+	CommandId	cid = InvalidCommandId;
+
+	if (OidIsValid(schema_oid(true)))
+		scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(relid), NULL, read_registered_at, &cid);
+	return cid != InvalidCommandId && cid > last;
 }
 
 /*
@@ -709,23 +776,6 @@ wfauth_protected_kind(Oid relid)
 	if (kind == 0 && OidIsValid(table = wfauth_citus_table_of_shard(relid)))
 		scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(table), NULL, read_protected_kind, &kind);
 	return kind;
-}
-
-static void
-read_registered_before(HeapTuple tuple, TupleDesc desc, void *arg)
-{
-	*(bool *) arg |= !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
-}
-
-/* Was relid registered as protected before this transaction (and is still)? */
-bool
-wfauth_protected_before(Oid relid)
-{
-	bool		before = false;
-
-	if (OidIsValid(schema_oid(true)))
-		scan_key(WFAUTH_PROTECTED_TABLES, ObjectIdGetDatum(relid), NULL, read_registered_before, &before);
-	return before;
 }
 
 /* Call callback for every row of table (small tables only). */

@@ -29,7 +29,9 @@
 #include <sodium.h>
 
 #include "access/parallel.h"
+#include "access/xact.h"
 #include "commands/extension.h"
+#include "libpq/auth.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -98,30 +100,51 @@ static char signed_credential[32];
 static bool signed_dba = false;
 static TimestampTz signed_renew_at = 0;
 
+/*
+ * What was signed, as each open subtransaction began: a rollback to a
+ * savepoint restores wfauth.assertion (SET LOCAL), so it restores this too
+ * (else the principal in force would be re-signed with another's
+ * credential, or none).
+ */
+typedef struct SignedState
+{
+	SubTransactionId subid;
+	LocalTransactionId lxid;
+	Oid			role;
+	char		acting[128];
+	char		credential[32];
+	bool		dba;
+	TimestampTz renew_at;
+} SignedState;
+
+static List *signed_saved = NIL;	/* of SignedState *, innermost first */
+
 /* the key: read from the file, kept while the file is unchanged */
 static unsigned char cluster_key[CLUSTER_KEY_BYTES];
 static char *key_path = NULL;
 static struct stat key_stat;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
+static ClientAuthentication_hook_type prev_client_authentication_hook = NULL;
 
 /*
- * A signature (a mac in hex) that reached this node in a command's text is
- * blanked there as soon as it is used: in the text current_query() and
+ * A signature (a mac in hex) that reached this node in a command's text --
+ * or a token the application wrote into its query -- is blanked there as
+ * soon as it is used: in the text current_query() and
  * pg_stat_statements read (a function of another role running later in
  * the same query string, as a shadow of one of Citus's unqualified calls
  * can) and in pg_stat_activity, where the session's role -- and code of
  * another role running as it -- would read it off this node's connections
  * and replay it.  The statements still to run were parsed already.
  */
-static void
-hide_in_query(const char *secret)
+void
+wfauth_hide_in_query(const char *secret)
 {
 	char	   *text = unconstify(char *, debug_query_string);
 	char	   *at;
 	bool		found = false;
 
-	if (text == NULL || secret[0] == '\0')
+	if (text == NULL || strlen(secret) < 20)	/* (a secret, not a word of the query) */
 		return;
 	while ((at = strstr(text, secret)) != NULL)
 	{
@@ -141,7 +164,7 @@ assign_assertion(const char *newval, void *extra)
 {
 	assertion_generation++;
 	if (newval != NULL)
-		hide_in_query(newval);
+		wfauth_hide_in_query(newval);
 }
 
 /* SHOW, current_setting(), pg_settings: only a superuser sees the value (not pg_read_all_settings) */
@@ -180,6 +203,80 @@ hide_signatures_in_message(ErrorData *edata)
 		prev_emit_log_hook(edata);
 }
 
+static void
+save_signed_state(SubXactEvent event, SubTransactionId mySubid,
+				  SubTransactionId parentSubid, void *arg)
+{
+	SignedState *state;
+	MemoryContext old;
+
+	if (event == SUBXACT_EVENT_START_SUB)
+	{
+		state = MemoryContextAlloc(TopTransactionContext, sizeof(SignedState));
+		state->subid = mySubid;
+		state->lxid = signed_lxid;
+		state->role = signed_role;
+		memcpy(state->acting, signed_acting, sizeof(signed_acting));
+		memcpy(state->credential, signed_credential, sizeof(signed_credential));
+		state->dba = signed_dba;
+		state->renew_at = signed_renew_at;
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		signed_saved = lcons(state, signed_saved);
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	if ((event != SUBXACT_EVENT_COMMIT_SUB && event != SUBXACT_EVENT_ABORT_SUB) || signed_saved == NIL ||
+		(state = linitial(signed_saved))->subid != mySubid)
+		return;
+	signed_saved = list_delete_first(signed_saved);
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		signed_lxid = state->lxid;
+		signed_role = state->role;
+		memcpy(signed_acting, state->acting, sizeof(signed_acting));
+		memcpy(signed_credential, state->credential, sizeof(signed_credential));
+		signed_dba = state->dba;
+		signed_renew_at = state->renew_at;
+	}
+}
+
+static void
+forget_signed_states(XactEvent event, void *arg)
+{
+	signed_saved = NIL;			/* (in TopTransactionContext) */
+}
+
+/*
+ * A connection Citus opens to this node (application_name "citus_internal
+ * gpid=...", or another of Citus's names) carries the signed principal in
+ * the text of its commands, which PostgreSQL publishes in pg_stat_activity
+ * before any of them runs -- to every session of the same role, and to code
+ * of another role running as it.  So such a connection does not publish
+ * its commands (track_activities off, as a server setting: no client
+ * setting overrides it).
+ */
+static void
+hide_citus_commands(Port *port, int status)
+{
+	ListCell   *lc;
+
+	if (prev_client_authentication_hook)
+		prev_client_authentication_hook(port, status);
+	if (status != STATUS_OK || !wfauth_citus_preloaded())
+		return;
+	/* the startup packet's settings: name, value, name, value ... */
+	for (lc = list_head(port->guc_options); lc != NULL && lnext(port->guc_options, lc) != NULL;
+		 lc = lnext(port->guc_options, lnext(port->guc_options, lc)))
+	{
+		const char *name = lfirst(lc);
+		const char *value = lfirst(lnext(port->guc_options, lc));
+
+		if (strcmp(name, "application_name") == 0 && strncmp(value, "citus", 5) == 0 &&
+			strstr(value, "gpid=") != NULL)
+			SetConfigOption("track_activities", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	}
+}
+
 void
 WfauthClusterInit(void)
 {
@@ -200,6 +297,10 @@ WfauthClusterInit(void)
 							NULL, NULL, NULL);
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = hide_signatures_in_message;
+	prev_client_authentication_hook = ClientAuthentication_hook;
+	ClientAuthentication_hook = hide_citus_commands;
+	RegisterSubXactCallback(save_signed_state, NULL);
+	RegisterXactCallback(forget_signed_states, NULL);
 }
 
 /* Is "citus" among shared_preload_libraries (fixed at server start)? */
@@ -256,13 +357,6 @@ serving_another_node(void)
 	return (id->transactionNumber != 0 && !id->transactionOriginator &&
 			id->initiatorNodeIdentifier != citus_local_group()) ||
 		citus_internal_backend();
-}
-
-/* Does this connection say it is Citus's own (application_name), in a database with Citus? */
-bool
-wfauth_citus_internal_connection(void)
-{
-	return citus_present() && citus_internal_backend != NULL && citus_internal_backend();
 }
 
 /*
@@ -371,6 +465,7 @@ sign_assertion(void)
 	CitusTransactionId *id;
 	TimestampTz now = GetCurrentTimestamp();
 	char	   *payload;
+	char	   *signed_value;
 	char	   *command;
 
 	citus_ensure_transaction();
@@ -382,8 +477,15 @@ sign_assertion(void)
 					   signed_acting, signed_dba ? 1 : 0, signed_credential, role_field(signed_role),
 					   id->initiatorNodeIdentifier, id->transactionNumber, id->timestamp,
 					   now + (int64) assertion_lifetime * USECS_PER_SEC);
+	signed_value = sign(payload);
+	/*
+	 * This node, too, refuses it once this transaction ends (replay.c):
+	 * replayed here, under this transaction's id, it would be another
+	 * node's word like any other.
+	 */
+	wfauth_signature_taken(strrchr(signed_value, '|') + 1, id->timestamp);
 	/* a SET LOCAL statement, which Citus forwards to the other nodes */
-	command = psprintf("SET LOCAL wfauth.assertion = %s", quote_literal_cstr(sign(payload)));
+	command = psprintf("SET LOCAL wfauth.assertion = %s", quote_literal_cstr(signed_value));
 	SPI_connect();
 	if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not set wfauth.assertion");
@@ -592,7 +694,7 @@ wfauth_registration_signed(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
 		PG_RETURN_BOOL(false);
 	mac = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	hide_in_query(mac);
+	wfauth_hide_in_query(mac);
 	if (!citus_present() || !serving_another_node() ||
 		citus_current_transaction()->transactionNumber == 0 || !load_key())
 		PG_RETURN_BOOL(false);

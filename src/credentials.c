@@ -198,7 +198,12 @@ Datum
 wfauth_authenticate_token(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = wfauth_decision_time();
-	Credential	cred = live_credential(fcinfo, WFAUTH_TOKENS, &token_columns, "wfat_", "token", now);
+	Credential	cred;
+
+	/* (an application should pass it as a parameter: then it is in no query's text) */
+	if (!PG_ARGISNULL(0))
+		wfauth_hide_in_query(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	cred = live_credential(fcinfo, WFAUTH_TOKENS, &token_columns, "wfat_", "token", now);
 
 	if (!token_policy_allows(&cred, now, true))
 		wfauth_auth_failed("token");
@@ -218,7 +223,12 @@ Datum
 wfauth_authenticate_session(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = wfauth_decision_time();
-	Credential	cred = live_credential(fcinfo, WFAUTH_SESSIONS, &session_columns, "wfas_", "session", now);
+	Credential	cred;
+
+	/* (an application should pass it as a parameter: then it is in no query's text) */
+	if (!PG_ARGISNULL(0))
+		wfauth_hide_in_query(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	cred = live_credential(fcinfo, WFAUTH_SESSIONS, &session_columns, "wfas_", "session", now);
 
 	if (cred.last_use + (int64) wfauth_session_idle_timeout * USECS_PER_SEC <= now)
 		wfauth_auth_failed("session");	/* idle too long */

@@ -306,9 +306,8 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 	Oid			shard;
 	Oid			partition;
 	Oid			unlisted;
-	List	   *here;
+	CitusCatalogChanges changes;
 	List	   *tables;
-	List	   *distributed;
 	ListCell   *lc;
 
 	if ((event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PRE_PREPARE) ||
@@ -320,19 +319,37 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 		 !changed_in_transaction(partition)) ||
 		!OidIsValid(get_namespace_oid("wfauth", true)) || wfauth_actor_is_dba())
 		return;
-	wfauth_citus_catalog_changes(&here, &tables, &distributed);
+	wfauth_citus_catalog_changes(&changes);
+	tables = changes.tables;
 	/*
-	 * A table distributed by hand (Citus's citus_internal functions, which
-	 * only a connection calling itself Citus's may use) when it was
-	 * protected before, or a shard of a protected table made a table of its
-	 * own: on the coordinator, rows would go where those entries say.
-	 * (create_distributed_table() in the owner's own session is Citus's
-	 * code, which makes the shards as protected as the table.)
+	 * A table distributed in this transaction that is protected now: only
+	 * as protect() saw it distributed -- registered after every entry this
+	 * transaction gave it -- since protect() is what makes the relations
+	 * those entries route to as protected as the table.  (Entries written
+	 * by hand, with Citus's citus_internal functions, can route its rows to
+	 * a plain table of the owner's; Citus's create_distributed_table()
+	 * makes them from the table, and protect() after it, in the same
+	 * transaction, registers them on every node that holds a shard, which
+	 * refuses a shard not protected in full.)  A shard of a protected
+	 * table, marked so, made a table of its own, never.
 	 */
-	foreach(lc, distributed)
-		if (wfauth_marked_kind(lfirst_oid(lc)) != 0 ||
-			(wfauth_citus_internal_connection() && wfauth_protected_before(lfirst_oid(lc))))
-			tables = lappend_oid(tables, lfirst_oid(lc));
+	foreach(lc, changes.added)
+	{
+		CitusTableAdded *added = lfirst(lc);
+
+		if (!list_member_oid(changes.distributed, added->table))
+			continue;
+		if (wfauth_marked_kind(added->table) != 0 ||
+			(wfauth_protected_kind(added->table) != 0 && !wfauth_registered_after(added->table, added->last)))
+			tables = lappend_oid(tables, added->table);
+	}
+	/* a shard's id given to another table: Citus never does */
+	foreach(lc, changes.reassigned)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to give table \"%s\" a shard of another table", get_rel_name(lfirst_oid(lc))),
+				 errdetail("The coordinator routes the rows of the shard's table to it."),
+				 errhint("A superuser or a member of the role named by wfauth.admin_role can change Citus's catalog.")));
 	/* (a table still registered, also one dropped with no event trigger seeing it) */
 	foreach(lc, tables)
 		if (wfauth_protected_kind(lfirst_oid(lc)) != 0 || wfauth_marked_kind(lfirst_oid(lc)) != 0)
@@ -343,8 +360,9 @@ citus_catalog_at_commit(XactEvent event, void *arg)
 							psprintf("with OID %u", lfirst_oid(lc))),
 					 errdetail("Its rows would go where Citus's catalog sends them, protected or not."),
 					 errhint("A superuser or a member of the role named by wfauth.admin_role can, "
-							 "e.g. to move a shard (citus_move_shard_placement).")));
-	if (OidIsValid(unlisted = wfauth_unlisted_marked_shard(here)))
+							 "e.g. to move a shard (citus_move_shard_placement); "
+							 "a table protected before it is distributed is protected again in the same transaction.")));
+	if (OidIsValid(unlisted = wfauth_unlisted_marked_shard(changes.here)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to take shard \"%s\" of a protected table out of Citus's catalog on this node",

@@ -401,8 +401,21 @@ extern Oid	wfauth_citus_table_of_shard(Oid relid);
 extern int	wfauth_citus_local_shards(Oid relid, int64 **shards);
 extern bool wfauth_citus_awaiting_cleanup(Oid relid);
 extern char *wfauth_citus_shard_name(const char *table, int64 shard);
-extern void wfauth_citus_catalog_changes(List **here, List **tables, List **distributed);
-extern bool wfauth_protected_before(Oid relid);
+typedef struct CitusTableAdded
+{
+	Oid			table;
+	CommandId	last;			/* the last command that added a row of it */
+} CitusTableAdded;
+typedef struct CitusCatalogChanges
+{
+	List	   *here;			/* shard ids (int64 *) */
+	List	   *tables;
+	List	   *distributed;
+	List	   *added;			/* CitusTableAdded * */
+	List	   *reassigned;
+} CitusCatalogChanges;
+extern void wfauth_citus_catalog_changes(CitusCatalogChanges *changes);
+extern bool wfauth_registered_after(Oid relid, CommandId last);
 extern bool wfauth_shard_listed(List *shards, int64 shard);
 extern int	wfauth_scan_by_pkey(WfauthTable table, int64 id, WfauthRowCallback callback, void *arg);
 extern void wfauth_cluster_credential(char kind, int64 id);
@@ -410,11 +423,11 @@ extern bool wfauth_credential_live(char kind, int64 id);
 
 /* --- cluster.c: the principal across Citus nodes ------------------------ */
 extern void WfauthClusterInit(void);
+extern void wfauth_hide_in_query(const char *secret);
 extern void wfauth_cluster_sign(const char *acting, bool dba);
 extern void wfauth_cluster_take_assertion(void);
 extern void wfauth_cluster_keep_signed(void);
 extern bool wfauth_citus_preloaded(void);
-extern bool wfauth_citus_internal_connection(void);
 
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
 extern void wfauth_act_for_another_node(const char *value);

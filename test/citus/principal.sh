@@ -107,6 +107,13 @@ echo "# the replay memory on worker 1: ${memory#* } bytes"
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && memory="2 (not preloaded)"
 check "the signatures taken are remembered in shared memory (wfauth preloaded)" "2" "${memory%% *}"
 check "replayed under its own transaction id after it ended, the token still good: nobody" "-1" "$replayed"
+# (attack pass 23) ... also on the node that signed it, which its transaction never reached as
+# another node's: the coordinator, by a connection calling itself Citus's
+replayed=$(PGAPPNAME='citus_internal gpid=10000000001' app "SELECT assign_distributed_transaction_id($init, $number,
+                       timestamptz '2000-01-01 00:00:00+00' + interval '$stamp microseconds')" \
+               "SET LOCAL wfauth.assertion = '$signed'" "SELECT coalesce(wfauth.current_principal(), -1)")
+[ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && replayed=-1     # (documented: each connection remembers its own)
+check "replayed on the node that signed it, after it ended: nobody" "-1" "$replayed"
 # Code of another role that runs in the application's transaction (a column's default,
 # a trigger) and took the assertion cannot act with it: it names the application's role
 owner() { psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" "${@/#/-c}" -c "COMMIT" 2>&1 | grep . | tail -1; }
@@ -198,6 +205,12 @@ on 0 $db "SELECT wfauth.grant_super_admin('sam@example.com')" >/dev/null
 tsam=$(on 0 $db "SELECT wfauth.generate_token('sam@example.com', 'app')")
 samsigned=$(app "SELECT wfauth.authenticate_token('$tsam')" "SELECT wfauth.super_admin_mode()" "SELECT peek_assertion()")
 IFS='|' read -r _ _ _ samcred _ sinit snumber sstamp _ _ <<<"$samsigned"
+# (attack pass 23) Sam, Erin in a savepoint rolled back, then Super Admin mode: signed with
+# Sam's token still (the signed state follows the savepoint), not with no credential
+check "a savepoint rolled back, then Super Admin mode: signed with the token authenticated with" "$samcred" \
+      "$(app "SELECT wfauth.authenticate_token('$tsam')" "$routed" "SAVEPOINT s" \
+             "SELECT wfauth.authenticate_token('$terin')" "$routed" "ROLLBACK TO SAVEPOINT s" \
+             "SELECT wfauth.super_admin_mode()" "SELECT split_part(peek_assertion(), '|', 4)")"
 on 0 $db "SELECT wfauth.revoke_token('sam@example.com', 'app')" >/dev/null
 check "Super Admin mode, replayed after its token was revoked: nobody" "t -1" \
       "$([[ $samsigned == "w3|$sam:"*":1|"* ]] && echo t || echo "f($samsigned)") $(

@@ -24,12 +24,18 @@ check "protect() after create_distributed_table" "" \
                 SELECT create_distributed_table('boards', 'tenant');
                 GRANT SELECT, INSERT, UPDATE, DELETE ON boards TO wfauth_citus_app;
                 SELECT wfauth.protect('boards', 'dashboard')" | grep -v '^$')"
-check "protect() before create_distributed_table, then again" "" \
+# (attack pass 23) a table protected before it is distributed is distributed by a DBA: the
+# owner's entries in Citus's catalog could route its rows anywhere (below)
+check "protect() before create_distributed_table: the owner cannot distribute it" "permission denied to change Citus's catalog" \
       "$(owner "CREATE TABLE notes (tenant int, id int, body text);
                 SELECT wfauth.protect('notes', 'dashboard');
                 SET citus.enable_unsafe_triggers = on;
                 SELECT create_distributed_table('notes', 'tenant');
-                SELECT wfauth.protect('notes', 'dashboard')" | grep -v '^$')"
+                SELECT wfauth.protect('notes', 'dashboard')" | grep -o "permission denied to change Citus's catalog")"
+check "a DBA distributes it, then protect() again" "" \
+      "$(owner "CREATE TABLE notes (tenant int, id int, body text); SELECT wfauth.protect('notes', 'dashboard')" | grep -v '^$'
+         on 0 $db "SET citus.enable_unsafe_triggers = on; SELECT create_distributed_table('notes', 'tenant')" | grep -v '^$'
+         owner "SELECT wfauth.protect('notes', 'dashboard')" | grep -v '^$')"
 # each worker: its shards forced, with wfauth's 4 policies and its 2 row triggers (a table
 # protected after it was distributed has no TRUNCATE trigger on its shards: the utility
 # hook refuses that), and the table registered
@@ -58,6 +64,12 @@ check "inserted rows carry their creator's list, on the shards" "4 4" \
                           count(*) FILTER (WHERE wfauth.acl_creator(acl) = $erin) FROM boards")"
 check "fan-out: Dana sees her 4 rows" "4 dana's" "$(app "$tdana" "SELECT count(*) || ' ' || max(title) FROM boards")"
 check "fan-out: Erin sees hers" "4 erin's" "$(app "$terin" "SELECT count(*) || ' ' || max(title) FROM boards")"
+# (attack pass 23) Citus's connections to a worker carry the signed principal in their first
+# command: they publish no command text in pg_stat_activity (each worker: connections, texts shown)
+check "Citus's connections to the workers publish no command text" "t" \
+      "$(on 0 $db "SELECT count(*) FROM boards; SELECT string_agg(result, ' ') FROM run_command_on_workers(\$\$
+                   SELECT count(*) || ':' || count(*) FILTER (WHERE query <> '') FROM pg_stat_activity
+                    WHERE application_name ~ '^citus.* gpid='\$\$)" | tail -1 | grep -qE '^[1-9][0-9]*:0 [1-9][0-9]*:0$' && echo t || echo f)"
 check "router: Dana's row of tenant 3" "1" "$(app "$tdana" "SELECT count(*) FROM boards WHERE tenant = 3")"
 check "nobody authenticated: nothing" "0" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT count(*) FROM boards")"
@@ -180,10 +192,10 @@ check "and the shard there stays locked" "t" \
       "$([ -n "$(psql -qXAt -h $W2 -p $PORT2 -U wfauth_citus_owner -d $db -c "ALTER TABLE $v2shard NO FORCE ROW LEVEL SECURITY" 2>&1 |
                  grep -o 'permission denied[a-z ]*')" ] && echo t || echo "f ($(cat $WORK/wddt.log))")"
 
-# protected, then distributed (its shards made with wfauth's triggers), not yet protected again:
+# protected, then distributed by a DBA (its shards made with wfauth's triggers), not yet protected again:
 # the shards on a worker are held already
 owner "CREATE TABLE memo (tenant int, id int, body text); SELECT wfauth.protect('memo', 'dashboard')" >/dev/null
-owner "SET citus.enable_unsafe_triggers = on; SELECT create_distributed_table('memo', 'tenant', shard_count := 2)" >/dev/null
+on 0 $db "SET citus.enable_unsafe_triggers = on; SELECT create_distributed_table('memo', 'tenant', shard_count := 2)" >/dev/null
 mshard=$(on 0 $db "SELECT 'memo_' || min(shardid) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
                    JOIN pg_dist_node USING (groupid) WHERE logicalrelid = 'memo'::regclass AND nodeport = $PORT1")
 check "protected, distributed, not protected again yet: the owner cannot strip a shard on a worker" "t" \
@@ -246,6 +258,29 @@ PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $COORD -p $PORT0 -U wf
 check "a table protected while local is not distributed by hand (Citus's catalog, on the coordinator)" "0 1" \
       "$(on 0 $db "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'loc'::regclass") $(
          grep -c "permission denied to change Citus's catalog" $WORK/g1.log)"
+# (attack pass 23) ... whatever the connection calls itself at commit, whoever wrote the entries
+h1=0
+for how in "citus_rebalancer gpid=10000000001|SELECT 1" "citus_internal gpid=10000000001|SET application_name = 'psql'"; do
+    h1=$((h1 + 1)); t=loc_h$h1; name=${how%%|*}; then=${how#*|}
+    owner "CREATE TABLE $t (tenant int, id int, title text); SELECT wfauth.protect('$t', 'dashboard')" >/dev/null
+    PGAPPNAME=$name psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
+        -c "SELECT citus_internal.add_partition_metadata('$t', 'h', 'tenant', 0, 's')" \
+        -c "SELECT citus_internal.add_shard_metadata('$t', 99051$h1, 't', '-2147483648', '2147483647')" \
+        -c "SELECT citus_internal.add_placement_metadata(99051$h1, 0, $w2group, 99051$h1)" \
+        -c "$then" -c "COMMIT" >$WORK/h1.log 2>&1
+    check "nor as '${name%% gpid*}', then '$then'" "0 1" \
+          "$(on 0 $db "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = '$t'::regclass") $(
+             grep -c "permission denied to change Citus's catalog" $WORK/h1.log)"
+done
+# ... nor made, protected and distributed by hand in one transaction (protect() before the entries)
+psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
+    -c "CREATE TABLE loc9 (tenant int, id int, title text)" -c "SELECT wfauth.protect('loc9', 'dashboard')" \
+    -c "SET LOCAL application_name = 'citus_internal gpid=10000000001'" \
+    -c "SELECT citus_internal.add_partition_metadata('loc9', 'h', 'tenant', 0, 's')" \
+    -c "SELECT citus_internal.add_shard_metadata('loc9', 990519, 't', '-2147483648', '2147483647')" \
+    -c "SELECT citus_internal.add_placement_metadata(990519, 0, $w2group, 990519)" -c "COMMIT" >$WORK/h1.log 2>&1
+check "nor protected, then distributed by hand, in one transaction" "1" \
+      "$(grep -c "permission denied to change Citus's catalog" $WORK/h1.log)"
 # ... and on a worker, a protected table's entries taken out, its table dropped with a function and
 # made anew unprotected, the same entries put back for it, in one transaction
 owner "CREATE TABLE swap (tenant int, id int, title text); SELECT create_distributed_table('swap', 'tenant', shard_count := 2);
@@ -273,7 +308,36 @@ COMMIT;
 SQL
 check "nor swapped on a worker for an unprotected table of the same name, with the same entries" "t 1" \
       "$(on 1 $db "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'swap'::regclass") $(
-         grep -c "permission denied to change Citus's catalog" $WORK/g3.log)"
+         grep -c "permission denied to \(change Citus's catalog\|give table\)" $WORK/g3.log)"
+
+# (attack pass 23) ... nor with an ordinary DROP TABLE, which unregisters it: a shard's id is
+# not given to another table
+owner "CREATE TABLE swap2 (tenant int, id int, title text); SELECT create_distributed_table('swap2', 'tenant', shard_count := 2);
+       SELECT wfauth.protect('swap2', 'dashboard')" >/dev/null
+swapsql=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_placement_metadata(%s);', placementid), ' ')
+                    FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap2'::regclass")
+swapsql="$swapsql $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_shard_metadata(%s);', shardid), ' ')
+                              FROM pg_dist_shard WHERE logicalrelid = 'swap2'::regclass")"
+readd=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_shard_metadata(''swap2'', %s, ''t'', %L, %L);', shardid,
+                                           shardminvalue, shardmaxvalue), ' ') FROM pg_dist_shard WHERE logicalrelid = 'swap2'::regclass")
+readd="$readd $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_placement_metadata(%s, 0, %s, %s);', shardid, groupid,
+                                                   placementid), ' ')
+                          FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap2'::regclass")"
+colo=$(on 1 $db "SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'swap2'::regclass")
+PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$WORK/h2.log 2>&1 <<SQL
+BEGIN;
+$swapsql
+SELECT citus_internal.delete_partition_metadata('swap2');
+SET LOCAL citus.enable_ddl_propagation = off;
+DROP TABLE swap2;
+CREATE TABLE swap2 (tenant int, id int, title text, acl wfauth.acl);
+SELECT citus_internal.add_partition_metadata('swap2', 'h', 'tenant', $colo, 's');
+$readd
+COMMIT;
+SQL
+check "nor dropped on a worker and made anew unprotected, with the same shards" "t 1" \
+      "$(on 1 $db "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'swap2'::regclass") $(
+         grep -c "permission denied to give table \"swap2\" a shard of another table" $WORK/h2.log)"
 
 # ... nor a protected shard made a distributed table of its own there
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
