@@ -118,6 +118,23 @@ SELECT try('UPDATE wfauth.principals SET super_admin = false WHERE name OPERATOR
 COMMIT;
 SELECT wfauth.delete_tenant('hostile');
 
+-- 3b. public is the database owner's: renamed, with a new public holding a
+--     plain table named as the protected one, it would take the statements
+--     meant for the protected table (on Citus, for a shard on a worker).
+--     A protected table's schema keeps its name, and the table its schema.
+CREATE TABLE public.vault (id int);
+SELECT wfauth.protect('public.vault', 'dashboard');
+CREATE SCHEMA elsewhere AUTHORIZATION wfauth_regress_dbowner;
+SET ROLE wfauth_regress_dbowner;
+SELECT try('ALTER SCHEMA public RENAME TO public_was') AS public_renamed;
+RESET ROLE;
+ALTER TABLE public.vault OWNER TO wfauth_regress_dbowner;
+SET ROLE wfauth_regress_dbowner;
+SELECT try('ALTER TABLE public.vault SET SCHEMA elsewhere') AS table_moved;
+RESET ROLE;
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = 'public.vault'::regclass;
+
 -- 4. settings the database owner can make for every connection, the
 --    worker's included: a role of its own, read-only transactions, a
 --    statement timeout.  The next failure is counted all the same.

@@ -86,6 +86,7 @@ typedef struct Section
 	bool		checked;		/* false: a DBA's command, or nested in a checked one */
 	List	   *before;			/* the faults when it opened */
 	List	   *marked;			/* the relations marked as shards then (oids) */
+	List	   *schemas;		/* the protected relations' schemas then (WfauthFault *) */
 } Section;
 
 static List *sections = NIL;
@@ -120,6 +121,24 @@ in_checked_section(void)
 	return false;
 }
 
+/* faults (WfauthFault *), copied into the current memory context */
+static List *
+copy_faults(List *faults)
+{
+	List	   *copy = NIL;
+	ListCell   *lc;
+
+	foreach(lc, faults)
+	{
+		WfauthFault *fault = palloc(sizeof(WfauthFault));
+
+		fault->relid = ((WfauthFault *) lfirst(lc))->relid;
+		fault->what = pstrdup(((WfauthFault *) lfirst(lc))->what);
+		copy = lappend(copy, fault);
+	}
+	return copy;
+}
+
 /* Open a section; checked unless exempt or nested in a checked one. */
 static void
 open_section(bool exempt)
@@ -127,21 +146,15 @@ open_section(bool exempt)
 	bool		checked = !exempt && !in_checked_section();
 	List	   *marked = NIL;
 	List	   *before = checked ? wfauth_protection_faults_marking(&marked) : NIL;
+	List	   *schemas = checked ? wfauth_protected_schemas() : NIL;
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	Section    *section = palloc0(sizeof(Section));
-	ListCell   *lc;
 
 	section->subxid = GetCurrentSubTransactionId();
 	section->checked = checked;
 	section->marked = list_copy(marked);
-	foreach(lc, before)
-	{
-		WfauthFault *fault = palloc(sizeof(WfauthFault));
-
-		fault->relid = ((WfauthFault *) lfirst(lc))->relid;
-		fault->what = pstrdup(((WfauthFault *) lfirst(lc))->what);
-		section->before = lappend(section->before, fault);
-	}
+	section->before = copy_faults(before);
+	section->schemas = copy_faults(schemas);
 	sections = lappend(sections, section);
 	MemoryContextSwitchTo(old);
 }
@@ -169,6 +182,7 @@ static void
 close_section(void)
 {
 	Section    *section;
+	WfauthFault *renamed;
 	ListCell   *lc;
 
 	if (sections == NIL)
@@ -189,6 +203,8 @@ close_section(void)
 	if (!section->checked)
 		return;
 	CommandCounterIncrement();
+	if ((renamed = wfauth_schema_renamed(section->schemas)) != NULL)
+		refuse_fault(renamed);
 	foreach(lc, wfauth_protection_faults_since(section->marked))
 	{
 		WfauthFault *fault = lfirst(lc);

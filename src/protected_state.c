@@ -888,6 +888,64 @@ wfauth_protection_faults_since(List *marked)
 	return protection_faults(true, &marked);
 }
 
+static void
+collect_schema(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	List	  **schemas = arg;
+	bool		isnull;
+	Oid			relid = DatumGetObjectId(heap_getattr(tuple, Anum_protected_tables_tbl, desc, &isnull));
+	char	   *schema = get_namespace_name(get_rel_namespace(relid));
+	WfauthFault *named;
+
+	if (schema == NULL)
+		return;
+	named = palloc(sizeof(WfauthFault));
+	named->relid = relid;
+	named->what = schema;
+	*schemas = lappend(*schemas, named);
+}
+
+/*
+ * The schema of every registered relation (WfauthFault: relid, and in what
+ * its schema's name), for wfauth_schema_renamed().  Statements find a
+ * table by its schema's name -- Citus's too, a shard on a worker -- so a
+ * protected table's schema is not renamed, nor the table moved to another:
+ * a schema made under the old name, with a plain table named as the
+ * protected one, would take the statements meant for it.  (The schema
+ * public is the database owner's.)
+ */
+List *
+wfauth_protected_schemas(void)
+{
+	List	   *schemas = NIL;
+
+	if (wfauth_table_exists(WFAUTH_PROTECTED_TABLES))
+		wfauth_scan_all(WFAUTH_PROTECTED_TABLES, collect_schema, &schemas);
+	return schemas;
+}
+
+/* One of schemas (above) still there, in a schema of another name now: a fault to refuse; NULL if none */
+WfauthFault *
+wfauth_schema_renamed(List *schemas)
+{
+	ListCell   *lc;
+
+	foreach(lc, schemas)
+	{
+		WfauthFault *named = lfirst(lc);
+		char	   *now = get_namespace_name(get_rel_namespace(named->relid));
+		WfauthFault *fault;
+
+		if (now == NULL || strcmp(now, named->what) == 0)
+			continue;
+		fault = palloc(sizeof(WfauthFault));
+		fault->relid = named->relid;
+		fault->what = psprintf("it is in schema \"%s\", no longer in \"%s\" where statements find it", now, named->what);
+		return fault;
+	}
+	return NULL;
+}
+
 /*
  * SQL function: wfauth.protection_faults() → TABLE(tbl regclass, fault text)
  * For DBAs: every way a protected table differs from what wfauth.protect()

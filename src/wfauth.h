@@ -449,6 +449,8 @@ typedef struct WfauthFault
 	Oid			relid;
 	char	   *what;			/* how it differs, as a clause of a sentence */
 } WfauthFault;
+extern List *wfauth_protected_schemas(void);
+extern WfauthFault *wfauth_schema_renamed(List *schemas);
 
 extern List *wfauth_protection_faults(void);
 extern bool wfauth_protected_in_full(Oid relid);

@@ -339,6 +339,15 @@ check "nor dropped on a worker and made anew unprotected, with the same shards" 
       "$(on 1 $db "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'swap2'::regclass") $(
          grep -c "permission denied to give table \"swap2\" a shard of another table" $WORK/h2.log)"
 
+# (attack pass 23, H3) statements find a shard on a worker by its schema's name: a schema
+# holding protected tables is not renamed there (then made anew with a plain look-alike)
+on 0 $db "GRANT CREATE ON DATABASE $db TO wfauth_citus_owner" >/dev/null
+owner "CREATE SCHEMA own; CREATE TABLE own.t (tenant int, id int, title text);
+       SELECT create_distributed_table('own.t', 'tenant', shard_count := 2); SELECT wfauth.protect('own.t', 'dashboard')" >/dev/null
+check "a protected table's schema is not renamed on a worker" "permission denied to change the protection" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "SET citus.enable_ddl_propagation = off" \
+             -c "ALTER SCHEMA own RENAME TO own_was" 2>&1 | grep -o 'permission denied to change the protection' | head -1)"
+
 # ... nor a protected shard made a distributed table of its own there
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
     -c "SELECT citus_internal.add_partition_metadata('$shard', 'h', 'tenant', 0, 's')" >$WORK/g2.log 2>&1
