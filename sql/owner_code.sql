@@ -104,3 +104,67 @@ DROP SCHEMA prefill CASCADE;
 DROP OWNED BY wfauth_regress_owner20;
 DROP ROLE wfauth_regress_owner20;
 SELECT wfauth.delete_tenant('acme');
+
+-- Attack pass 24: the owner's code that runs in the application's session
+-- (a trigger on a table of the owner's that the application writes to)
+-- leaves nothing behind there: no temporary table (pg_temp is searched
+-- first: the session's later statements on "vault" would reach it), no
+-- search_path of its own (the application's unqualified names would follow
+-- it).  Both succeeded before.
+CREATE ROLE wfauth_regress_owner24;
+CREATE ROLE wfauth_regress_app24;
+GRANT USAGE ON SCHEMA wfauth TO wfauth_regress_owner24, wfauth_regress_app24;
+CREATE SCHEMA pass24 AUTHORIZATION wfauth_regress_owner24;
+GRANT USAGE ON SCHEMA pass24 TO wfauth_regress_app24;
+SET ROLE wfauth_regress_owner24;
+CREATE TABLE pass24.vault (id int);
+CREATE TABLE pass24.notes (body text);
+CREATE FUNCTION pass24.shadow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'CREATE TEMP TABLE vault (id int)';
+    RETURN NEW;
+END $$;
+CREATE FUNCTION pass24.redirect() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('search_path', 'pass24, public', false);
+    RETURN NEW;
+END $$;
+CREATE FUNCTION pass24.tidy() RETURNS trigger LANGUAGE plpgsql SET search_path = pass24 AS $$
+BEGIN
+    PERFORM set_config('search_path', 'pg_catalog', true);
+    RETURN NEW;
+END $$;
+CREATE FUNCTION pass24.sneak() RETURNS trigger LANGUAGE plpgsql SET search_path = pass24 AS $$
+BEGIN
+    PERFORM set_config('search_path', 'pass24, public', false);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER d_sneak BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'sneak')
+    EXECUTE FUNCTION pass24.sneak();
+CREATE TRIGGER a_shadow BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'shadow')
+    EXECUTE FUNCTION pass24.shadow();
+CREATE TRIGGER b_redirect BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'redirect')
+    EXECUTE FUNCTION pass24.redirect();
+CREATE TRIGGER c_tidy BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'tidy')
+    EXECUTE FUNCTION pass24.tidy();
+GRANT INSERT ON pass24.notes TO wfauth_regress_app24;
+RESET ROLE;
+SELECT wfauth.protect('pass24.vault', 'dashboard');
+SET ROLE wfauth_regress_app24;
+SET search_path = public;
+SELECT try($$INSERT INTO pass24.notes VALUES ('shadow')$$) AS temp_table_made;
+SELECT count(*) AS temp_tables FROM pg_class WHERE relname = 'vault' AND relpersistence = 't';
+SELECT try($$INSERT INTO pass24.notes VALUES ('redirect')$$) AS search_path_changed;
+SELECT current_setting('search_path') AS search_path;
+-- (a setting the function's own SET clause brackets ends with it: allowed)
+SELECT try($$INSERT INTO pass24.notes VALUES ('tidy')$$) AS set_clause;
+SELECT current_setting('search_path') AS search_path;
+-- (a plain SET in such a function outlives it, as PostgreSQL has it: refused)
+SELECT try($$INSERT INTO pass24.notes VALUES ('sneak')$$) AS set_clause_then_set;
+SELECT current_setting('search_path') AS search_path;
+RESET search_path;
+RESET ROLE;
+DROP SCHEMA pass24 CASCADE;
+DROP OWNED BY wfauth_regress_owner24, wfauth_regress_app24;
+DROP ROLE wfauth_regress_owner24;
+DROP ROLE wfauth_regress_app24;

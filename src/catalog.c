@@ -184,6 +184,14 @@ dist_shard_lookup(const char *index, AttrNumber keyatt, RegProcedure eq, Datum k
 	return result;
 }
 
+/* Is relid a Citus table with shards (distributed, reference)? */
+bool
+wfauth_citus_table(Oid relid)
+{
+	return DatumGetInt64(dist_shard_lookup("pg_dist_shard_logical_relid_index", 1, F_OIDEQ,
+										   ObjectIdGetDatum(relid), 2)) != 0;
+}
+
 /*
  * The shard of a Citus reference table (0 for a table of this node alone).
  * wfauth.distribute_model() makes the model's tables reference tables: their

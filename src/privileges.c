@@ -52,7 +52,9 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/syscache.h"
@@ -200,7 +202,7 @@ wfauth_leave(WfauthSwitch *saved)
  */
 static int	others_functions = 0;	/* frames of another role's functions */
 static int	others_statements = 0;	/* statements that run another role's code */
-static List *others_code_frames = NIL;	/* of int: did the frame count? */
+static List *others_code_frames = NIL;	/* of OthersFrame *, innermost last */
 static uint64 executor_frames = 0;	/* ExecutorRun/Finish calls begun */
 static uint64 executor_frame = 0;	/* the innermost one running (0: none) */
 static CommandId executor_frame_cid = InvalidCommandId;	/* the command id it writes with */
@@ -210,6 +212,23 @@ static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type prev_fmgr_hook = NULL;
 static ExecutorRun_hook_type prev_executor_run = NULL;
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
+
+/*
+ * A function's frame.  Another role's function runs in the application's
+ * session, but nothing of it may outlive it there: it runs as a
+ * security-restricted operation (no temporary table that would take the
+ * names of the application's tables for the rest of the session, no SET
+ * ROLE), and may not leave the session's search_path changed (the
+ * application's unqualified names would follow it to tables of that role;
+ * where it begins in a security-restricted operation, that operation rolls
+ * every setting back when it ends).
+ */
+typedef struct OthersFrame
+{
+	bool		counts;			/* another role's */
+	bool		was_restricted; /* a security-restricted operation already */
+	char	   *search_path;	/* the session's when it began */
+} OthersFrame;
 
 /* Is role another than the session's, and no superuser? */
 static bool
@@ -235,6 +254,52 @@ procedural_function_owner(Oid fn_oid)
 	return owner;
 }
 
+/* Does the function's definition set search_path (CREATE FUNCTION ... SET search_path)? */
+static bool
+sets_search_path(Oid fn_oid)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	bool		isnull;
+	Datum		config;
+	bool		sets = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	config = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proconfig, &isnull);
+	if (!isnull)
+	{
+		Datum	   *items;
+		int			n;
+		int			i;
+
+		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
+		for (i = 0; i < n; i++)
+			sets |= strncmp(TextDatumGetCString(items[i]), "search_path=", 12) == 0;
+	}
+	ReleaseSysCache(tuple);
+	return sets;
+}
+
+/*
+ * The session's search_path before the function being called began: the
+ * value now, or, when its definition sets one (applied before the hook
+ * runs), the value that setting saved.
+ */
+static const char *
+search_path_before_call(bool sets)
+{
+	static struct config_generic *search_path_option = NULL;
+	int			i;
+
+	if (search_path_option == NULL)
+		for (i = 0; i < GetNumConfigOptions(); i++)
+			if (strcmp(get_guc_variables()[i]->name, "search_path") == 0)
+				search_path_option = get_guc_variables()[i];
+	if (sets && search_path_option != NULL && search_path_option->stack != NULL)
+		return search_path_option->stack->prior.val.stringval;
+	return namespace_search_path ? namespace_search_path : "";
+}
+
 static bool
 needs_hook(Oid fn_oid)
 {
@@ -256,22 +321,63 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 	{
 		case FHET_START:
 			{
-				bool		counts;
+				MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+				OthersFrame *frame = palloc0(sizeof(OthersFrame));
 
-				/* the owner, looked up once per FmgrInfo */
+				/* the owner, and whether it sets search_path: looked up once per FmgrInfo */
 				if (*private == (Datum) 0)
-					*private = ObjectIdGetDatum(procedural_function_owner(flinfo->fn_oid));
-				counts = another_role(DatumGetObjectId(*private));
-				others_code_frames = lappend_int(others_code_frames, counts);
-				others_functions += counts;
+					*private = (Datum) ((uint64) procedural_function_owner(flinfo->fn_oid) |
+										((uint64) sets_search_path(flinfo->fn_oid) << 32));
+				frame->counts = another_role((Oid) (*private & 0xFFFFFFFF));
+				if (frame->counts)
+				{
+					Oid			userid;
+					int			context;
+
+					GetUserIdAndSecContext(&userid, &context);
+					frame->was_restricted = (context & SECURITY_RESTRICTED_OPERATION) != 0;
+					SetUserIdAndSecContext(userid, context | SECURITY_RESTRICTED_OPERATION);
+					frame->search_path = pstrdup(search_path_before_call((*private >> 32) != 0));
+				}
+				others_code_frames = lappend(others_code_frames, frame);
+				others_functions += frame->counts;
+				MemoryContextSwitchTo(old);
 				break;
 			}
 		case FHET_END:
 		case FHET_ABORT:
 			if (others_code_frames != NIL)
 			{
-				others_functions -= llast_int(others_code_frames);
+				OthersFrame *frame = llast(others_code_frames);
+
+				others_functions -= frame->counts;
 				others_code_frames = list_delete_last(others_code_frames);
+				if (frame->counts)
+				{
+					Oid			userid;
+					int			context;
+
+					/* (a SECURITY DEFINER function's frame has restored the context already) */
+					GetUserIdAndSecContext(&userid, &context);
+					if (!frame->was_restricted)
+						SetUserIdAndSecContext(userid, context & ~SECURITY_RESTRICTED_OPERATION);
+					/*
+					 * (Inside a security-restricted operation already --
+					 * wfauth's own work as a table's owner, PostgreSQL's
+					 * REFRESH MATERIALIZED VIEW, VACUUM, index builds --
+					 * every setting is rolled back when it ends.)
+					 */
+					if (event == FHET_END && !frame->was_restricted &&
+						strcmp(frame->search_path, namespace_search_path ? namespace_search_path : "") != 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+								 errmsg("function %s of another role changed the session's search_path",
+										format_procedure(flinfo->fn_oid)),
+								 errdetail("The application's statements would find their tables and functions where it says."),
+								 errhint("Set search_path in the function's definition (CREATE FUNCTION ... SET search_path), which ends with it.")));
+					pfree(frame->search_path);
+				}
+				pfree(frame);
 			}
 			break;
 	}
@@ -351,8 +457,29 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	bool		nested;
 	Oid			through = InvalidOid;
 	Oid			refused_rel = InvalidOid;
-	bool		principal_acts = wfauth_current_principal_id() != 0;
+	bool		principal_acts;
 
+	/*
+	 * On Citus the nodes that hold a distributed table's shards decide with
+	 * the principal the coordinator signed for the transaction, and see
+	 * nothing of whose code asks: inside another role's function, where the
+	 * policies here see nobody, a protected Citus table is not read at all.
+	 */
+	if (others_functions > 0)
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION && wfauth_protected_kind(rte->relid) != 0 &&
+				wfauth_citus_table(rte->relid))
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied: protected Citus table \"%s\" is read within a function of another role",
+								get_rel_name(rte->relid)),
+						 errdetail("The nodes that hold its shards would read it with the acting principal's access."),
+						 errhint("Triggers, defaults and functions that the requests run must belong to the request role.")));
+		}
+	principal_acts = wfauth_current_principal_id() != 0;
 	if (!principal_acts && !wfauth_dba_acting())
 		return;					/* nobody acts: the policies give nothing away */
 	/* first, without reading wfauth's catalog: does another role's code run at all? */

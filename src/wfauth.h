@@ -398,6 +398,7 @@ extern uint64 wfauth_executor_frame(void);
 extern CommandId wfauth_executor_frame_cid(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
 extern Oid	wfauth_citus_table_of_shard(Oid relid);
+extern bool wfauth_citus_table(Oid relid);
 extern int	wfauth_citus_local_shards(Oid relid, int64 **shards);
 extern bool wfauth_citus_awaiting_cleanup(Oid relid);
 extern char *wfauth_citus_shard_name(const char *table, int64 shard);

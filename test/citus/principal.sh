@@ -165,8 +165,10 @@ loot=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db \
          -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token')" -c "$seen" -c "COMMIT" \
          -c "BEGIN" -c "INSERT INTO events_q (what) VALUES ('3') RETURNING got" -c "COMMIT" 2>&1 | tail -1)
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && loot='****'     # (documented: not when loaded late)
-check "A7: the owner's shadow of Citus's call on a worker reads asterisks for the assertion" "t" \
-      "$([[ $loot == '****'* ]] && ! [[ $loot =~ [0-9a-f]{64} ]] && echo t || echo "f: $loot")"
+# (since attack pass 24 the owner's function may not leave the search_path changed: the
+# shadow is not reached at all, and the loot is empty)
+check "A7: the owner's shadow of Citus's call on a worker reads asterisks for the assertion, or nothing" "t" \
+      "$([[ -z $loot || $loot == '****'* ]] && ! [[ $loot =~ [0-9a-f]{64} ]] && echo t || echo "f: $loot")"
 # A3: a member of pg_read_all_settings reads settings only superusers may
 on 0 $db "GRANT pg_read_all_settings TO wfauth_citus_app" >/dev/null
 check "A3: a member of pg_read_all_settings does not see it" "<hidden>" \

@@ -249,29 +249,25 @@ check "a table with a long name: its shards, named with a hash, are protected wi
 check "and its shard cannot be dropped on a worker" "t" \
       "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "DROP TABLE $lshard" >/dev/null 2>&1; on 1 $db "SELECT to_regclass('$lshard') IS NOT NULL")"
 
+# hand_distribute TABLE SHARD APPNAME THEN: the owner's local TABLE, protected, given Citus's
+# entries by hand on the coordinator (its shard on worker 2), posing as APPNAME, THEN before
+# COMMIT; prints how many entries it has and how many refusals were seen
+hand_distribute() {
+    owner "CREATE TABLE $1 (tenant int, id int, title text); SELECT wfauth.protect('$1', 'dashboard')" >/dev/null
+    PGAPPNAME=$3 psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
+        -c "SELECT citus_internal.add_partition_metadata('$1', 'h', 'tenant', 0, 's')" \
+        -c "SELECT citus_internal.add_shard_metadata('$1', $2, 't', '-2147483648', '2147483647')" \
+        -c "SELECT citus_internal.add_placement_metadata($2, 0, $w2group, $2)" -c "$4" -c "COMMIT" >$WORK/h1.log 2>&1
+    echo "$(on 0 $db "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = '$1'::regclass") $(
+           grep -c "permission denied to change Citus's catalog" $WORK/h1.log)"
+}
 # (attack pass 22) a table protected while local, distributed by hand on the coordinator
-owner "CREATE TABLE loc (tenant int, id int, title text); SELECT wfauth.protect('loc', 'dashboard')" >/dev/null
-PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
-    -c "SELECT citus_internal.add_partition_metadata('loc', 'h', 'tenant', 0, 's')" \
-    -c "SELECT citus_internal.add_shard_metadata('loc', 990500, 't', '-2147483648', '2147483647')" \
-    -c "SELECT citus_internal.add_placement_metadata(990500, 0, $w2group, 990500)" -c "COMMIT" >$WORK/g1.log 2>&1
 check "a table protected while local is not distributed by hand (Citus's catalog, on the coordinator)" "0 1" \
-      "$(on 0 $db "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'loc'::regclass") $(
-         grep -c "permission denied to change Citus's catalog" $WORK/g1.log)"
+      "$(hand_distribute loc 990500 'citus_internal gpid=10000000001' 'SELECT 1')"
 # (attack pass 23) ... whatever the connection calls itself at commit, whoever wrote the entries
-h1=0
-for how in "citus_rebalancer gpid=10000000001|SELECT 1" "citus_internal gpid=10000000001|SET application_name = 'psql'"; do
-    h1=$((h1 + 1)); t=loc_h$h1; name=${how%%|*}; then=${how#*|}
-    owner "CREATE TABLE $t (tenant int, id int, title text); SELECT wfauth.protect('$t', 'dashboard')" >/dev/null
-    PGAPPNAME=$name psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
-        -c "SELECT citus_internal.add_partition_metadata('$t', 'h', 'tenant', 0, 's')" \
-        -c "SELECT citus_internal.add_shard_metadata('$t', 99051$h1, 't', '-2147483648', '2147483647')" \
-        -c "SELECT citus_internal.add_placement_metadata(99051$h1, 0, $w2group, 99051$h1)" \
-        -c "$then" -c "COMMIT" >$WORK/h1.log 2>&1
-    check "nor as '${name%% gpid*}', then '$then'" "0 1" \
-          "$(on 0 $db "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = '$t'::regclass") $(
-             grep -c "permission denied to change Citus's catalog" $WORK/h1.log)"
-done
+check "nor as 'citus_rebalancer'" "0 1" "$(hand_distribute loc_h1 990511 'citus_rebalancer gpid=10000000001' 'SELECT 1')"
+check "nor as 'citus_internal', then renamed 'psql' before COMMIT" "0 1" \
+      "$(hand_distribute loc_h2 990512 'citus_internal gpid=10000000001' "SET application_name = 'psql'")"
 # ... nor made, protected and distributed by hand in one transaction (protect() before the entries)
 psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
     -c "CREATE TABLE loc9 (tenant int, id int, title text)" -c "SELECT wfauth.protect('loc9', 'dashboard')" \
@@ -281,60 +277,42 @@ psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db -c "BEGIN" \
     -c "SELECT citus_internal.add_placement_metadata(990519, 0, $w2group, 990519)" -c "COMMIT" >$WORK/h1.log 2>&1
 check "nor protected, then distributed by hand, in one transaction" "1" \
       "$(grep -c "permission denied to change Citus's catalog" $WORK/h1.log)"
-# ... and on a worker, a protected table's entries taken out, its table dropped with a function and
-# made anew unprotected, the same entries put back for it, in one transaction
-owner "CREATE TABLE swap (tenant int, id int, title text); SELECT create_distributed_table('swap', 'tenant', shard_count := 2);
-       SELECT wfauth.protect('swap', 'dashboard')" >/dev/null
-swapsql=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_placement_metadata(%s);', placementid), ' ')
-                    FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap'::regclass")
-swapsql="$swapsql $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_shard_metadata(%s);', shardid), ' ')
-                              FROM pg_dist_shard WHERE logicalrelid = 'swap'::regclass")"
-readd=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_shard_metadata(''swap'', %s, ''t'', %L, %L);', shardid,
-                                           shardminvalue, shardmaxvalue), ' ') FROM pg_dist_shard WHERE logicalrelid = 'swap'::regclass")
-readd="$readd $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_placement_metadata(%s, 0, %s, %s);', shardid, groupid,
-                                                   placementid), ' ')
-                          FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap'::regclass")"
-colo=$(on 1 $db "SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'swap'::regclass")
-PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$WORK/g3.log 2>&1 <<SQL
+# swap_on_worker TABLE DROP LOG: on worker 1, posing as Citus, one transaction: TABLE's entries
+# taken out, the table dropped with DROP, made anew unprotected, the same entries put back for it
+swap_on_worker() {
+    local t=$1 drop=$2 out=$3 takeout readd colo
+    owner "CREATE TABLE $t (tenant int, id int, title text); SELECT create_distributed_table('$t', 'tenant', shard_count := 2);
+           SELECT wfauth.protect('$t', 'dashboard')" >/dev/null
+    takeout=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_placement_metadata(%s);', placementid), ' ')
+                        FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = '$t'::regclass")
+    takeout="$takeout $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_shard_metadata(%s);', shardid), ' ')
+                                  FROM pg_dist_shard WHERE logicalrelid = '$t'::regclass")"
+    readd=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_shard_metadata(''$t'', %s, ''t'', %L, %L);', shardid,
+                                               shardminvalue, shardmaxvalue), ' ') FROM pg_dist_shard WHERE logicalrelid = '$t'::regclass")
+    readd="$readd $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_placement_metadata(%s, 0, %s, %s);', shardid, groupid,
+                                                       placementid), ' ')
+                              FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = '$t'::regclass")"
+    colo=$(on 1 $db "SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = '$t'::regclass")
+    PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$out 2>&1 <<SQL
 BEGIN;
-$swapsql
-SELECT citus_internal.delete_partition_metadata('swap');
-SELECT worker_drop_shell_table('public.swap');
+$takeout
+SELECT citus_internal.delete_partition_metadata('$t');
 SET LOCAL citus.enable_ddl_propagation = off;
-CREATE TABLE swap (tenant int, id int, title text, acl wfauth.acl);
-SELECT citus_internal.add_partition_metadata('swap', 'h', 'tenant', $colo, 's');
+$drop;
+CREATE TABLE $t (tenant int, id int, title text, acl wfauth.acl);
+SELECT citus_internal.add_partition_metadata('$t', 'h', 'tenant', $colo, 's');
 $readd
 COMMIT;
 SQL
+}
+# ... and on a worker, dropped with a function no event trigger sees
+swap_on_worker swap "SELECT worker_drop_shell_table('public.swap')" $WORK/g3.log
 check "nor swapped on a worker for an unprotected table of the same name, with the same entries" "t 1" \
       "$(on 1 $db "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'swap'::regclass") $(
          grep -c "permission denied to \(change Citus's catalog\|give table\)" $WORK/g3.log)"
-
 # (attack pass 23) ... nor with an ordinary DROP TABLE, which unregisters it: a shard's id is
 # not given to another table
-owner "CREATE TABLE swap2 (tenant int, id int, title text); SELECT create_distributed_table('swap2', 'tenant', shard_count := 2);
-       SELECT wfauth.protect('swap2', 'dashboard')" >/dev/null
-swapsql=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_placement_metadata(%s);', placementid), ' ')
-                    FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap2'::regclass")
-swapsql="$swapsql $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.delete_shard_metadata(%s);', shardid), ' ')
-                              FROM pg_dist_shard WHERE logicalrelid = 'swap2'::regclass")"
-readd=$(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_shard_metadata(''swap2'', %s, ''t'', %L, %L);', shardid,
-                                           shardminvalue, shardmaxvalue), ' ') FROM pg_dist_shard WHERE logicalrelid = 'swap2'::regclass")
-readd="$readd $(on 1 $db "SELECT string_agg(format('SELECT citus_internal.add_placement_metadata(%s, 0, %s, %s);', shardid, groupid,
-                                                   placementid), ' ')
-                          FROM pg_dist_placement JOIN pg_dist_shard USING (shardid) WHERE logicalrelid = 'swap2'::regclass")"
-colo=$(on 1 $db "SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'swap2'::regclass")
-PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db >$WORK/h2.log 2>&1 <<SQL
-BEGIN;
-$swapsql
-SELECT citus_internal.delete_partition_metadata('swap2');
-SET LOCAL citus.enable_ddl_propagation = off;
-DROP TABLE swap2;
-CREATE TABLE swap2 (tenant int, id int, title text, acl wfauth.acl);
-SELECT citus_internal.add_partition_metadata('swap2', 'h', 'tenant', $colo, 's');
-$readd
-COMMIT;
-SQL
+swap_on_worker swap2 "DROP TABLE swap2" $WORK/h2.log
 check "nor dropped on a worker and made anew unprotected, with the same shards" "t 1" \
       "$(on 1 $db "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'swap2'::regclass") $(
          grep -c "permission denied to give table \"swap2\" a shard of another table" $WORK/h2.log)"
@@ -347,6 +325,22 @@ owner "CREATE SCHEMA own; CREATE TABLE own.t (tenant int, id int, title text);
 check "a protected table's schema is not renamed on a worker" "permission denied to change the protection" \
       "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db -c "SET citus.enable_ddl_propagation = off" \
              -c "ALTER SCHEMA own RENAME TO own_was" 2>&1 | grep -o 'permission denied to change the protection' | head -1)"
+
+# (attack pass 24, F1) protect() with DDL propagation off in the owner's session (or its
+# database's default) still reaches every shard
+owner "CREATE TABLE nopro (tenant int, id int, title text); SELECT create_distributed_table('nopro', 'tenant', shard_count := 2)" >/dev/null
+owner "SET citus.enable_ddl_propagation = off; SELECT wfauth.protect('nopro', 'dashboard')" >/dev/null
+check "protect() with the owner's DDL propagation off: every shard protected all the same" "0 0 0" \
+      "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protection_faults() WHERE tbl::text ~ '^nopro'"; done | xargs)"
+# (attack pass 24, F6) a function of another role in the application's transaction (the owner's
+# column default) reads no protected Citus table: the workers would read it as Dana
+owner "CREATE FUNCTION peek_boards() RETURNS text LANGUAGE sql AS 'SELECT string_agg(title, '','') FROM public.boards';
+       CREATE TABLE spy6 (x int, loot text DEFAULT peek_boards()); GRANT INSERT ON spy6 TO wfauth_citus_app" >/dev/null
+check "the owner's default, run in Dana's transaction, reads no protected Citus table" "t 0" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "INSERT INTO spy6 (x) VALUES (1)" -c "COMMIT" 2>&1 |
+         grep -c 'is read within a function of another role' | sed 's/^1$/t/') $(
+         on 0 $db "SELECT count(*) FROM spy6 WHERE loot IS NOT NULL")"
 
 # ... nor a protected shard made a distributed table of its own there
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
