@@ -162,6 +162,42 @@ SELECT current_setting('search_path') AS search_path;
 -- (a plain SET in such a function outlives it, as PostgreSQL has it: refused)
 SELECT try($$INSERT INTO pass24.notes VALUES ('sneak')$$) AS set_clause_then_set;
 SELECT current_setting('search_path') AS search_path;
+-- attack pass 25: a default calling set_config() itself (no function of
+-- the owner's runs), and procedures of the owner's that COMMIT or ROLLBACK
+-- (one crashed the server, another left the frame's rules behind)
+RESET ROLE;
+SET ROLE wfauth_regress_owner24;
+CREATE TABLE pass24.stamped (body text, stamp text DEFAULT set_config('search_path', 'pass24, public', false));
+GRANT INSERT ON pass24.stamped TO wfauth_regress_app24;
+CREATE PROCEDURE pass24.commits() LANGUAGE plpgsql AS $$
+BEGIN
+    COMMIT;
+    PERFORM set_config('search_path', 'pass24, public', false);
+END $$;
+CREATE PROCEDURE pass24.rolls_back() LANGUAGE plpgsql AS $$
+BEGIN
+    ROLLBACK;
+    PERFORM set_config('search_path', 'pass24, public', false);
+    EXECUTE 'CREATE TEMP TABLE vault (id int)';
+END $$;
+GRANT EXECUTE ON PROCEDURE pass24.commits(), pass24.rolls_back() TO wfauth_regress_app24;
+RESET ROLE;
+-- (the application's own procedure commits as it likes)
+CREATE PROCEDURE pass24.own_commit() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;
+ALTER PROCEDURE pass24.own_commit() OWNER TO wfauth_regress_app24;
+SET ROLE wfauth_regress_app24;
+CALL pass24.own_commit();
+RESET ROLE;
+SET ROLE wfauth_regress_app24;
+INSERT INTO pass24.stamped (body) VALUES ('x');
+SELECT current_setting('search_path') AS search_path;
+\set VERBOSITY terse
+CALL pass24.commits();
+SELECT current_setting('search_path') AS search_path;
+CALL pass24.rolls_back();
+\set VERBOSITY default
+SELECT current_setting('search_path') AS search_path;
+SELECT count(*) AS temp_tables FROM pg_class WHERE relname = 'vault' AND relpersistence = 't';
 RESET search_path;
 RESET ROLE;
 DROP SCHEMA pass24 CASCADE;

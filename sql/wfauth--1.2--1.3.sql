@@ -1263,8 +1263,10 @@ $$;
 ALTER FUNCTION wfauth.protect(regclass, text) SET citus.enable_unsafe_triggers = on;
 -- and its DDL reaches every node and shard, whatever the caller's session (or
 -- its database's default, a database owner's) says: protect() with DDL
--- propagation off left the shards unprotected, registered as protected
+-- propagation off left the shards unprotected, with metadata sync off the
+-- workers' tables, all registered as protected
 ALTER FUNCTION wfauth.protect(regclass, text) SET citus.enable_ddl_propagation = on;
+ALTER FUNCTION wfauth.protect(regclass, text) SET citus.enable_metadata_sync = on;
 
 CREATE OR REPLACE FUNCTION wfauth.unprotect(tbl regclass) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1315,6 +1317,7 @@ $$;
 -- (dropping its triggers on a distributed table, as protect() creates them)
 ALTER FUNCTION wfauth.unprotect(regclass) SET citus.enable_unsafe_triggers = on;
 ALTER FUNCTION wfauth.unprotect(regclass) SET citus.enable_ddl_propagation = on;
+ALTER FUNCTION wfauth.unprotect(regclass) SET citus.enable_metadata_sync = on;
 REVOKE ALL ON FUNCTION wfauth._is_citus_table(regclass), wfauth._citus_identity(regclass), wfauth._send_to_workers(text),
     wfauth._register_on_workers(regclass, smallint), wfauth._sign_registration(text, smallint),
     wfauth._registration_signed(text, smallint, text) FROM PUBLIC;

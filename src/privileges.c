@@ -215,20 +215,28 @@ static ExecutorFinish_hook_type prev_executor_finish = NULL;
 
 /*
  * A function's frame.  Another role's function runs in the application's
- * session, but nothing of it may outlive it there: it runs as a
+ * session, but nothing of it may outlive it there -- PostgreSQL's own rule
+ * for an owner's code in REFRESH MATERIALIZED VIEW: it runs as a
  * security-restricted operation (no temporary table that would take the
  * names of the application's tables for the rest of the session, no SET
- * ROLE), and may not leave the session's search_path changed (the
- * application's unqualified names would follow it to tables of that role;
- * where it begins in a security-restricted operation, that operation rolls
- * every setting back when it ends).
+ * ROLE), and every setting it makes is rolled back when it returns.  One
+ * with SET clauses of its own has its settings nested by PostgreSQL, which
+ * keeps a plain SET made inside: such a function may not leave the
+ * session's search_path changed (the application's unqualified names would
+ * follow it to tables of that role).
  */
 typedef struct OthersFrame
 {
 	bool		counts;			/* another role's */
 	bool		was_restricted; /* a security-restricted operation already */
 	char	   *search_path;	/* the session's when it began */
+	int			nestlevel;		/* the settings' nesting level it opened (0: none) */
+	LocalTransactionId lxid;	/* the transaction it began in */
 } OthersFrame;
+
+/* Flags kept with a function's owner in the fmgr hook's private word */
+#define SETS_SEARCH_PATH	((uint64) 1 << 32)
+#define HAS_SET_CLAUSE		((uint64) 1 << 33)
 
 /* Is role another than the session's, and no superuser? */
 static bool
@@ -254,17 +262,17 @@ procedural_function_owner(Oid fn_oid)
 	return owner;
 }
 
-/* Does the function's definition set search_path (CREATE FUNCTION ... SET search_path)? */
-static bool
-sets_search_path(Oid fn_oid)
+/* A function's SET clauses (CREATE FUNCTION ... SET): HAS_SET_CLAUSE, SETS_SEARCH_PATH */
+static uint64
+set_clauses(Oid fn_oid)
 {
 	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	bool		isnull;
 	Datum		config;
-	bool		sets = false;
+	uint64		flags = 0;
 
 	if (!HeapTupleIsValid(tuple))
-		return false;
+		return 0;
 	config = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proconfig, &isnull);
 	if (!isnull)
 	{
@@ -272,12 +280,14 @@ sets_search_path(Oid fn_oid)
 		int			n;
 		int			i;
 
+		flags |= HAS_SET_CLAUSE;
 		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
 		for (i = 0; i < n; i++)
-			sets |= strncmp(TextDatumGetCString(items[i]), "search_path=", 12) == 0;
+			if (strncmp(TextDatumGetCString(items[i]), "search_path=", 12) == 0)
+				flags |= SETS_SEARCH_PATH;
 	}
 	ReleaseSysCache(tuple);
-	return sets;
+	return flags;
 }
 
 /*
@@ -321,13 +331,14 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 	{
 		case FHET_START:
 			{
-				MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+				/* (not the transaction's memory: a procedure may COMMIT) */
+				MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 				OthersFrame *frame = palloc0(sizeof(OthersFrame));
 
-				/* the owner, and whether it sets search_path: looked up once per FmgrInfo */
+				/* the owner, and its SET clauses: looked up once per FmgrInfo */
 				if (*private == (Datum) 0)
 					*private = (Datum) ((uint64) procedural_function_owner(flinfo->fn_oid) |
-										((uint64) sets_search_path(flinfo->fn_oid) << 32));
+										set_clauses(flinfo->fn_oid));
 				frame->counts = another_role((Oid) (*private & 0xFFFFFFFF));
 				if (frame->counts)
 				{
@@ -337,7 +348,10 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 					GetUserIdAndSecContext(&userid, &context);
 					frame->was_restricted = (context & SECURITY_RESTRICTED_OPERATION) != 0;
 					SetUserIdAndSecContext(userid, context | SECURITY_RESTRICTED_OPERATION);
-					frame->search_path = pstrdup(search_path_before_call((*private >> 32) != 0));
+					frame->search_path = pstrdup(search_path_before_call((*private & SETS_SEARCH_PATH) != 0));
+					frame->lxid = MyProc->lxid;
+					/* (with SET clauses, PostgreSQL opened a level already, and closes it before we could) */
+					frame->nestlevel = (*private & HAS_SET_CLAUSE) ? 0 : NewGUCNestLevel();
 				}
 				others_code_frames = lappend(others_code_frames, frame);
 				others_functions += frame->counts;
@@ -357,6 +371,9 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 					Oid			userid;
 					int			context;
 
+					/* its settings, unless it ended the transaction they were made in */
+					if (event == FHET_END && frame->nestlevel > 0 && frame->lxid == MyProc->lxid)
+						AtEOXact_GUC(false, frame->nestlevel);
 					/* (a SECURITY DEFINER function's frame has restored the context already) */
 					GetUserIdAndSecContext(&userid, &context);
 					if (!frame->was_restricted)
@@ -618,6 +635,7 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	bool		counts = statement_of_others(queryDesc);
 	uint64		outer_frame = executor_frame;
 	CommandId	outer_cid = executor_frame_cid;
+	int			nestlevel;
 
 	if (outer_frame == 0 && !finish)
 		note_top_statement_start();
@@ -626,6 +644,8 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	others_statements += counts;
 	executor_frame = ++executor_frames;
 	executor_frame_cid = queryDesc->estate ? queryDesc->estate->es_output_cid : InvalidCommandId;
+	/* another role's expressions (a default calling set_config()) keep no setting either */
+	nestlevel = counts ? NewGUCNestLevel() : 0;
 	PG_TRY();
 	{
 		if (finish)
@@ -647,6 +667,8 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 		executor_frame_cid = outer_cid;
 	}
 	PG_END_TRY();
+	if (nestlevel > 0)
+		AtEOXact_GUC(false, nestlevel);
 }
 
 /* The command id the innermost executor frame writes with (protect.c) */
@@ -686,12 +708,35 @@ executor_finish(QueryDesc *queryDesc)
 static void
 forget_frames(XactEvent event, void *arg)
 {
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-	{
-		others_functions = others_statements = 0;
-		others_code_frames = NIL;
-		executor_frame = 0;
-	}
+	Oid			userid;
+	int			context;
+	int			restricted;
+
+	/*
+	 * A procedure of another role does not end the application's
+	 * transaction: the next would begin inside its security-restricted
+	 * operation, and outlive it.  (Deferred triggers have fired by now.)
+	 */
+	if (event == XACT_EVENT_PRE_COMMIT && others_functions > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("a procedure of another role cannot commit the application's transaction")));
+	if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	others_statements = 0;
+	executor_frame = 0;
+
+	/*
+	 * Function frames are kept: an error unwinds them first, and a procedure
+	 * of another role that ROLLBACKs still runs in its own -- restricted in
+	 * the transaction it begins next, as in this one; with none left, the
+	 * next transaction is restricted by nothing of theirs.
+	 */
+	GetUserIdAndSecContext(&userid, &context);
+	restricted = others_functions > 0 ? context | SECURITY_RESTRICTED_OPERATION :
+		context & ~SECURITY_RESTRICTED_OPERATION;
+	if (restricted != context)
+		SetUserIdAndSecContext(userid, restricted);
 }
 
 /*
@@ -725,6 +770,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	bool		counts = utility_runs_others_code(pstmt->utilityStmt);
 	uint64		outer_frame = executor_frame;
 	CommandId	outer_cid = executor_frame_cid;
+	int			nestlevel;
 
 	if (outer_frame == 0)
 		note_top_statement_start();
@@ -733,6 +779,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	others_statements += counts;
 	executor_frame = ++executor_frames;
 	executor_frame_cid = InvalidCommandId;
+	nestlevel = counts ? NewGUCNestLevel() : 0;
 	PG_TRY();
 	{
 		if (prev_process_utility)
@@ -747,6 +794,8 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		executor_frame_cid = outer_cid;
 	}
 	PG_END_TRY();
+	if (nestlevel > 0)
+		AtEOXact_GUC(false, nestlevel);
 }
 
 static void

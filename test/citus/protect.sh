@@ -332,6 +332,11 @@ owner "CREATE TABLE nopro (tenant int, id int, title text); SELECT create_distri
 owner "SET citus.enable_ddl_propagation = off; SELECT wfauth.protect('nopro', 'dashboard')" >/dev/null
 check "protect() with the owner's DDL propagation off: every shard protected all the same" "0 0 0" \
       "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protection_faults() WHERE tbl::text ~ '^nopro'"; done | xargs)"
+# (attack pass 25, F5) ... nor with metadata sync off (the workers' own tables)
+owner "CREATE TABLE nosync (tenant int, id int, title text); SELECT create_distributed_table('nosync', 'tenant', shard_count := 2)" >/dev/null
+owner "SET citus.enable_metadata_sync = off; SELECT wfauth.protect('nosync', 'dashboard')" >/dev/null
+check "protect() with the owner's metadata sync off: every node's table protected all the same" "0 0 0" \
+      "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protection_faults() WHERE tbl::text ~ '^nosync'"; done | xargs)"
 # (attack pass 24, F6) a function of another role in the application's transaction (the owner's
 # column default) reads no protected Citus table: the workers would read it as Dana
 owner "CREATE FUNCTION peek_boards() RETURNS text LANGUAGE sql AS 'SELECT string_agg(title, '','') FROM public.boards';
