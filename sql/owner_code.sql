@@ -141,6 +141,13 @@ BEGIN
 END $$;
 CREATE TRIGGER d_sneak BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'sneak')
     EXECUTE FUNCTION pass24.sneak();
+CREATE FUNCTION pass24.sneak_other() RETURNS trigger LANGUAGE plpgsql SET search_path = pass24 AS $$
+BEGIN
+    PERFORM set_config('standard_conforming_strings', 'off', false);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER e_sneak_other BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'sneak other')
+    EXECUTE FUNCTION pass24.sneak_other();
 CREATE TRIGGER a_shadow BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'shadow')
     EXECUTE FUNCTION pass24.shadow();
 CREATE TRIGGER b_redirect BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'redirect')
@@ -162,6 +169,8 @@ SELECT current_setting('search_path') AS search_path;
 -- (a plain SET in such a function outlives it, as PostgreSQL has it: refused)
 SELECT try($$INSERT INTO pass24.notes VALUES ('sneak')$$) AS set_clause_then_set;
 SELECT current_setting('search_path') AS search_path;
+SELECT try($$INSERT INTO pass24.notes VALUES ('sneak other')$$) AS set_clause_then_other_set;
+SELECT current_setting('standard_conforming_strings') AS standard_conforming_strings;
 -- attack pass 25: a default calling set_config() itself (no function of
 -- the owner's runs), and procedures of the owner's that COMMIT or ROLLBACK
 -- (one crashed the server, another left the frame's rules behind)

@@ -225,18 +225,25 @@ static ExecutorFinish_hook_type prev_executor_finish = NULL;
  * session's search_path changed (the application's unqualified names would
  * follow it to tables of that role).
  */
+typedef struct SavedSetting
+{
+	struct config_generic *option;
+	GucStack   *stack;			/* its settings' stack under the function's own */
+	char	   *value;
+} SavedSetting;
+
 typedef struct OthersFrame
 {
 	bool		counts;			/* another role's */
 	bool		was_restricted; /* a security-restricted operation already */
-	char	   *search_path;	/* the session's when it began */
 	int			nestlevel;		/* the settings' nesting level it opened (0: none) */
 	LocalTransactionId lxid;	/* the transaction it began in */
+	SavedSetting *saved;		/* with SET clauses: the settings changed before it */
+	int			nsaved;
 } OthersFrame;
 
-/* Flags kept with a function's owner in the fmgr hook's private word */
-#define SETS_SEARCH_PATH	((uint64) 1 << 32)
-#define HAS_SET_CLAUSE		((uint64) 1 << 33)
+/* Kept with a function's owner in the fmgr hook's private word */
+#define HAS_SET_CLAUSE		((uint64) 1 << 32)
 
 /* Is role another than the session's, and no superuser? */
 static bool
@@ -262,52 +269,101 @@ procedural_function_owner(Oid fn_oid)
 	return owner;
 }
 
-/* A function's SET clauses (CREATE FUNCTION ... SET): HAS_SET_CLAUSE, SETS_SEARCH_PATH */
-static uint64
-set_clauses(Oid fn_oid)
+/* Has the function SET clauses (CREATE FUNCTION ... SET)? */
+static bool
+has_set_clause(Oid fn_oid)
 {
 	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
-	bool		isnull;
-	Datum		config;
-	uint64		flags = 0;
+	bool		has;
 
 	if (!HeapTupleIsValid(tuple))
-		return 0;
-	config = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proconfig, &isnull);
-	if (!isnull)
-	{
-		Datum	   *items;
-		int			n;
-		int			i;
-
-		flags |= HAS_SET_CLAUSE;
-		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
-		for (i = 0; i < n; i++)
-			if (strncmp(TextDatumGetCString(items[i]), "search_path=", 12) == 0)
-				flags |= SETS_SEARCH_PATH;
-	}
+		return false;
+	has = !heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL);
 	ReleaseSysCache(tuple);
-	return flags;
+	return has;
 }
 
 /*
- * The session's search_path before the function being called began: the
- * value now, or, when its definition sets one (applied before the hook
- * runs), the value that setting saved.
+ * The stack of an option's settings under those of the innermost nesting
+ * level, top: the function's own SET clauses.
  */
-static const char *
-search_path_before_call(bool sets)
+static GucStack *
+stack_under(struct config_generic *option, int top)
 {
-	static struct config_generic *search_path_option = NULL;
+	GucStack   *stack = option->stack;
+
+	return stack != NULL && stack->nest_level == top ? stack->prev : stack;
+}
+
+/*
+ * A function with SET clauses has its settings nested by PostgreSQL, which
+ * keeps a plain SET made inside when it returns, before this hook can roll
+ * it back: so every setting changed before it began is saved (few: those
+ * with a stack in this transaction), to tell that nothing else changed
+ * when it ends.
+ */
+static void
+save_settings(OthersFrame *frame)
+{
+	struct config_generic **options = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	int			top = 0;
 	int			i;
 
-	if (search_path_option == NULL)
-		for (i = 0; i < GetNumConfigOptions(); i++)
-			if (strcmp(get_guc_variables()[i]->name, "search_path") == 0)
-				search_path_option = get_guc_variables()[i];
-	if (sets && search_path_option != NULL && search_path_option->stack != NULL)
-		return search_path_option->stack->prior.val.stringval;
-	return namespace_search_path ? namespace_search_path : "";
+	for (i = 0; i < n; i++)
+		if (options[i]->stack != NULL)
+			top = Max(top, options[i]->stack->nest_level);
+	frame->nsaved = 0;
+	for (i = 0; i < n; i++)
+		frame->nsaved += stack_under(options[i], top) != NULL;
+	frame->saved = palloc(sizeof(SavedSetting) * Max(frame->nsaved, 1));
+	frame->nsaved = 0;
+	for (i = 0; i < n; i++)
+	{
+		GucStack   *stack = stack_under(options[i], top);
+
+		if (stack == NULL)
+			continue;
+		frame->saved[frame->nsaved].option = options[i];
+		frame->saved[frame->nsaved].stack = stack;
+		frame->saved[frame->nsaved].value = pstrdup(GetConfigOption(options[i]->name, true, false) ?
+													GetConfigOption(options[i]->name, true, false) : "");
+		frame->nsaved++;
+	}
+}
+
+/* A setting the function left changed, or NULL (the function's level closed already) */
+static const char *
+setting_left(OthersFrame *frame)
+{
+	struct config_generic **options = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	int			changed = 0;
+	int			i;
+
+	for (i = 0; i < frame->nsaved; i++)
+	{
+		SavedSetting *saved = &frame->saved[i];
+		const char *value = GetConfigOption(saved->option->name, true, false);
+
+		if (saved->option->stack != saved->stack || strcmp(value ? value : "", saved->value) != 0)
+			return saved->option->name;
+	}
+	for (i = 0; i < n; i++)
+		changed += options[i]->stack != NULL;
+	if (changed == frame->nsaved)
+		return NULL;
+	for (i = 0; i < n; i++)
+	{
+		int			j;
+		bool		known = false;
+
+		for (j = 0; j < frame->nsaved && !known; j++)
+			known = frame->saved[j].option == options[i];
+		if (options[i]->stack != NULL && !known)
+			return options[i]->name;
+	}
+	return NULL;
 }
 
 static bool
@@ -335,10 +391,10 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 				MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 				OthersFrame *frame = palloc0(sizeof(OthersFrame));
 
-				/* the owner, and its SET clauses: looked up once per FmgrInfo */
+				/* the owner, and whether it has SET clauses: looked up once per FmgrInfo */
 				if (*private == (Datum) 0)
 					*private = (Datum) ((uint64) procedural_function_owner(flinfo->fn_oid) |
-										set_clauses(flinfo->fn_oid));
+										(has_set_clause(flinfo->fn_oid) ? HAS_SET_CLAUSE : 0));
 				frame->counts = another_role((Oid) (*private & 0xFFFFFFFF));
 				if (frame->counts)
 				{
@@ -348,10 +404,12 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 					GetUserIdAndSecContext(&userid, &context);
 					frame->was_restricted = (context & SECURITY_RESTRICTED_OPERATION) != 0;
 					SetUserIdAndSecContext(userid, context | SECURITY_RESTRICTED_OPERATION);
-					frame->search_path = pstrdup(search_path_before_call((*private & SETS_SEARCH_PATH) != 0));
 					frame->lxid = MyProc->lxid;
 					/* (with SET clauses, PostgreSQL opened a level already, and closes it before we could) */
-					frame->nestlevel = (*private & HAS_SET_CLAUSE) ? 0 : NewGUCNestLevel();
+					if (*private & HAS_SET_CLAUSE)
+						save_settings(frame);
+					else
+						frame->nestlevel = NewGUCNestLevel();
 				}
 				others_code_frames = lappend(others_code_frames, frame);
 				others_functions += frame->counts;
@@ -363,6 +421,7 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 			if (others_code_frames != NIL)
 			{
 				OthersFrame *frame = llast(others_code_frames);
+				const char *left = NULL;
 
 				others_functions -= frame->counts;
 				others_code_frames = list_delete_last(others_code_frames);
@@ -380,21 +439,29 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 						SetUserIdAndSecContext(userid, context & ~SECURITY_RESTRICTED_OPERATION);
 					/*
 					 * (Inside a security-restricted operation already --
-					 * wfauth's own work as a table's owner, PostgreSQL's
-					 * REFRESH MATERIALIZED VIEW, VACUUM, index builds --
-					 * every setting is rolled back when it ends.)
+					 * wfauth's own work as a table's owner, REFRESH, VACUUM,
+					 * index builds -- every setting is rolled back when it
+					 * ends.)
 					 */
-					if (event == FHET_END && !frame->was_restricted &&
-						strcmp(frame->search_path, namespace_search_path ? namespace_search_path : "") != 0)
-						ereport(ERROR,
-								(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-								 errmsg("function %s of another role changed the session's search_path",
-										format_procedure(flinfo->fn_oid)),
-								 errdetail("The application's statements would find their tables and functions where it says."),
-								 errhint("Set search_path in the function's definition (CREATE FUNCTION ... SET search_path), which ends with it.")));
-					pfree(frame->search_path);
+					if (event == FHET_END && frame->saved != NULL && !frame->was_restricted &&
+						frame->lxid == MyProc->lxid)
+						left = setting_left(frame);
+					if (frame->saved != NULL)
+					{
+						for (int i = 0; i < frame->nsaved; i++)
+							pfree(frame->saved[i].value);
+						pfree(frame->saved);
+					}
 				}
 				pfree(frame);
+				if (left != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+							 errmsg("function %s of another role left setting \"%s\" changed in the session",
+									format_procedure(flinfo->fn_oid), left),
+							 errdetail("Another role's code leaves nothing behind in the application's session "
+									   "(a search_path of its own would lead the application's names to its tables)."),
+							 errhint("Set what it needs in its definition (CREATE FUNCTION ... SET), which ends with it.")));
 			}
 			break;
 	}
