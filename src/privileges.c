@@ -221,9 +221,9 @@ static ExecutorFinish_hook_type prev_executor_finish = NULL;
  * names of the application's tables for the rest of the session, no SET
  * ROLE), and every setting it makes is rolled back when it returns.  One
  * with SET clauses of its own has its settings nested by PostgreSQL, which
- * keeps a plain SET made inside: such a function may not leave the
- * session's search_path changed (the application's unqualified names would
- * follow it to tables of that role).
+ * keeps a plain SET made inside: such a function may leave no setting
+ * changed (a search_path of its own would lead the application's
+ * unqualified names to tables of that role).
  */
 typedef struct SavedSetting
 {
