@@ -134,20 +134,16 @@ BEGIN
     PERFORM set_config('search_path', 'pg_catalog', true);
     RETURN NEW;
 END $$;
+-- (a SET clause of its own, then a plain SET of the trigger's setting and value)
 CREATE FUNCTION pass24.sneak() RETURNS trigger LANGUAGE plpgsql SET search_path = pass24 AS $$
 BEGIN
-    PERFORM set_config('search_path', 'pass24, public', false);
+    PERFORM set_config(TG_ARGV[0], TG_ARGV[1], false);
     RETURN NEW;
 END $$;
 CREATE TRIGGER d_sneak BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'sneak')
-    EXECUTE FUNCTION pass24.sneak();
-CREATE FUNCTION pass24.sneak_other() RETURNS trigger LANGUAGE plpgsql SET search_path = pass24 AS $$
-BEGIN
-    PERFORM set_config('standard_conforming_strings', 'off', false);
-    RETURN NEW;
-END $$;
+    EXECUTE FUNCTION pass24.sneak('search_path', 'pass24, public');
 CREATE TRIGGER e_sneak_other BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'sneak other')
-    EXECUTE FUNCTION pass24.sneak_other();
+    EXECUTE FUNCTION pass24.sneak('standard_conforming_strings', 'off');
 CREATE TRIGGER a_shadow BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'shadow')
     EXECUTE FUNCTION pass24.shadow();
 CREATE TRIGGER b_redirect BEFORE INSERT ON pass24.notes FOR EACH ROW WHEN (NEW.body = 'redirect')

@@ -252,9 +252,12 @@ another_role(Oid role)
 	return OidIsValid(role) && role != GetOuterUserId() && !superuser_arg(role);
 }
 
-/* The owner of a function written in SQL or a procedural language (not C) */
+/*
+ * The owner of a function written in SQL or a procedural language (not C),
+ * and whether it has SET clauses (CREATE FUNCTION ... SET), when asked
+ */
 static Oid
-procedural_function_owner(Oid fn_oid)
+procedural_function_owner(Oid fn_oid, bool *set_clause)
 {
 	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	Form_pg_proc proc;
@@ -265,22 +268,10 @@ procedural_function_owner(Oid fn_oid)
 	proc = (Form_pg_proc) GETSTRUCT(tuple);
 	if (proc->prolang != ClanguageId && proc->prolang != INTERNALlanguageId)
 		owner = proc->proowner;
+	if (set_clause)
+		*set_clause = !heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL);
 	ReleaseSysCache(tuple);
 	return owner;
-}
-
-/* Has the function SET clauses (CREATE FUNCTION ... SET)? */
-static bool
-has_set_clause(Oid fn_oid)
-{
-	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
-	bool		has;
-
-	if (!HeapTupleIsValid(tuple))
-		return false;
-	has = !heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL);
-	ReleaseSysCache(tuple);
-	return has;
 }
 
 /*
@@ -374,7 +365,7 @@ needs_hook(Oid fn_oid)
 	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn_oid))
 		return true;
 	/* whether it is another role's depends on the session's role: decided at each call */
-	owner = procedural_function_owner(fn_oid);
+	owner = procedural_function_owner(fn_oid, NULL);
 	return OidIsValid(owner) && !superuser_arg(owner);
 }
 
@@ -393,8 +384,12 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 
 				/* the owner, and whether it has SET clauses: looked up once per FmgrInfo */
 				if (*private == (Datum) 0)
-					*private = (Datum) ((uint64) procedural_function_owner(flinfo->fn_oid) |
-										(has_set_clause(flinfo->fn_oid) ? HAS_SET_CLAUSE : 0));
+				{
+					bool		set_clause = false;
+					Oid			owner = procedural_function_owner(flinfo->fn_oid, &set_clause);
+
+					*private = (Datum) ((uint64) owner | (set_clause ? HAS_SET_CLAUSE : 0));
+				}
 				frame->counts = another_role((Oid) (*private & 0xFFFFFFFF));
 				if (frame->counts)
 				{
