@@ -203,6 +203,86 @@ CALL pass24.rolls_back();
 \set VERBOSITY default
 SELECT current_setting('search_path') AS search_path;
 SELECT count(*) AS temp_tables FROM pg_class WHERE relname = 'vault' AND relpersistence = 't';
+-- attack pass 26: cursors.  The owner's trigger closed the application's
+-- cursor and opened its own under that name; the application's FETCH then
+-- ran the owner's query with the application's Super Admin (it granted
+-- Super Admin to another account).  Another role's code runs no cursor it
+-- did not open (the application's are parked while it runs, also against
+-- a peek) and leaves none open.
+RESET ROLE;
+SELECT wfauth.create_user('boss26@example.com', 'boss-26-password') IS NOT NULL AS boss;
+SELECT wfauth.create_user('mallory26@example.com') IS NOT NULL AS mallory;
+SELECT wfauth.grant_super_admin('boss26@example.com');
+SELECT wfauth.set_principal('boss26@example.com');
+INSERT INTO pass24.vault VALUES (1), (2);
+SELECT wfauth.reset_principal();
+SET ROLE wfauth_regress_owner24;
+CREATE TABLE pass24.journal (body text);
+CREATE FUNCTION pass24.cursors() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    app refcursor := 'app_cursor';
+    own refcursor := 'owners_cursor';
+    seen text;
+BEGIN
+    IF NEW.body = 'swap' THEN
+        CLOSE app;
+        OPEN app FOR SELECT wfauth.grant_super_admin('mallory26@example.com')::text;
+    ELSIF NEW.body = 'open' THEN
+        OPEN own FOR SELECT wfauth.grant_super_admin('mallory26@example.com')::text;
+    ELSIF NEW.body LIKE 'peek%' THEN
+        app := coalesce(nullif(substr(NEW.body, 6), ''), 'app_cursor');
+        FETCH app INTO seen;
+        NEW.body := seen;
+    ELSIF NEW.body = 'loop' THEN
+        FOR seen IN SELECT 'own loop' LOOP
+            NEW.body := seen;
+        END LOOP;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER cursors BEFORE INSERT ON pass24.journal FOR EACH ROW EXECUTE FUNCTION pass24.cursors();
+CREATE FUNCTION pass24.vault_cursor() RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c refcursor := 'vault_cursor';
+BEGIN
+    OPEN c FOR SELECT count(*) FROM pass24.vault;
+    RETURN c;
+END $$;
+GRANT INSERT, SELECT ON pass24.journal TO wfauth_regress_app24;
+GRANT SELECT ON pass24.vault TO wfauth_regress_app24;
+GRANT EXECUTE ON FUNCTION pass24.vault_cursor() TO wfauth_regress_app24;
+RESET ROLE;
+SET ROLE wfauth_regress_app24;
+BEGIN;
+SELECT wfauth.login('boss26@example.com', 'boss-26-password') IS NOT NULL AS boss_acts;
+DECLARE app_cursor CURSOR FOR SELECT id::text FROM pass24.vault ORDER BY id;
+DECLARE held CURSOR WITH HOLD FOR SELECT 'held'::text;
+SELECT try($$INSERT INTO pass24.journal VALUES ('swap')$$) AS swap;
+FETCH app_cursor;
+SELECT try($$INSERT INTO pass24.journal VALUES ('open')$$) AS open;
+-- (the application's cursor has read with its principal: the owner's code may not go on)
+SELECT try($$INSERT INTO pass24.journal VALUES ('peek')$$) AS peek;
+SELECT try($$SELECT pass24.vault_cursor()$$) AS cursor_returned;
+-- (its own loop's cursor, closed when it ends: fine; the application's
+-- cursors still run, a loop's of its own around the owner's code too)
+INSERT INTO pass24.journal VALUES ('loop');
+DO $$
+DECLARE n int;
+BEGIN
+    FOR n IN SELECT generate_series(1, 2) LOOP
+        INSERT INTO pass24.journal VALUES ('around ' || n);
+    END LOOP;
+END $$;
+FETCH app_cursor;
+FETCH held;
+COMMIT;
+SELECT try($$INSERT INTO pass24.journal VALUES ('peek held')$$) AS peek_held;
+FETCH held;
+CLOSE held;
+RESET ROLE;
+SELECT body FROM pass24.journal;
+SELECT count(*) AS mallory_made_super_admin FROM wfauth.audit_log
+ WHERE action = 'grant_super_admin' AND target = 'mallory26@example.com';
+SELECT wfauth.delete_account('boss26@example.com'), wfauth.delete_account('mallory26@example.com');
 RESET search_path;
 RESET ROLE;
 DROP SCHEMA pass24 CASCADE;

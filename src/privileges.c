@@ -54,6 +54,8 @@
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/portal.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -236,6 +238,7 @@ typedef struct OthersFrame
 {
 	bool		counts;			/* another role's */
 	bool		was_restricted; /* a security-restricted operation already */
+	bool		entered;		/* the outermost code of another role: cursors parked */
 	int			nestlevel;		/* the settings' nesting level it opened (0: none) */
 	LocalTransactionId lxid;	/* the transaction it began in */
 	SavedSetting *saved;		/* with SET clauses: the settings changed before it */
@@ -357,6 +360,135 @@ setting_left(OthersFrame *frame)
 	return NULL;
 }
 
+/*
+ * Cursors.  The application's open cursors (its DECLAREd ones, a driver's
+ * named portals) run its queries with the principal: code of another role
+ * that fetched from one would read what the principal may read, and one
+ * that left a cursor of its own open -- under the name of one it closed --
+ * would have the application run the owner's query with the principal.  So
+ * while another role's code runs, every cursor open when it began is
+ * parked (PostgreSQL runs only a portal that is ready), and when it ends,
+ * no cursor it opened may be left open.  A cursor is known by a mark kept
+ * in its own memory, which lives and dies with it.
+ */
+typedef struct CursorMark
+{
+	MemoryContextCallback callback; /* (identifies the mark; does nothing) */
+	Portal		portal;
+	bool		parked;
+} CursorMark;
+
+static void
+cursor_gone(void *arg)
+{
+}
+
+/* The mark of a portal's memory, or NULL: a portal not yet seen */
+static CursorMark *
+cursor_mark(MemoryContext portal_context)
+{
+	MemoryContextCallback *callback;
+
+	for (callback = portal_context->reset_cbs; callback != NULL; callback = callback->next)
+		if (callback->func == cursor_gone)
+			return (CursorMark *) callback;
+	return NULL;
+}
+
+/*
+ * The memory of the open portals: the children of this name of the
+ * portal manager's context, which lives as long as the backend (and is not
+ * exported: found once among TopMemoryContext's children).
+ */
+static MemoryContext
+first_portal_context(void)
+{
+	static MemoryContext portals = NULL;
+
+	if (portals == NULL)
+		for (portals = TopMemoryContext->firstchild; portals != NULL; portals = portals->nextchild)
+			if (strcmp(portals->name, "TopPortalContext") == 0)
+				break;
+	return portals ? portals->firstchild : NULL;
+}
+
+static bool
+is_portal_context(MemoryContext context)
+{
+	return strcmp(context->name, "PortalContext") == 0 && context->ident != NULL;
+}
+
+/* Another role's code begins: the cursors open now cannot be run until it ends */
+static void
+park_cursors(void)
+{
+	MemoryContext context;
+
+	for (context = first_portal_context(); context != NULL; context = context->nextchild)
+	{
+		CursorMark *mark;
+
+		if (!is_portal_context(context))
+			continue;
+		mark = cursor_mark(context);
+		if (mark == NULL)
+		{
+			/* (the unnamed portal's memory is called "<unnamed>") */
+			Portal		portal = GetPortalByName(context->ident);
+
+			if (portal == NULL || portal->portalContext != context)
+				portal = GetPortalByName("");
+			mark = MemoryContextAllocZero(context, sizeof(CursorMark));
+			mark->callback.func = cursor_gone;
+			mark->portal = portal && portal->portalContext == context ? portal : NULL;
+			MemoryContextRegisterResetCallback(context, &mark->callback);
+		}
+		mark->parked = mark->portal != NULL && mark->portal->status == PORTAL_READY;
+		if (mark->parked)
+			mark->portal->status = PORTAL_NEW;
+	}
+}
+
+/*
+ * It ends (or fails): the parked cursors are ready again.  Returns the name
+ * of a cursor it opened and left open, or NULL.
+ */
+static const char *
+unpark_cursors(void)
+{
+	MemoryContext context;
+	const char *left = NULL;
+
+	for (context = first_portal_context(); context != NULL; context = context->nextchild)
+	{
+		CursorMark *mark;
+
+		if (!is_portal_context(context))
+			continue;
+		mark = cursor_mark(context);
+		if (mark == NULL)
+			left = context->ident;
+		else if (mark->parked)
+		{
+			mark->parked = false;
+			if (mark->portal->status == PORTAL_NEW)
+				mark->portal->status = PORTAL_READY;
+		}
+	}
+	return left;
+}
+
+static void
+refuse_cursor_left(const char *cursor, const char *code)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s of another role left cursor \"%s\" open in the session", code, cursor),
+			 errdetail("Another role's code leaves nothing behind in the application's session "
+					   "(the application would fetch the owner's query with its principal)."),
+			 errhint("Close the cursor before returning, or read it in a loop.")));
+}
+
 static bool
 needs_hook(Oid fn_oid)
 {
@@ -400,6 +532,9 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 					frame->was_restricted = (context & SECURITY_RESTRICTED_OPERATION) != 0;
 					SetUserIdAndSecContext(userid, context | SECURITY_RESTRICTED_OPERATION);
 					frame->lxid = MyProc->lxid;
+					frame->entered = others_functions + others_statements == 0;
+					if (frame->entered)
+						park_cursors();
 					/* (with SET clauses, PostgreSQL opened a level already, and closes it before we could) */
 					if (*private & HAS_SET_CLAUSE)
 						save_settings(frame);
@@ -417,6 +552,7 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 			{
 				OthersFrame *frame = llast(others_code_frames);
 				const char *left = NULL;
+				const char *cursor = NULL;
 
 				others_functions -= frame->counts;
 				others_code_frames = list_delete_last(others_code_frames);
@@ -428,6 +564,8 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 					/* its settings, unless it ended the transaction they were made in */
 					if (event == FHET_END && frame->nestlevel > 0 && frame->lxid == MyProc->lxid)
 						AtEOXact_GUC(false, frame->nestlevel);
+					if (frame->entered)
+						cursor = unpark_cursors();
 					/* (a SECURITY DEFINER function's frame has restored the context already) */
 					GetUserIdAndSecContext(&userid, &context);
 					if (!frame->was_restricted)
@@ -449,6 +587,8 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 					}
 				}
 				pfree(frame);
+				if (cursor != NULL && event == FHET_END)
+					refuse_cursor_left(cursor, psprintf("function %s", format_procedure(flinfo->fn_oid)));
 				if (left != NULL)
 					ereport(ERROR,
 							(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -695,14 +835,18 @@ static void
 run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 count, bool execute_once)
 {
 	bool		counts = statement_of_others(queryDesc);
+	bool		entered = counts && others_functions + others_statements == 0;
 	uint64		outer_frame = executor_frame;
 	CommandId	outer_cid = executor_frame_cid;
 	int			nestlevel;
+	const char *cursor = NULL;
 
 	if (outer_frame == 0 && !finish)
 		note_top_statement_start();
 	if (!finish)
 		refuse_protected_through_others(queryDesc->plannedstmt);
+	if (entered)
+		park_cursors();
 	others_statements += counts;
 	executor_frame = ++executor_frames;
 	executor_frame_cid = queryDesc->estate ? queryDesc->estate->es_output_cid : InvalidCommandId;
@@ -727,10 +871,14 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 		others_statements -= counts;
 		executor_frame = outer_frame;
 		executor_frame_cid = outer_cid;
+		if (entered)
+			cursor = unpark_cursors();
 	}
 	PG_END_TRY();
 	if (nestlevel > 0)
 		AtEOXact_GUC(false, nestlevel);
+	if (cursor != NULL)
+		refuse_cursor_left(cursor, "a statement that runs code");
 }
 
 /* The command id the innermost executor frame writes with (protect.c) */
@@ -830,13 +978,17 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	bool		counts = utility_runs_others_code(pstmt->utilityStmt);
+	bool		entered = counts && others_functions + others_statements == 0;
 	uint64		outer_frame = executor_frame;
 	CommandId	outer_cid = executor_frame_cid;
 	int			nestlevel;
+	const char *cursor = NULL;
 
 	if (outer_frame == 0)
 		note_top_statement_start();
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
+	if (entered)
+		park_cursors();
 	/* a frame of its own too: COPY FROM inserts without the executor */
 	others_statements += counts;
 	executor_frame = ++executor_frames;
@@ -854,10 +1006,14 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		others_statements -= counts;
 		executor_frame = outer_frame;
 		executor_frame_cid = outer_cid;
+		if (entered)
+			cursor = unpark_cursors();
 	}
 	PG_END_TRY();
 	if (nestlevel > 0)
 		AtEOXact_GUC(false, nestlevel);
+	if (cursor != NULL)
+		refuse_cursor_left(cursor, "a statement that runs code");
 }
 
 static void
