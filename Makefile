@@ -61,7 +61,7 @@ $(OBJS): src/wfauth.h
 # The two commands of the README: both install what is missing, build,
 # install, and run a throwaway cluster as an unprivileged user.
 # Fuzz the parsers for FUZZ_SECONDS each (default 60); see test/fuzz/Makefile.
-.PHONY: test demo bench fuzz dist valgrind citus citus-bench
+.PHONY: test demo bench fuzz dist valgrind citus citus-valgrind citus-bench
 fuzz:
 	@$(MAKE) -s -C test/fuzz run
 test:
@@ -75,5 +75,8 @@ valgrind:
 # The three-node Citus suites (test/citus); skipped when Citus is not installed.
 citus:
 	@test/harness citus
+# The same with every node under valgrind memcheck (slow: about N minutes).
+citus-valgrind:
+	@test/harness citus-valgrind
 citus-bench:
 	@test/harness citus-bench

@@ -278,6 +278,53 @@ COMMIT;
 SELECT try($$INSERT INTO pass24.journal VALUES ('peek held')$$) AS peek_held;
 FETCH held;
 CLOSE held;
+-- attack pass 26 (helper-37): the owner's expressions that PostgreSQL runs
+-- inside the application's own statement, no function of the owner's
+-- running: argument defaults it copies into the call (a function's, a
+-- procedure's), a domain's CHECK and DEFAULT (an argument of the owner's
+-- domain, a column of it in the application's own table).  Each made an
+-- account Super Admin, or left the search_path changed, before.
+RESET ROLE;
+SET ROLE wfauth_regress_owner24;
+CREATE FUNCTION pass24.defaults(a int,
+    b xml DEFAULT query_to_xml('SELECT wfauth.grant_super_admin(''mallory26@example.com'')', false, false, ''))
+    RETURNS int LANGUAGE sql AS 'SELECT a';
+CREATE FUNCTION pass24.path_default(a int, b text DEFAULT set_config('search_path', 'pass24, public', false))
+    RETURNS int LANGUAGE sql AS 'SELECT a';
+CREATE PROCEDURE pass24.proc_defaults(a int,
+    b xml DEFAULT query_to_xml('SELECT wfauth.grant_super_admin(''mallory26@example.com'')', false, false, ''))
+    LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
+CREATE DOMAIN pass24.label AS text CHECK (set_config('search_path', 'pass24, public', false) IS NOT NULL);
+CREATE DOMAIN pass24.stamp AS text
+    DEFAULT query_to_xml('SELECT wfauth.grant_super_admin(''mallory26@example.com'')', false, false, '')::text;
+CREATE FUNCTION pass24.labelled(l pass24.label) RETURNS text LANGUAGE sql AS 'SELECT l::text';
+GRANT EXECUTE ON FUNCTION pass24.defaults(int, xml), pass24.path_default(int, text),
+    pass24.labelled(pass24.label) TO wfauth_regress_app24;
+GRANT EXECUTE ON PROCEDURE pass24.proc_defaults(int, xml) TO wfauth_regress_app24;
+GRANT USAGE ON TYPE pass24.label, pass24.stamp TO wfauth_regress_app24;
+RESET ROLE;
+CREATE TABLE public.app_notes (body text, stamp pass24.stamp);
+ALTER TABLE public.app_notes OWNER TO wfauth_regress_app24;
+SET ROLE wfauth_regress_app24;
+BEGIN;
+SELECT wfauth.login('boss26@example.com', 'boss-26-password') IS NOT NULL AS boss_acts;
+\set VERBOSITY terse
+SELECT try($$SELECT pass24.defaults(1)$$) AS function_defaults;
+SELECT try($$CALL pass24.proc_defaults(1)$$) AS procedure_defaults;
+SELECT try($$INSERT INTO public.app_notes (body) VALUES ('x')$$) AS domain_default;
+\set VERBOSITY default
+SELECT pass24.path_default(1) AS path_default;
+SELECT current_setting('search_path') AS search_path;
+SELECT pass24.labelled('x') AS domain_check;
+SELECT current_setting('search_path') AS search_path;
+-- (the application's own PL/pgSQL evaluates such a call as a statement too)
+SELECT try($q$DO $$ DECLARE x int; BEGIN x := pass24.defaults(1); END $$$q$) AS plpgsql_expression;
+-- (every argument given: none of the owner's defaults runs)
+SELECT pass24.defaults(1, NULL) AS all_given;
+COMMIT;
+SELECT current_setting('search_path') AS search_path;
+RESET ROLE;
+DROP TABLE public.app_notes;
 RESET ROLE;
 SELECT body FROM pass24.journal;
 SELECT count(*) AS mallory_made_super_admin FROM wfauth.audit_log

@@ -44,9 +44,13 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
+#include "parser/analyze.h"
 #include "rewrite/rowsecurity.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
@@ -620,7 +624,141 @@ policies_of_its_own(Oid relid)
 }
 
 /*
- * Does the statement run code of another role?  It does when it writes to a
+ * Another role's expressions inside the application's own statement: the
+ * argument defaults of another role's function, which PostgreSQL copies
+ * into the caller's call when the caller leaves them out, and another
+ * role's domain, whose CHECK constraints and default run wherever a value
+ * is coerced to it (an argument of that role's function, a column of the
+ * application's own table).  No function of that role runs, and nothing of
+ * that role's is written to: the planner is told whose they are before it
+ * expands the defaults.  The plan carries those roles as PlanInvalItems of
+ * the role cache, which the plan cache never matches against an
+ * invalidation (it watches functions and types only): they ride along
+ * every copy it makes of the plan, at no cost.
+ */
+static planner_hook_type prev_planner = NULL;
+static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
+
+static void
+note_owner(List **owners, Oid owner)
+{
+	if (OidIsValid(owner) && !superuser_arg(owner))
+		*owners = list_append_unique_oid(*owners, owner);
+}
+
+/* A function called with nargs arguments: whose defaults does the call take? */
+static void
+note_defaults_owner(List **owners, Oid funcid, int nargs)
+{
+	HeapTuple	tuple;
+	Form_pg_proc proc;
+
+	if (funcid < FirstNormalObjectId)
+		return;
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	if (!HeapTupleIsValid(tuple))
+		return;
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	if (proc->pronargdefaults > 0 && nargs < proc->pronargs)
+		note_owner(owners, proc->proowner);
+	ReleaseSysCache(tuple);
+}
+
+/* A domain and the domains it is based on: whose constraints and defaults? */
+static void
+note_domain_owners(List **owners, Oid typid)
+{
+	while (typid >= FirstNormalObjectId)
+	{
+		HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		Form_pg_type type;
+
+		if (!HeapTupleIsValid(tuple))
+			return;
+		type = (Form_pg_type) GETSTRUCT(tuple);
+		if (type->typtype == TYPTYPE_DOMAIN)
+			note_owner(owners, type->typowner);
+		typid = type->typtype == TYPTYPE_DOMAIN ? type->typbasetype : InvalidOid;
+		ReleaseSysCache(tuple);
+	}
+}
+
+static bool
+note_expression_owners(Node *node, List **owners)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr))
+		note_defaults_owner(owners, ((FuncExpr *) node)->funcid, list_length(((FuncExpr *) node)->args));
+	else if (IsA(node, CoerceToDomain))
+		note_domain_owners(owners, ((CoerceToDomain *) node)->resulttype);
+	else if (IsA(node, Query))
+		return query_tree_walker((Query *) node, note_expression_owners, owners, 0);
+	return expression_tree_walker(node, note_expression_owners, owners);
+}
+
+static PlannedStmt *
+plan_noting_owners(Query *parse, const char *query_string, int cursorOptions, ParamListInfo boundParams)
+{
+	List	   *owners = NIL;
+	PlannedStmt *stmt;
+	ListCell   *lc;
+
+	(void) note_expression_owners((Node *) parse, &owners);
+	if (prev_planner)
+		stmt = prev_planner(parse, query_string, cursorOptions, boundParams);
+	else
+		stmt = standard_planner(parse, query_string, cursorOptions, boundParams);
+	foreach(lc, owners)
+	{
+		PlanInvalItem *item = makeNode(PlanInvalItem);
+
+		item->cacheId = AUTHOID;
+		item->hashValue = (uint32) lfirst_oid(lc);
+		stmt->invalItems = lappend(stmt->invalItems, item);
+	}
+	return stmt;
+}
+
+/*
+ * PL/pgSQL evaluates a query with no table, sublink or clause (x :=
+ * f(1)) as a bare expression, outside the executor, where no statement of
+ * another role is seen: such a query that runs expressions of a role (not
+ * a superuser) is marked as having sublinks (which the planner looks for,
+ * finds none of, and plans as before), so that PL/pgSQL runs it as a
+ * statement.
+ */
+static void
+analyze_noting_owners(ParseState *pstate, Query *query, JumbleState *jstate)
+{
+	List	   *owners = NIL;
+
+	if (prev_post_parse_analyze)
+		prev_post_parse_analyze(pstate, query, jstate);
+	if (query->commandType == CMD_SELECT && !query->hasSubLinks &&
+		(note_expression_owners((Node *) query, &owners), owners != NIL))
+		query->hasSubLinks = true;
+}
+
+/* Does the plan run expressions of a role other than the session's? */
+static bool
+runs_others_expressions(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->invalItems)
+	{
+		PlanInvalItem *item = lfirst_node(PlanInvalItem, lc);
+
+		if (item->cacheId == AUTHOID && another_role((Oid) item->hashValue))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does the statement run code of another role?  It does when it runs that
+ * role's expressions (above), when it writes to a
  * relation of another role (its triggers, rules, defaults, CHECK and index
  * expressions run), reads through a view of another role, reads a relation
  * of another role that has policies of its own, or is a rule's action.  A
@@ -634,6 +772,8 @@ statement_of_others(QueryDesc *queryDesc)
 	ListCell   *lc;
 	int			rti = 0;
 
+	if (runs_others_expressions(stmt))
+		return true;
 	foreach(lc, stmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
@@ -684,7 +824,7 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	 * nothing of whose code asks: inside another role's function, where the
 	 * policies here see nobody, a protected Citus table is not read at all.
 	 */
-	if (others_functions > 0)
+	if (others_functions > 0 || runs_others_expressions(stmt))
 		foreach(lc, stmt->rtable)
 		{
 			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
@@ -693,7 +833,7 @@ refuse_protected_through_others(PlannedStmt *stmt)
 				wfauth_citus_table(rte->relid))
 				ereport(ERROR,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("permission denied: protected Citus table \"%s\" is read within a function of another role",
+						 errmsg("permission denied: protected Citus table \"%s\" is read within code of another role",
 								get_rel_name(rte->relid)),
 						 errdetail("The nodes that hold its shards would read it with the acting principal's access."),
 						 errhint("Triggers, defaults and functions that the requests run must belong to the request role.")));
@@ -952,7 +1092,8 @@ forget_frames(XactEvent event, void *arg)
 /*
  * COPY FROM and ALTER TABLE evaluate a table's defaults, CHECK constraints
  * and index expressions outside the executor: on another role's table they
- * run that role's code too, and count as its statements.
+ * run that role's code too, and count as its statements.  So does a CALL
+ * that takes another role's argument defaults or coerces to its domain.
  */
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
@@ -962,6 +1103,20 @@ utility_runs_others_code(Node *parsetree)
 	RangeVar   *rv = NULL;
 	Oid			relid;
 
+	if (IsA(parsetree, CallStmt))
+	{
+		/* (its arguments were expanded when it was parsed: the call as written says which it left out) */
+		CallStmt   *call = (CallStmt *) parsetree;
+		List	   *owners = NIL;
+		ListCell   *lc;
+
+		note_defaults_owner(&owners, call->funcexpr->funcid, list_length(call->funccall->args));
+		(void) note_expression_owners((Node *) call->funcexpr->args, &owners);
+		foreach(lc, owners)
+			if (another_role(lfirst_oid(lc)))
+				return true;
+		return false;
+	}
 	if (IsA(parsetree, CopyStmt) && ((CopyStmt *) parsetree)->is_from)
 		rv = ((CopyStmt *) parsetree)->relation;
 	else if (IsA(parsetree, AlterTableStmt))
@@ -1029,6 +1184,10 @@ install_others_code_hooks(void)
 	ExecutorRun_hook = executor_run;
 	prev_executor_finish = ExecutorFinish_hook;
 	ExecutorFinish_hook = executor_finish;
+	prev_planner = planner_hook;
+	planner_hook = plan_noting_owners;
+	prev_post_parse_analyze = post_parse_analyze_hook;
+	post_parse_analyze_hook = analyze_noting_owners;
 	RegisterXactCallback(forget_frames, NULL);
 }
 

@@ -65,13 +65,35 @@ CONF
 }
 
 pg_ctl_as() { "${RUN_AS[@]}" $BIN/pg_ctl "$@"; }
-start() { pg_ctl_as -D "$1/data" -l "$1/server.log" -w -t 120 start >/dev/null || bail "start the cluster in $1" "$1/server.log"; }
+start() {
+    if [ -n "${WFAUTH_VALGRIND_DIR:-}" ]; then start_under_valgrind "$1"; return; fi
+    pg_ctl_as -D "$1/data" -l "$1/server.log" -w -t 120 start >/dev/null || bail "start the cluster in $1" "$1/server.log"
+}
+
+# start_under_valgrind DIR (make citus-valgrind): the postmaster and every
+# backend under memcheck, a log per process in $WFAUTH_VALGRIND_DIR; waits
+# until the node answers
+start_under_valgrind() {
+    local logs port i
+    logs=$WFAUTH_VALGRIND_DIR/$(basename "$WORK")-$(basename "$1")
+    own_dir "$logs"
+    port=$(sed -n 's/^port = //p' "$1/data/postgresql.conf" | tail -1)
+    "${RUN_AS[@]}" valgrind --quiet --trace-children=yes --num-callers=30 --log-file="$logs/%p.log" \
+        $BIN/postgres -D "$1/data" >"$1/server.log" 2>&1 &
+    for i in $(seq 1 300); do
+        psql -qXAt -h "$1" -p "$port" -d postgres -c 'SELECT 1' >/dev/null 2>&1 && return 0
+        sleep 1
+    done
+    bail "start the cluster in $1 under valgrind" "$1/server.log"
+}
 
 # every cluster this test made is stopped and removed, whatever happens
 remove_clusters() {
     local dir
     for dir in "${CLUSTERS[@]}"; do
-        pg_ctl_as -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+        # (under memcheck: a fast stop, so that every process ends its log)
+        pg_ctl_as -D "$dir/data" -m "$([ -n "${WFAUTH_VALGRIND_DIR:-}" ] && echo fast || echo immediate)" \
+            -w -t 300 stop >/dev/null 2>&1 || true
     done
     rm -rf "$WORK"
 }
