@@ -325,6 +325,59 @@ COMMIT;
 SELECT current_setting('search_path') AS search_path;
 RESET ROLE;
 DROP TABLE public.app_notes;
+-- attack pass 26 (helper-37): settings.  The owner's procedure rolled back
+-- and then set the search_path, which outlived it; a function with SET
+-- clauses of its own set its clause's value by a plain SET after the
+-- application's SET LOCAL (kept), or made the application's SET LOCAL a
+-- SET; a well-behaved one was refused after the application's SET LOCAL;
+-- one with a SET role clause naming its owner (of which the application's
+-- role is a member) ran as the application's own code and granted Super
+-- Admin.
+SET ROLE wfauth_regress_owner24;
+CREATE PROCEDURE pass24.rolls_back_then_sets() LANGUAGE plpgsql AS $$
+BEGIN
+    ROLLBACK;
+    PERFORM set_config('search_path', 'pass24, public', false);
+END $$;
+CREATE FUNCTION pass24.clause_value_kept() RETURNS int LANGUAGE plpgsql SET search_path = pass24, public AS $$
+BEGIN
+    PERFORM set_config('search_path', 'pass24, public', false);
+    RETURN 1;
+END $$;
+CREATE FUNCTION pass24.local_made_session() RETURNS int LANGUAGE plpgsql SET work_mem = '64kB' AS $$
+BEGIN
+    PERFORM set_config('search_path', current_setting('search_path'), false);
+    RETURN 1;
+END $$;
+CREATE FUNCTION pass24.well_behaved() RETURNS text LANGUAGE sql SET search_path = pass24
+    AS $$ SELECT current_setting('search_path') $$;
+CREATE FUNCTION pass24.as_owner() RETURNS void LANGUAGE plpgsql SET role = wfauth_regress_owner24 AS $$
+BEGIN
+    PERFORM wfauth.grant_super_admin('mallory26@example.com');
+END $$;
+GRANT EXECUTE ON FUNCTION pass24.clause_value_kept(), pass24.local_made_session(), pass24.well_behaved(),
+    pass24.as_owner() TO wfauth_regress_app24;
+GRANT EXECUTE ON PROCEDURE pass24.rolls_back_then_sets() TO wfauth_regress_app24;
+RESET ROLE;
+GRANT wfauth_regress_owner24 TO wfauth_regress_app24;
+SET ROLE wfauth_regress_app24;
+\set VERBOSITY terse
+CALL pass24.rolls_back_then_sets();
+SELECT current_setting('search_path') AS search_path;
+BEGIN;
+SET LOCAL search_path = public, pass24;
+SELECT pass24.well_behaved() AS well_behaved;
+SELECT try($$SELECT pass24.clause_value_kept()$$) AS clause_value_kept;
+SELECT try($$SELECT pass24.local_made_session()$$) AS local_made_session;
+COMMIT;
+SELECT current_setting('search_path') AS search_path;
+BEGIN;
+SELECT wfauth.login('boss26@example.com', 'boss-26-password') IS NOT NULL AS boss_acts;
+SELECT try($$SELECT pass24.as_owner()$$) AS set_role_clause;
+COMMIT;
+\set VERBOSITY default
+RESET ROLE;
+REVOKE wfauth_regress_owner24 FROM wfauth_regress_app24;
 RESET ROLE;
 SELECT body FROM pass24.journal;
 SELECT count(*) AS mallory_made_super_admin FROM wfauth.audit_log

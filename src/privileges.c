@@ -234,8 +234,9 @@ static ExecutorFinish_hook_type prev_executor_finish = NULL;
 typedef struct SavedSetting
 {
 	struct config_generic *option;
-	GucStack   *stack;			/* its settings' stack under the function's own */
-	char	   *value;
+	GucStack   *stack;			/* its top entry under the function's own level */
+	GucStackState state;		/* that entry's state (a SET LOCAL must stay local) */
+	union config_var_val value;		/* its value once the function's SET clause is undone */
 } SavedSetting;
 
 typedef struct OthersFrame
@@ -251,6 +252,7 @@ typedef struct OthersFrame
 
 /* Kept with a function's owner in the fmgr hook's private word */
 #define HAS_SET_CLAUSE		((uint64) 1 << 32)
+#define HAS_ROLE_CLAUSE		((uint64) 1 << 33)	/* SET role = ...: it runs as that role */
 
 /* Is role another than the session's, and no superuser? */
 static bool
@@ -264,7 +266,7 @@ another_role(Oid role)
  * and whether it has SET clauses (CREATE FUNCTION ... SET), when asked
  */
 static Oid
-procedural_function_owner(Oid fn_oid, bool *set_clause)
+procedural_function_owner(Oid fn_oid, bool *set_clause, bool *role_clause)
 {
 	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	Form_pg_proc proc;
@@ -277,28 +279,81 @@ procedural_function_owner(Oid fn_oid, bool *set_clause)
 		owner = proc->proowner;
 	if (set_clause)
 		*set_clause = !heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL);
+	if (role_clause && *set_clause)
+	{
+		bool		isnull;
+		Datum		config = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proconfig, &isnull);
+		Datum	   *items;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *item = TextDatumGetCString(items[i]);
+
+			*role_clause |= pg_strncasecmp(item, "role=", 5) == 0 ||
+				pg_strncasecmp(item, "session_authorization=", 22) == 0;
+		}
+	}
 	ReleaseSysCache(tuple);
 	return owner;
 }
 
-/*
- * The stack of an option's settings under those of the innermost nesting
- * level, top: the function's own SET clauses.
- */
-static GucStack *
-stack_under(struct config_generic *option, int top)
+/* An option's value now */
+static union config_var_val
+current_value(struct config_generic *option)
 {
-	GucStack   *stack = option->stack;
+	union config_var_val value = {0};
 
-	return stack != NULL && stack->nest_level == top ? stack->prev : stack;
+	switch (option->vartype)
+	{
+		case PGC_BOOL:
+			value.boolval = *((struct config_bool *) option)->variable;
+			break;
+		case PGC_INT:
+			value.intval = *((struct config_int *) option)->variable;
+			break;
+		case PGC_REAL:
+			value.realval = *((struct config_real *) option)->variable;
+			break;
+		case PGC_STRING:
+			value.stringval = *((struct config_string *) option)->variable;
+			break;
+		case PGC_ENUM:
+			value.enumval = *((struct config_enum *) option)->variable;
+			break;
+	}
+	return value;
+}
+
+static bool
+same_value(struct config_generic *option, union config_var_val a, union config_var_val b)
+{
+	switch (option->vartype)
+	{
+		case PGC_BOOL:
+			return a.boolval == b.boolval;
+		case PGC_INT:
+			return a.intval == b.intval;
+		case PGC_REAL:
+			return a.realval == b.realval;
+		case PGC_STRING:
+			return strcmp(a.stringval ? a.stringval : "", b.stringval ? b.stringval : "") == 0;
+		case PGC_ENUM:
+			return a.enumval == b.enumval;
+	}
+	return false;
 }
 
 /*
  * A function with SET clauses has its settings nested by PostgreSQL, which
  * keeps a plain SET made inside when it returns, before this hook can roll
- * it back: so every setting changed before it began is saved (few: those
- * with a stack in this transaction), to tell that nothing else changed
- * when it ends.
+ * it back.  So every setting changed before it began (few: those with a
+ * stack in this transaction) is saved as it must be found when the
+ * function's level has ended -- the same top entry in the same state (a
+ * SET LOCAL of the application's must not become a SET), with the value
+ * the function's SET clause will have restored -- and nothing else may
+ * have a stack then.
  */
 static void
 save_settings(OthersFrame *frame)
@@ -311,21 +366,23 @@ save_settings(OthersFrame *frame)
 	for (i = 0; i < n; i++)
 		if (options[i]->stack != NULL)
 			top = Max(top, options[i]->stack->nest_level);
-	frame->nsaved = 0;
-	for (i = 0; i < n; i++)
-		frame->nsaved += stack_under(options[i], top) != NULL;
-	frame->saved = palloc(sizeof(SavedSetting) * Max(frame->nsaved, 1));
+	frame->saved = palloc(sizeof(SavedSetting) * n);
 	frame->nsaved = 0;
 	for (i = 0; i < n; i++)
 	{
-		GucStack   *stack = stack_under(options[i], top);
+		GucStack   *own = options[i]->stack;
+		SavedSetting *saved = &frame->saved[frame->nsaved];
 
-		if (stack == NULL)
+		if (own != NULL && own->nest_level != top)
+			own = NULL;			/* not the function's clause */
+		saved->stack = own ? own->prev : options[i]->stack;
+		if (saved->stack == NULL)
 			continue;
-		frame->saved[frame->nsaved].option = options[i];
-		frame->saved[frame->nsaved].stack = stack;
-		frame->saved[frame->nsaved].value = pstrdup(GetConfigOption(options[i]->name, true, false) ?
-													GetConfigOption(options[i]->name, true, false) : "");
+		saved->option = options[i];
+		saved->state = saved->stack->state;
+		saved->value = own ? own->prior.val : current_value(options[i]);
+		if (options[i]->vartype == PGC_STRING)
+			saved->value.stringval = pstrdup(saved->value.stringval ? saved->value.stringval : "");
 		frame->nsaved++;
 	}
 }
@@ -336,20 +393,21 @@ setting_left(OthersFrame *frame)
 {
 	struct config_generic **options = get_guc_variables();
 	int			n = GetNumConfigOptions();
-	int			changed = 0;
+	int			stacked = 0;
 	int			i;
 
 	for (i = 0; i < frame->nsaved; i++)
 	{
 		SavedSetting *saved = &frame->saved[i];
-		const char *value = GetConfigOption(saved->option->name, true, false);
+		GucStack   *stack = saved->option->stack;
 
-		if (saved->option->stack != saved->stack || strcmp(value ? value : "", saved->value) != 0)
+		if (stack != saved->stack || stack->state != saved->state ||
+			!same_value(saved->option, current_value(saved->option), saved->value))
 			return saved->option->name;
 	}
 	for (i = 0; i < n; i++)
-		changed += options[i]->stack != NULL;
-	if (changed == frame->nsaved)
+		stacked += options[i]->stack != NULL;
+	if (stacked == frame->nsaved)
 		return NULL;
 	for (i = 0; i < n; i++)
 	{
@@ -362,6 +420,15 @@ setting_left(OthersFrame *frame)
 			return options[i]->name;
 	}
 	return NULL;
+}
+
+static void
+forget_settings(OthersFrame *frame)
+{
+	for (int i = 0; i < frame->nsaved; i++)
+		if (frame->saved[i].option->vartype == PGC_STRING)
+			pfree(frame->saved[i].value.stringval);
+	pfree(frame->saved);
 }
 
 /*
@@ -501,7 +568,7 @@ needs_hook(Oid fn_oid)
 	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn_oid))
 		return true;
 	/* whether it is another role's depends on the session's role: decided at each call */
-	owner = procedural_function_owner(fn_oid, NULL);
+	owner = procedural_function_owner(fn_oid, NULL, NULL);
 	return OidIsValid(owner) && !superuser_arg(owner);
 }
 
@@ -522,11 +589,20 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 				if (*private == (Datum) 0)
 				{
 					bool		set_clause = false;
-					Oid			owner = procedural_function_owner(flinfo->fn_oid, &set_clause);
+					bool		role_clause = false;
+					Oid			owner = procedural_function_owner(flinfo->fn_oid, &set_clause, &role_clause);
 
-					*private = (Datum) ((uint64) owner | (set_clause ? HAS_SET_CLAUSE : 0));
+					*private = (Datum) ((uint64) owner | (set_clause ? HAS_SET_CLAUSE : 0) |
+										(role_clause ? HAS_ROLE_CLAUSE : 0));
 				}
-				frame->counts = another_role((Oid) (*private & 0xFFFFFFFF));
+
+				/*
+				 * (A SET role clause has made the session's role another when
+				 * this runs: such a function of a role other than a superuser
+				 * counts whoever it names.)
+				 */
+				frame->counts = another_role((Oid) (*private & 0xFFFFFFFF)) ||
+					((*private & HAS_ROLE_CLAUSE) && !superuser_arg((Oid) (*private & 0xFFFFFFFF)));
 				if (frame->counts)
 				{
 					Oid			userid;
@@ -557,6 +633,7 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 				OthersFrame *frame = llast(others_code_frames);
 				const char *left = NULL;
 				const char *cursor = NULL;
+				bool		ended_transaction = false;
 
 				others_functions -= frame->counts;
 				others_code_frames = list_delete_last(others_code_frames);
@@ -570,6 +647,7 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 						AtEOXact_GUC(false, frame->nestlevel);
 					if (frame->entered)
 						cursor = unpark_cursors();
+					ended_transaction = event == FHET_END && frame->lxid != MyProc->lxid;
 					/* (a SECURITY DEFINER function's frame has restored the context already) */
 					GetUserIdAndSecContext(&userid, &context);
 					if (!frame->was_restricted)
@@ -584,13 +662,21 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 						frame->lxid == MyProc->lxid)
 						left = setting_left(frame);
 					if (frame->saved != NULL)
-					{
-						for (int i = 0; i < frame->nsaved; i++)
-							pfree(frame->saved[i].value);
-						pfree(frame->saved);
-					}
+						forget_settings(frame);
 				}
 				pfree(frame);
+
+				/*
+				 * A procedure of another role that rolled the application's
+				 * transaction back goes on in a new one, where no level of
+				 * ours holds its settings: it fails, and they go with it.
+				 */
+				if (ended_transaction)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+							 errmsg("procedure %s of another role ended the application's transaction",
+									format_procedure(flinfo->fn_oid)),
+							 errdetail("Another role's code leaves nothing behind in the application's session.")));
 				if (cursor != NULL && event == FHET_END)
 					refuse_cursor_left(cursor, psprintf("function %s", format_procedure(flinfo->fn_oid)));
 				if (left != NULL)

@@ -344,7 +344,7 @@ owner "CREATE FUNCTION peek_boards() RETURNS text LANGUAGE sql AS 'SELECT string
 check "the owner's default, run in Dana's transaction, reads no protected Citus table" "t 0" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "INSERT INTO spy6 (x) VALUES (1)" -c "COMMIT" 2>&1 |
-         grep -c 'is read within a function of another role' | sed 's/^1$/t/') $(
+         grep -c 'is read within code of another role' | sed 's/^1$/t/') $(
          on 0 $db "SELECT count(*) FROM spy6 WHERE loot IS NOT NULL")"
 
 # ... nor a protected shard made a distributed table of its own there
