@@ -355,8 +355,12 @@ CREATE FUNCTION pass24.as_owner() RETURNS void LANGUAGE plpgsql SET role = wfaut
 BEGIN
     PERFORM wfauth.grant_super_admin('mallory26@example.com');
 END $$;
+CREATE FUNCTION pass24.probe(what text) RETURNS boolean LANGUAGE sql AS $$
+    SELECT CASE what WHEN 'has_permission' THEN wfauth.has_permission(wfauth.current_principal(), 'accounts')
+           ELSE wfauth.can_access(wfauth.current_principal(),
+                                  ('dashboard/0:{' || wfauth.current_principal() || '=view}')::wfauth.acl, 'view') END $$;
 GRANT EXECUTE ON FUNCTION pass24.clause_value_kept(), pass24.local_made_session(), pass24.well_behaved(),
-    pass24.as_owner() TO wfauth_regress_app24;
+    pass24.as_owner(), pass24.probe(text) TO wfauth_regress_app24;
 GRANT EXECUTE ON PROCEDURE pass24.rolls_back_then_sets() TO wfauth_regress_app24;
 RESET ROLE;
 GRANT wfauth_regress_owner24 TO wfauth_regress_app24;
@@ -374,6 +378,10 @@ SELECT current_setting('search_path') AS search_path;
 BEGIN;
 SELECT wfauth.login('boss26@example.com', 'boss-26-password') IS NOT NULL AS boss_acts;
 SELECT try($$SELECT pass24.as_owner()$$) AS set_role_clause;
+-- (nor does the owner's function learn what the principal may: asking
+-- about it refuses there too, as about anyone)
+SELECT try($$SELECT pass24.probe('has_permission')$$) AS probe_permission;
+SELECT try($$SELECT pass24.probe('can_access')$$) AS probe_access;
 COMMIT;
 \set VERBOSITY default
 RESET ROLE;

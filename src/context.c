@@ -856,7 +856,8 @@ wfauth_may_ask_about(int64 principal)
 	int64		me = wfauth_current_principal_id();
 	const WfauthContext *ctx;
 
-	if (likely(principal == me && me != 0))
+	/* (inside another role's function, asking even about the principal refuses) */
+	if (likely(principal == me && me != 0) && !wfauth_in_others_function())
 		return;
 	ctx = require_actor();		/* NULL: a DBA with no principal */
 	if (ctx && !wfauth_context_has_permission(ctx, "accounts"))
