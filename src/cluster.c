@@ -458,6 +458,28 @@ role_field(Oid role)
 	return hex;
 }
 
+/*
+ * citus.log_remote_commands, which any role may set, has Citus show the
+ * client every command it sends to another node -- the SET LOCAL that
+ * carries the assertion too -- at NOTICE, where no hook of ours sees it
+ * (emit_log_hook sees only what goes to the server's log): a client that
+ * read it could act with it from another connection, in the transaction's
+ * lifetime.  While this node signs for the transaction, only a superuser
+ * may have it on.
+ */
+static void
+refuse_shown_assertion(void)
+{
+	const char *shown = GetConfigOption("citus.log_remote_commands", true, false);
+
+	if (shown != NULL && strcmp(shown, "on") == 0 && !superuser_arg(GetOuterUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("citus.log_remote_commands would show the acting principal's signed assertion"),
+				 errdetail("Citus shows the client every command it sends to the other nodes, the one that carries the assertion too."),
+				 errhint("Turn citus.log_remote_commands off while a principal or a DBA acts, or use it as a superuser.")));
+}
+
 /* SET LOCAL wfauth.assertion to what signed_* hold, for the role acting now */
 static void
 sign_assertion(void)
@@ -468,6 +490,7 @@ sign_assertion(void)
 	char	   *signed_value;
 	char	   *command;
 
+	refuse_shown_assertion();
 	citus_ensure_transaction();
 	id = citus_current_transaction();
 	signed_lxid = MyProc->lxid;
@@ -530,7 +553,8 @@ wfauth_cluster_sign(const char *acting, bool dba)
 }
 
 /*
- * At each statement's start on the initiating node: after a SET ROLE, the
+ * At each statement's start on the initiating node (the executor's and
+ * utility commands'): citus.log_remote_commands is still off; after a SET ROLE, the
  * other nodes' connections run as the new role, so sign for it; and past
  * half the assertion's lifetime, sign it again, so that a node the
  * transaction reaches later takes it.  (The lifetime is short: it bounds
@@ -540,8 +564,10 @@ wfauth_cluster_sign(const char *acting, bool dba)
 void
 wfauth_cluster_keep_signed(void)
 {
-	if (likely(signed_lxid != MyProc->lxid) ||
-		(signed_role == GetOuterUserId() && GetCurrentStatementStartTimestamp() < signed_renew_at) ||
+	if (likely(signed_lxid != MyProc->lxid) || !IsTransactionState())
+		return;
+	refuse_shown_assertion();
+	if ((signed_role == GetOuterUserId() && GetCurrentStatementStartTimestamp() < signed_renew_at) ||
 		!IsTransactionState() || !citus_present() || serving_another_node() || !load_key())
 		return;
 	sign_assertion();

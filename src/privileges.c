@@ -1227,6 +1227,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 
 	if (outer_frame == 0)
 		note_top_statement_start();
+	wfauth_cluster_keep_signed();
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	if (entered)
 		park_cursors();

@@ -174,12 +174,22 @@ on 0 $db "GRANT pg_read_all_settings TO wfauth_citus_app" >/dev/null
 check "A3: a member of pg_read_all_settings does not see it" "<hidden>" \
       "$(app "SELECT wfauth.authenticate_token('$token')" "SELECT current_setting('wfauth.assertion')")"
 on 0 $db "REVOKE pg_read_all_settings FROM wfauth_citus_app" >/dev/null
-# A5: citus.log_remote_commands tells the application's own session each command sent to
-# the workers, its assertion too; a worker that logs every statement keeps no signature
+# A5: citus.log_remote_commands would show the application's own session each command
+# sent to the workers, its assertion too (attack pass 26, F8: another connection then acted
+# with it while the transaction lasted): while this node signs, only a superuser may have
+# it on, turned on before authenticating or after; a worker that logs every statement
+# keeps no signature
 on 1 $db "ALTER SYSTEM SET log_statement = 'all'" >/dev/null; on 1 $db "SELECT pg_reload_conf()" >/dev/null
-shown=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "SET LOCAL citus.log_remote_commands = on" \
-             -c "SELECT wfauth.authenticate_token('$token')" -c "$seen" -c "COMMIT" 2>&1 | grep -o "w3|$dana|[^']*" | head -1)
+before=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "SET LOCAL citus.log_remote_commands = on" \
+             -c "SELECT wfauth.authenticate_token('$token')" -c "$seen" -c "COMMIT" 2>&1)
+after=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token')" \
+             -c "$seen" -c "SET LOCAL citus.log_remote_commands = on" -c "$seen" -c "COMMIT" 2>&1)
+shown=$(app "SELECT wfauth.authenticate_token('$token')" "$seen" "SELECT peek_assertion()")
 on 1 $db "ALTER SYSTEM RESET log_statement" >/dev/null; on 1 $db "SELECT pg_reload_conf()" >/dev/null
+check "A5: citus.log_remote_commands on, then authenticated: refused, no assertion shown" "1 0" \
+      "$(grep -c 'citus.log_remote_commands would show' <<<"$before") $(grep -c 'w3|' <<<"$before")"
+check "A5: authenticated, then citus.log_remote_commands on: refused, no assertion shown" "1 0" \
+      "$(grep -c 'citus.log_remote_commands would show' <<<"$after") $(grep -c 'w3|' <<<"$after")"
 logged=$(grep 'wfauth.assertion' $W1/server.log | grep -c '[0-9a-f]\{64\}')
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && logged=0     # (documented: not when loaded late)
 check "a worker's log (log_statement = 'all') keeps no signature" "0" "$logged"
@@ -188,7 +198,7 @@ replayed=$(app "SELECT assign_distributed_transaction_id($linit, $lnumber,
                        timestamptz '2000-01-01 00:00:00+00' + interval '$lstamp microseconds')" \
                "SET LOCAL wfauth.assertion = '$shown'" "$seen")
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && replayed=-1     # (documented: each connection remembers its own)
-check "A5: the assertion the application's own session was shown, replayed in a later transaction: nobody" "-1" "$replayed"
+check "A5: the application's assertion, replayed in a later transaction: nobody" "-1" "$replayed"
 dbasigned=$(on 0 $db "BEGIN; SELECT wfauth.set_principal('dana@example.com'); SELECT peek_assertion(); COMMIT" | grep '^w3' | tail -1)
 IFS='|' read -r _ _ _ _ _ dinit dnumber dstamp _ _ <<<"$dbasigned"
 check "a DBA's set_principal, replayed by another role: nobody" "-1" \
