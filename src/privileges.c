@@ -1213,6 +1213,30 @@ utility_runs_others_code(Node *parsetree)
 	return OidIsValid(relid) && another_role(wfauth_relation_owner(relid));
 }
 
+/*
+ * Citus forwards a transaction's SET LOCALs to every node it works on
+ * (citus.propagate_set_commands = 'local'), where nothing rolls back the
+ * one another role's code made when that code ends: a SET LOCAL
+ * wfauth.assertion there left the application's later statements nobody
+ * on the other nodes, another setting would stay for the transaction.
+ */
+static void
+refuse_forwarded_setting(Node *parsetree)
+{
+	const char *forwarded;
+
+	if ((others_functions == 0 && others_statements == 0) || !IsA(parsetree, VariableSetStmt) ||
+		!((VariableSetStmt *) parsetree)->is_local)
+		return;
+	forwarded = GetConfigOption("citus.propagate_set_commands", true, false);
+	if (forwarded != NULL && strcmp(forwarded, "local") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("SET LOCAL in code of another role would reach the transaction's other nodes"),
+				 errdetail("Citus forwards SET LOCAL to every node the transaction works on, where it outlives that code."),
+				 errhint("Give the function a SET clause (CREATE FUNCTION ... SET), which stays on this node.")));
+}
+
 static void
 process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				ProcessUtilityContext context, ParamListInfo params,
@@ -1229,6 +1253,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		note_top_statement_start();
 	wfauth_cluster_keep_signed();
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
+	refuse_forwarded_setting(pstmt->utilityStmt);
 	if (entered)
 		park_cursors();
 	/* a frame of its own too: COPY FROM inserts without the executor */

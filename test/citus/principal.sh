@@ -127,6 +127,14 @@ shown=$(app "SELECT wfauth.authenticate_token('$token')" "$seen" "SELECT wfauth.
                  WHERE query LIKE '%w3|%' AND pid <> pg_backend_pid()\$q\$) WHERE result <> '0'")
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && shown=0     # (documented: not when loaded late)
 check "the workers' pg_stat_activity does not show it (wfauth preloaded)" "0" "$shown"
+# (attack pass 26, F7) the owner's function cannot leave a SET LOCAL on the workers, which
+# Citus forwards there and nothing rolls back when the function ends: the application's
+# later statements of the transaction went on as nobody there
+owner "CREATE FUNCTION clobber() RETURNS int LANGUAGE plpgsql AS \$f\$
+           BEGIN EXECUTE 'SET LOCAL wfauth.assertion = ''junk'''; RETURN 1; END \$f\$" >/dev/null
+check "the owner's function cannot forward a SET LOCAL to the workers" "SET LOCAL in code of another role" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token')" \
+             -c "$seen" -c "SELECT clobber()" -c "COMMIT" 2>&1 | grep -o 'SET LOCAL in code of another role')"
 check "a column default of another role cannot read it" "must be superuser" \
       "$(app "SELECT wfauth.authenticate_token('$token')" "INSERT INTO events (what) VALUES ('x')" | grep -o 'must be superuser')"
 check "replayed by another role in a session of its own: nobody" "-1" \
