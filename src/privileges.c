@@ -181,7 +181,7 @@ wfauth_leave(WfauthSwitch *saved)
  * another role wrote must not act with it (DESIGN §8): a table owner's
  * trigger, rule, default, CHECK or index expression that calls
  * grant_super_admin() when a Super Admin's request writes to the table
- * would otherwise do so with the Super Admin's rights.  Two hooks note when
+ * would otherwise do so with the Super Admin's rights.  Hooks note when
  * such code runs:
  *
  *   - ExecutorRun and ExecutorFinish (where AFTER triggers fire): a
@@ -198,7 +198,14 @@ wfauth_leave(WfauthSwitch *saved)
  *     inlined: inlined, another role's SQL function would run as part of
  *     the caller's own statement.  So SQL functions owned by roles other
  *     than superusers are not inlined -- the price of telling whose code
- *     runs.
+ *     runs;
+ *   - the planner and parse analysis, for that role's expressions that
+ *     PostgreSQL puts into the caller's own statement (its functions'
+ *     argument defaults, its domains' constraints and defaults): the plan
+ *     carries whose they are, and the statement counts as that role's.
+ *
+ * While another role's code runs, the session's open cursors are parked,
+ * and none it opens may outlive it (below).
  *
  * Inside another role's function every call that uses or changes the
  * principal refuses, and the policies see nobody (no row of a protected
