@@ -41,6 +41,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 #include "utils/backend_status.h"
@@ -467,11 +468,58 @@ role_field(Oid role)
  * lifetime.  While this node signs for the transaction, only a superuser
  * may have it on.
  */
+static GucBoolCheckHook citus_log_check = NULL;
+static bool citus_log_guarded = false;
+
+static bool
+signed_here_now(void)
+{
+	return signed_lxid == MyProc->lxid && IsTransactionState() && !superuser_arg(GetOuterUserId());
+}
+
+/* citus.log_remote_commands' check, wrapped: not on while this node signs */
+static bool
+check_citus_log(bool *newval, void **extra, GucSource source)
+{
+	if (*newval && signed_here_now())
+	{
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("citus.log_remote_commands would show the acting principal's signed assertion");
+		return false;
+	}
+	return citus_log_check ? citus_log_check(newval, extra, source) : true;
+}
+
+/*
+ * Every way of turning it on goes through its check (SET, set_config(),
+ * a function's SET clause); a value restored by a rollback or RESET does
+ * not, and is caught when a statement starts.
+ */
+static void
+guard_citus_log(void)
+{
+	struct config_generic **options = get_guc_variables();
+	int			n = GetNumConfigOptions();
+
+	if (citus_log_guarded)
+		return;
+	citus_log_guarded = true;
+	for (int i = 0; i < n; i++)
+		if (options[i]->vartype == PGC_BOOL && strcmp(options[i]->name, "citus.log_remote_commands") == 0)
+		{
+			struct config_bool *option = (struct config_bool *) options[i];
+
+			citus_log_check = option->check_hook;
+			option->check_hook = check_citus_log;
+		}
+}
+
 static void
 refuse_shown_assertion(void)
 {
 	const char *shown = GetConfigOption("citus.log_remote_commands", true, false);
 
+	guard_citus_log();
 	if (shown != NULL && strcmp(shown, "on") == 0 && !superuser_arg(GetOuterUserId()))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

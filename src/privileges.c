@@ -917,7 +917,7 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	 * nothing of whose code asks: inside another role's function, where the
 	 * policies here see nobody, a protected Citus table is not read at all.
 	 */
-	if (others_functions > 0 || runs_others_expressions(stmt))
+	if (others_functions > 0)
 		foreach(lc, stmt->rtable)
 		{
 			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
@@ -926,12 +926,32 @@ refuse_protected_through_others(PlannedStmt *stmt)
 				wfauth_citus_table(rte->relid))
 				ereport(ERROR,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("permission denied: protected Citus table \"%s\" is read within code of another role",
+						 errmsg("permission denied: protected Citus table \"%s\" is read within a function of another role",
 								get_rel_name(rte->relid)),
 						 errdetail("The nodes that hold its shards would read it with the acting principal's access."),
 						 errhint("Triggers, defaults and functions that the requests run must belong to the request role.")));
 		}
 	principal_acts = wfauth_current_principal_id() != 0;
+
+	/*
+	 * Another role's expressions in a statement on a Citus table go with it
+	 * to the nodes that hold its shards, written out as the application's
+	 * own (an argument default filled in): there they would run with the
+	 * principal the coordinator signed.
+	 */
+	if (runs_others_expressions(stmt) && (principal_acts || wfauth_dba_acting()))
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION && wfauth_citus_table(rte->relid))
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied: Citus table \"%s\" is read by a statement that runs expressions of another role",
+								get_rel_name(rte->relid)),
+						 errdetail("The nodes that hold its shards would run them as the application's own, with the acting principal's access."),
+						 errhint("Give every argument of another role's function, and use no domain of another role, in statements on distributed tables.")));
+		}
 	if (!principal_acts && !wfauth_dba_acting())
 		return;					/* nobody acts: the policies give nothing away */
 	/* first, without reading wfauth's catalog: does another role's code run at all? */

@@ -198,6 +198,16 @@ check "A5: citus.log_remote_commands on, then authenticated: refused, no asserti
       "$(grep -c 'citus.log_remote_commands would show' <<<"$before") $(grep -c 'w3|' <<<"$before")"
 check "A5: authenticated, then citus.log_remote_commands on: refused, no assertion shown" "1 0" \
       "$(grep -c 'citus.log_remote_commands would show' <<<"$after") $(grep -c 'w3|' <<<"$after")"
+# (attack pass 27) turned on by set_config() within a statement, where no statement
+# starts before Citus opens its next connection (a cursor's FETCH)
+midway=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SET citus.force_max_query_parallelization = on" \
+             -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token')" \
+             -c "DO \$do\$ DECLARE c refcursor; r record; BEGIN
+                   OPEN c FOR SELECT count(*) FROM probe;
+                   PERFORM set_config('citus.log_remote_commands', 'on', true);
+                   FETCH c INTO r; END \$do\$" -c "COMMIT" 2>&1)
+check "A5: authenticated, then citus.log_remote_commands on by set_config() before a cursor's FETCH: refused" "1 0" \
+      "$(grep -c 'citus.log_remote_commands would show' <<<"$midway") $(grep -c 'w3|' <<<"$midway")"
 logged=$(grep 'wfauth.assertion' $W1/server.log | grep -c '[0-9a-f]\{64\}')
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && logged=0     # (documented: not when loaded late)
 check "a worker's log (log_statement = 'all') keeps no signature" "0" "$logged"

@@ -344,8 +344,17 @@ owner "CREATE FUNCTION peek_boards() RETURNS text LANGUAGE sql AS 'SELECT string
 check "the owner's default, run in Dana's transaction, reads no protected Citus table" "t 0" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "INSERT INTO spy6 (x) VALUES (1)" -c "COMMIT" 2>&1 |
-         grep -c 'is read within code of another role' | sed 's/^1$/t/') $(
+         grep -c 'is read within a function of another role' | sed 's/^1$/t/') $(
          on 0 $db "SELECT count(*) FROM spy6 WHERE loot IS NOT NULL")"
+
+# (attack pass 27) the owner's argument default, filled into the query Citus sends the
+# workers, would run there as the application's own, with Dana's principal
+owner "CREATE FUNCTION tagged(a int, b text DEFAULT wfauth.current_principal()::text) RETURNS text
+       LANGUAGE sql AS 'SELECT b'" >/dev/null
+check "the owner's argument default is not sent to the workers in Dana's transaction" "t" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT DISTINCT tagged(id) FROM boards" -c "COMMIT" 2>&1 |
+         grep -c 'is read by a statement that runs expressions of another role' | sed 's/^1$/t/')"
 
 # ... nor a protected shard made a distributed table of its own there
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
