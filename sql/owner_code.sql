@@ -294,28 +294,52 @@ CREATE FUNCTION pass24.path_default(a int, b text DEFAULT set_config('search_pat
 CREATE PROCEDURE pass24.proc_defaults(a int,
     b xml DEFAULT query_to_xml('SELECT wfauth.grant_super_admin(''mallory26@example.com'')', false, false, ''))
     LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
-CREATE DOMAIN pass24.label AS text CHECK (set_config('search_path', 'pass24, public', false) IS NOT NULL);
-CREATE DOMAIN pass24.stamp AS text
-    DEFAULT query_to_xml('SELECT wfauth.grant_super_admin(''mallory26@example.com'')', false, false, '')::text;
-CREATE FUNCTION pass24.labelled(l pass24.label) RETURNS text LANGUAGE sql AS 'SELECT l::text';
-GRANT EXECUTE ON FUNCTION pass24.defaults(int, xml), pass24.path_default(int, text),
-    pass24.labelled(pass24.label) TO wfauth_regress_app24;
+-- (attack pass 27, helper-38: a domain's constraints and default run
+-- wherever a value of it is made -- an array literal's input while the
+-- query is parsed, a cast, COPY, a prepared statement's parameter -- so a
+-- domain of a role other than a superuser calls only parallel-safe
+-- functions there, or its owner's, which run in a frame of their own)
+\set VERBOSITY terse
+SELECT try($$CREATE DOMAIN pass24.label AS text CHECK (set_config('search_path', 'pass24, public', false) IS NOT NULL)$$)
+    AS domain_check;
+SELECT try($$CREATE DOMAIN pass24.stamp AS text
+    DEFAULT query_to_xml('SELECT wfauth.grant_super_admin(''mallory26@example.com'')', false, false, '')::text$$)
+    AS domain_default;
+CREATE FUNCTION pass24.fair_tag(t text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('search_path', 'pass24, public', false);
+    PERFORM query_to_xml('SELECT wfauth.grant_super_admin(''mallory26@example.com'')', false, false, '');
+    RETURN true;
+END $$;
+CREATE DOMAIN pass24.tag AS text CHECK (length(VALUE) < 100);
+CREATE SEQUENCE pass24.ran;
+SELECT try($$ALTER DOMAIN pass24.tag ADD CONSTRAINT sneak CHECK (set_config('work_mem', '64kB', false) IS NOT NULL)$$)
+    AS domain_constraint_added;
+SELECT try($$ALTER DOMAIN pass24.tag SET DEFAULT nextval('pass24.ran')::text$$) AS domain_default_set;
+\set VERBOSITY default
+ALTER DOMAIN pass24.tag ADD CONSTRAINT fair CHECK (pass24.fair_tag(VALUE));
+CREATE FUNCTION pass24.tagged(t pass24.tag) RETURNS text LANGUAGE sql AS 'SELECT t::text';
+GRANT EXECUTE ON FUNCTION pass24.defaults(int, xml), pass24.path_default(int, text), pass24.fair_tag(text),
+    pass24.tagged(pass24.tag) TO wfauth_regress_app24;
 GRANT EXECUTE ON PROCEDURE pass24.proc_defaults(int, xml) TO wfauth_regress_app24;
-GRANT USAGE ON TYPE pass24.label, pass24.stamp TO wfauth_regress_app24;
+GRANT USAGE ON TYPE pass24.tag TO wfauth_regress_app24;
 RESET ROLE;
-CREATE TABLE public.app_notes (body text, stamp pass24.stamp);
-ALTER TABLE public.app_notes OWNER TO wfauth_regress_app24;
+-- (a superuser's domain that a DBA gives such a role is checked too)
+CREATE DOMAIN public.given AS text CHECK (set_config('search_path', 'pass24, public', false) IS NOT NULL);
+SELECT try($$ALTER DOMAIN public.given OWNER TO wfauth_regress_owner24$$) AS domain_given;
+DROP DOMAIN public.given;
 SET ROLE wfauth_regress_app24;
 BEGIN;
 SELECT wfauth.login('boss26@example.com', 'boss-26-password') IS NOT NULL AS boss_acts;
 \set VERBOSITY terse
 SELECT try($$SELECT pass24.defaults(1)$$) AS function_defaults;
 SELECT try($$CALL pass24.proc_defaults(1)$$) AS procedure_defaults;
-SELECT try($$INSERT INTO public.app_notes (body) VALUES ('x')$$) AS domain_default;
+-- (the owner's function in its domain's constraint runs in a frame, also
+-- for an array literal checked while the query is parsed)
+SELECT try($$SELECT pass24.tagged('x')$$) AS domain_function;
+SELECT try($$SELECT '{x,y}'::pass24.tag[]$$) AS domain_array_literal;
 \set VERBOSITY default
 SELECT pass24.path_default(1) AS path_default;
-SELECT current_setting('search_path') AS search_path;
-SELECT pass24.labelled('x') AS domain_check;
 SELECT current_setting('search_path') AS search_path;
 -- (the application's own PL/pgSQL evaluates such a call as a statement too)
 SELECT try($q$DO $$ DECLARE x int; BEGIN x := pass24.defaults(1); END $$$q$) AS plpgsql_expression;
@@ -324,7 +348,6 @@ SELECT pass24.defaults(1, NULL) AS all_given;
 COMMIT;
 SELECT current_setting('search_path') AS search_path;
 RESET ROLE;
-DROP TABLE public.app_notes;
 -- attack pass 26 (helper-37): settings.  The owner's procedure rolled back
 -- and then set the search_path, which outlived it; a function with SET
 -- clauses of its own set its clause's value by a plain SET after the
