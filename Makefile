@@ -75,7 +75,7 @@ valgrind:
 # The three-node Citus suites (test/citus); skipped when Citus is not installed.
 citus:
 	@test/harness citus
-# The same with every node under valgrind memcheck (slow: about N minutes).
+# The same with every node under valgrind memcheck (slow: 70 minutes on 2 busy cores).
 citus-valgrind:
 	@test/harness citus-valgrind
 citus-bench:
