@@ -323,7 +323,35 @@ GRANT EXECUTE ON FUNCTION pass24.defaults(int, xml), pass24.path_default(int, te
     pass24.tagged(pass24.tag) TO wfauth_regress_app24;
 GRANT EXECUTE ON PROCEDURE pass24.proc_defaults(int, xml) TO wfauth_regress_app24;
 GRANT USAGE ON TYPE pass24.tag TO wfauth_regress_app24;
+-- (attack pass 28, helper-39: the rule was checked on the domain that the
+-- name as written found after the command, through a search path where
+-- pg_catalog and pg_temp come first -- not the domain created -- and it let
+-- a domain call any function of a role other than a superuser, the
+-- application's own too, which runs as the application's code when it
+-- makes the value: each made an account Super Admin)
+\set VERBOSITY terse
+SET search_path = pass24;
+SELECT public.try($$CREATE DOMAIN text AS pg_catalog.text
+    CHECK (pg_catalog.set_config('search_path', 'pass24, public', false) IS NOT NULL)$$) AS domain_named_like_builtin;
+CREATE DOMAIN pg_temp.hidden AS pg_catalog.text;
+SELECT public.try($$CREATE DOMAIN hidden AS pg_catalog.text
+    CHECK (pg_catalog.set_config('search_path', 'pass24, public', false) IS NOT NULL)$$) AS domain_behind_temporary;
+DROP DOMAIN pg_temp.hidden;
+SET search_path = public;
 RESET ROLE;
+CREATE FUNCTION pass24.app_note(msg text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM query_to_xml(msg, false, false, '');
+    RETURN true;
+END $$;
+ALTER FUNCTION pass24.app_note(text) OWNER TO wfauth_regress_app24;
+SET ROLE wfauth_regress_owner24;
+SELECT try($$CREATE DOMAIN pass24.noted AS text
+    CHECK (pass24.app_note('SELECT wfauth.grant_super_admin(''mallory26@example.com'')'))$$) AS domain_calls_app_function;
+\set VERBOSITY default
+RESET ROLE;
+-- (so is a domain whose owner's function a DBA gives another role)
+SELECT try($$ALTER FUNCTION pass24.fair_tag(text) OWNER TO wfauth_regress_app24$$) AS domain_function_given;
 -- (a superuser's domain that a DBA gives such a role is checked too)
 CREATE DOMAIN public.given AS text CHECK (set_config('search_path', 'pass24, public', false) IS NOT NULL);
 SELECT try($$ALTER DOMAIN public.given OWNER TO wfauth_regress_owner24$$) AS domain_given;
@@ -338,6 +366,7 @@ SELECT try($$CALL pass24.proc_defaults(1)$$) AS procedure_defaults;
 -- for an array literal checked while the query is parsed)
 SELECT try($$SELECT pass24.tagged('x')$$) AS domain_function;
 SELECT try($$SELECT '{x,y}'::pass24.tag[]$$) AS domain_array_literal;
+SELECT try($$SELECT '{x}'::pass24.text[], '{x}'::pass24.hidden[], '{x}'::pass24.noted[]$$) AS refused_domains;
 \set VERBOSITY default
 SELECT pass24.path_default(1) AS path_default;
 SELECT current_setting('search_path') AS search_path;
@@ -348,6 +377,7 @@ SELECT pass24.defaults(1, NULL) AS all_given;
 COMMIT;
 SELECT current_setting('search_path') AS search_path;
 RESET ROLE;
+DROP FUNCTION pass24.app_note(text);
 -- attack pass 26 (helper-37): settings.  The owner's procedure rolled back
 -- and then set the search_path, which outlived it; a function with SET
 -- clauses of its own set its clause's value by a plain SET after the

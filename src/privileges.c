@@ -36,26 +36,21 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_constraint.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
 #include "parser/analyze.h"
-#include "parser/parse_type.h"
 #include "rewrite/rowsecurity.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
@@ -284,15 +279,17 @@ procedural_function_owner(Oid fn_oid, bool *set_clause, bool *role_clause)
 	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	Form_pg_proc proc;
 	Oid			owner = InvalidOid;
+	bool		has_config;
 
 	if (!HeapTupleIsValid(tuple))
 		return InvalidOid;
 	proc = (Form_pg_proc) GETSTRUCT(tuple);
 	if (proc->prolang != ClanguageId && proc->prolang != INTERNALlanguageId)
 		owner = proc->proowner;
+	has_config = !heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL);
 	if (set_clause)
-		*set_clause = !heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL);
-	if (role_clause && *set_clause)
+		*set_clause = has_config;
+	if (role_clause && has_config)
 	{
 		bool		isnull;
 		Datum		config = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proconfig, &isnull);
@@ -1209,104 +1206,6 @@ forget_frames(XactEvent event, void *arg)
 }
 
 /*
- * A domain's CHECK constraints and default run wherever a value of it is
- * made -- the input of an array or record literal while a query is parsed,
- * a cast at run time, COPY, a prepared statement's parameter, a PL/pgSQL
- * variable -- in the statement of whichever role makes it, with no
- * function of the domain's owner running.  So a domain of a role other
- * than a superuser may call there only functions that PostgreSQL's own
- * marking calls parallel safe (no query, no setting, no notification, no
- * sequence, no lock, none of wfauth's that change anything), or functions
- * of such a role, which run as that role's code.  Checked on the domain as
- * every command that creates or changes one, or gives it away, leaves it.
- */
-static bool
-unsafe_in_domain(Oid funcid, void *context)
-{
-	Oid			owner = procedural_function_owner(funcid, NULL, NULL);
-
-	if (OidIsValid(owner) && !superuser_arg(owner))
-		return false;			/* runs in a frame of its own */
-	return func_parallel(funcid) != PROPARALLEL_SAFE;
-}
-
-static bool
-unsafe_domain_expression(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (check_functions_in_node(node, unsafe_in_domain, context))
-		return true;
-	return expression_tree_walker(node, unsafe_domain_expression, context);
-}
-
-static bool
-unsafe_stored_expression(Datum stored)
-{
-	return unsafe_domain_expression(stringToNode(TextDatumGetCString(stored)), NULL);
-}
-
-static void
-refuse_unsafe_domain(Oid typid)
-{
-	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	bool		unsafe = false;
-	bool		isnull;
-	Datum		value;
-	Relation	constraints;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	constraint;
-
-	if (!HeapTupleIsValid(tuple))
-		return;
-	if (((Form_pg_type) GETSTRUCT(tuple))->typtype != TYPTYPE_DOMAIN ||
-		superuser_arg(((Form_pg_type) GETSTRUCT(tuple))->typowner))
-	{
-		ReleaseSysCache(tuple);
-		return;
-	}
-	value = SysCacheGetAttr(TYPEOID, tuple, Anum_pg_type_typdefaultbin, &isnull);
-	unsafe = !isnull && unsafe_stored_expression(value);
-	ReleaseSysCache(tuple);
-	constraints = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(typid));
-	scan = systable_beginscan(constraints, ConstraintTypidIndexId, true, NULL, 1, &key);
-	while (!unsafe && HeapTupleIsValid(constraint = systable_getnext(scan)))
-	{
-		value = heap_getattr(constraint, Anum_pg_constraint_conbin, RelationGetDescr(constraints), &isnull);
-		unsafe = !isnull && unsafe_stored_expression(value);
-	}
-	systable_endscan(scan);
-	table_close(constraints, AccessShareLock);
-	if (unsafe)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("domain %s of a role other than a superuser may call only parallel-safe functions in its constraints and default",
-						format_type_be(typid)),
-				 errdetail("They run in the statements of every role that makes a value of the domain, with no function of "
-						   "its owner running: a query or a setting there would run with that role's principal."),
-				 errhint("Call a function of the domain's owner instead, which runs as that role's code.")));
-}
-
-/* The domain a utility command created, changed or gave away, or InvalidOid */
-static Oid
-domain_of_command(Node *parsetree)
-{
-	List	   *names = NIL;
-
-	if (IsA(parsetree, CreateDomainStmt))
-		names = ((CreateDomainStmt *) parsetree)->domainname;
-	else if (IsA(parsetree, AlterDomainStmt))
-		names = ((AlterDomainStmt *) parsetree)->typeName;
-	else if (IsA(parsetree, AlterOwnerStmt) &&
-			 (((AlterOwnerStmt *) parsetree)->objectType == OBJECT_DOMAIN ||
-			  ((AlterOwnerStmt *) parsetree)->objectType == OBJECT_TYPE))
-		names = castNode(List, ((AlterOwnerStmt *) parsetree)->object);
-	return names ? typenameTypeId(NULL, makeTypeNameFromNameList(names)) : InvalidOid;
-}
-
-/*
  * COPY FROM and ALTER TABLE evaluate a table's defaults, CHECK constraints
  * and index expressions outside the executor: on another role's table they
  * run that role's code too, and count as its statements.  So does a CALL
@@ -1412,16 +1311,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		AtEOXact_GUC(false, nestlevel);
 	if (cursor != NULL)
 		refuse_cursor_left(cursor, "a statement that runs code");
-	if (IsA(pstmt->utilityStmt, CreateDomainStmt) || IsA(pstmt->utilityStmt, AlterDomainStmt) ||
-		IsA(pstmt->utilityStmt, AlterOwnerStmt))
-	{
-		Oid			domain;
-
-		CommandCounterIncrement();
-		domain = domain_of_command(pstmt->utilityStmt);
-		if (OidIsValid(domain))
-			refuse_unsafe_domain(domain);
-	}
+	wfauth_check_changed_domains();
 }
 
 static void

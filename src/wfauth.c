@@ -19,6 +19,7 @@
  *   protect.c    row triggers on protected tables
  *   owner.c      work on application tables as their owner; ACL heap scans
  *   protected_state.c  what a protected table looks like; how each differs
+ *   domains.c    what a domain of a role other than a superuser may call
  *   lockdown.c   protected tables stay so: the state before and after each command
  *   cluster.c    the principal signed for the other nodes of a Citus cluster
  *   replay.c     signatures taken there, refused once their transaction ended
@@ -43,6 +44,7 @@ _PG_init(void)
 	WfauthContextInit();
 	WfauthPasswordsInit();
 	WfauthTokensInit();
+	WfauthDomainsInit();
 	WfauthLockdownInit();
 	WfauthStatsInit();
 	WfauthClusterInit();

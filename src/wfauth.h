@@ -428,6 +428,7 @@ extern void wfauth_hide_in_query(const char *secret);
 extern void wfauth_cluster_sign(const char *acting, bool dba);
 extern void wfauth_cluster_take_assertion(void);
 extern void wfauth_cluster_keep_signed(void);
+extern void wfauth_cluster_refuse_shown(void);
 extern bool wfauth_citus_preloaded(void);
 
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
@@ -460,6 +461,10 @@ extern Oid	wfauth_unlisted_marked_shard(List *shards);
 extern List *wfauth_protection_faults_marking(List **marked);
 extern List *wfauth_protection_faults_since(List *marked);
 extern bool wfauth_late_before_row_trigger(const char *name, int16 type);
+
+/* --- domains.c: what a domain of a role other than a superuser calls ----- */
+extern void WfauthDomainsInit(void);
+extern void wfauth_check_changed_domains(void);
 
 /* --- lockdown.c: protected tables stay protected ------------------------ */
 extern void WfauthLockdownInit(void);
