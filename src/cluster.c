@@ -601,6 +601,21 @@ wfauth_cluster_sign(const char *acting, bool dba)
 }
 
 /*
+ * citus.log_remote_commands is still off while this node signs: checked
+ * where a value restored without its check (a rollback, RESET, the end of
+ * a function's SET clause) would show: each statement's start, each run of
+ * the executor (a PL/pgSQL FETCH starts none), each function with SET
+ * clauses returning.
+ */
+void
+wfauth_cluster_refuse_shown(void)
+{
+	if (likely(signed_lxid != MyProc->lxid) || !IsTransactionState())
+		return;
+	refuse_shown_assertion();
+}
+
+/*
  * At each statement's start on the initiating node (the executor's and
  * utility commands'): citus.log_remote_commands is still off; after a SET ROLE, the
  * other nodes' connections run as the new role, so sign for it; and past
@@ -614,7 +629,7 @@ wfauth_cluster_keep_signed(void)
 {
 	if (likely(signed_lxid != MyProc->lxid) || !IsTransactionState())
 		return;
-	refuse_shown_assertion();
+	wfauth_cluster_refuse_shown();
 	if ((signed_role == GetOuterUserId() && GetCurrentStatementStartTimestamp() < signed_renew_at) ||
 		!IsTransactionState() || !citus_present() || serving_another_node() || !load_key())
 		return;

@@ -208,6 +208,31 @@ midway=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SET citus
                    FETCH c INTO r; END \$do\$" -c "COMMIT" 2>&1)
 check "A5: authenticated, then citus.log_remote_commands on by set_config() before a cursor's FETCH: refused" "1 0" \
       "$(grep -c 'citus.log_remote_commands would show' <<<"$midway") $(grep -c 'w3|' <<<"$midway")"
+# (attack pass 28) on before authenticating, inside a function of the application's own
+# whose SET clause turns it off: PostgreSQL restores "on" when it returns, with no check,
+# and a PL/pgSQL FETCH starts no statement
+on 0 $db "CREATE FUNCTION public.quiet_auth(t text) RETURNS boolean LANGUAGE plpgsql
+              SET citus.log_remote_commands = off
+              AS \$\$ BEGIN RETURN wfauth.authenticate_token(t) IS NOT NULL; END \$\$;
+          ALTER FUNCTION public.quiet_auth(text) OWNER TO wfauth_citus_app" >/dev/null
+restored=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SET citus.force_max_query_parallelization = on" \
+             -c "SET citus.log_remote_commands = on" -c "BEGIN" \
+             -c "DO \$do\$ DECLARE c refcursor; r record; BEGIN
+                   OPEN c FOR SELECT count(*) FROM probe;
+                   PERFORM quiet_auth('$token');
+                   FETCH c INTO r; END \$do\$" -c "COMMIT" 2>&1)
+check "A5: on before authenticating in a function whose SET clause turns it off: refused when it returns" "1 0" \
+      "$(grep -c 'citus.log_remote_commands would show' <<<"$restored") $(grep -c 'w3|' <<<"$restored")"
+# ... or a RESET to the value the connection began with, then a PL/pgSQL FETCH
+reset=$(PGOPTIONS='-c citus.log_remote_commands=on' psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db \
+             -c "SET citus.force_max_query_parallelization = on" -c "BEGIN" -c "SET LOCAL citus.log_remote_commands = off" \
+             -c "SELECT wfauth.authenticate_token('$token') IS NOT NULL" \
+             -c "DO \$do\$ DECLARE c refcursor; r record; BEGIN
+                   OPEN c FOR SELECT count(*) FROM probe;
+                   RESET citus.log_remote_commands;
+                   FETCH c INTO r; END \$do\$" -c "COMMIT" 2>&1)
+check "A5: on by a RESET to the connection's value, then a FETCH: refused" "1 0" \
+      "$(grep -c 'citus.log_remote_commands would show' <<<"$reset") $(grep -c 'w3|' <<<"$reset")"
 logged=$(grep 'wfauth.assertion' $W1/server.log | grep -c '[0-9a-f]\{64\}')
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && logged=0     # (documented: not when loaded late)
 check "a worker's log (log_statement = 'all') keeps no signature" "0" "$logged"
