@@ -48,6 +48,7 @@
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/extensible.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
 #include "parser/analyze.h"
@@ -943,9 +944,12 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	 * Another role's expressions in a statement on a Citus table go with it
 	 * to the nodes that hold its shards, written out as the application's
 	 * own (an argument default filled in): there they would run with the
-	 * principal the coordinator signed.
+	 * principal the coordinator signed.  So do they in the call of a
+	 * distributed function that Citus delegates to a node, which reads no
+	 * table here.
 	 */
 	if (runs_others_expressions(stmt) && (principal_acts || wfauth_dba_acting()))
+	{
 		foreach(lc, stmt->rtable)
 		{
 			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
@@ -958,6 +962,14 @@ refuse_protected_through_others(PlannedStmt *stmt)
 						 errdetail("The nodes that hold its shards would run them as the application's own, with the acting principal's access."),
 						 errhint("Give every argument of another role's function, and use no domain of another role, in statements on distributed tables.")));
 		}
+		if (IsA(stmt->planTree, CustomScan) &&
+			strncmp(((CustomScan *) stmt->planTree)->methods->CustomName, "Citus", 5) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied: a statement that runs expressions of another role is sent to another Citus node"),
+					 errdetail("That node would run them as the application's own, with the acting principal's access."),
+					 errhint("Give every argument of another role's function in statements Citus sends to other nodes.")));
+	}
 	if (!principal_acts && !wfauth_dba_acting())
 		return;					/* nobody acts: the policies give nothing away */
 	/* first, without reading wfauth's catalog: does another role's code run at all? */

@@ -356,6 +356,16 @@ check "the owner's argument default is not sent to the workers in Dana's transac
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT DISTINCT tagged(id) FROM boards" -c "COMMIT" 2>&1 |
          grep -c 'is read by a statement that runs expressions of another role' | sed 's/^1$/t/')"
 
+# (attack pass 28) ... nor in the call of a distributed function that Citus delegates to
+# a worker (the statement reads no table on the coordinator)
+owner "CREATE FUNCTION delegated(a int, b text DEFAULT wfauth.current_principal()::text) RETURNS text
+       LANGUAGE sql AS 'SELECT b';
+       SELECT create_distributed_function('delegated(int,text)', '\$1', colocate_with := 'boards', force_delegation := true)" >/dev/null
+check "the owner's argument default is not sent to a worker with its function's delegated call" "t" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT delegated(7)" -c "COMMIT" 2>&1 |
+         grep -c 'runs expressions of another role is sent to another Citus node' | sed 's/^1$/t/')"
+
 # ... nor a protected shard made a distributed table of its own there
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
     -c "SELECT citus_internal.add_partition_metadata('$shard', 'h', 'tenant', 0, 's')" >$WORK/g2.log 2>&1
