@@ -154,7 +154,7 @@ COMMIT;
 -- 6. An ended membership still counted in a later transaction of one CALL
 -- (the statement's time stands still for the whole CALL); and group_list
 -- and grant_list still showed it to the member.
-SELECT clock_timestamp() + interval '2 seconds' AS ops_ends \gset
+SELECT clock_timestamp() + interval '4 seconds' AS ops_ends \gset
 SELECT wfauth.add_members('r4 Ops', '{r4-eve@example.com}', :'ops_ends');
 CREATE PROCEDURE public.r4_eve_reads(ends timestamptz, INOUT before bigint DEFAULT NULL, INOUT after bigint DEFAULT NULL)
 LANGUAGE plpgsql AS $$

@@ -20,7 +20,7 @@ SELECT try($$SELECT wfauth.grant_permission('alerts', '{gt-ada@example.com}', no
     AS ended_already;
 -- grants that end a few seconds from now (a DBA grants them; the test then
 -- waits until the clock reaches that instant, not for a guessed time)
-SELECT clock_timestamp() + interval '3 seconds' AS ends \gset
+SELECT clock_timestamp() + interval '5 seconds' AS ends \gset
 SELECT wfauth.grant_permission('dashboards', '{gt-ada@example.com}', :'ends');
 SELECT wfauth.grant_role('gt Alerter', '{gt-ada@example.com}', :'ends');
 SELECT wfauth.add_members('gt Oncall', '{gt-ada@example.com}', :'ends');
