@@ -86,6 +86,9 @@ static uint64 taken_generation = 0;
 static char *taken_acting = NULL;
 static uint64 installed_generation = 0;
 
+static char **signed_fields(const char *assertion);
+static bool load_key(void);
+
 /* the credential the next principal set authenticated with ('t' token, 's' session) */
 static char pending_credential_kind = 0;
 static int64 pending_credential_id = 0;
@@ -163,9 +166,26 @@ wfauth_hide_in_query(const char *secret)
 static void
 assign_assertion(const char *newval, void *extra)
 {
+	char	  **fields;
+
 	assertion_generation++;
-	if (newval != NULL)
-		wfauth_hide_in_query(newval);
+	if (newval == NULL || newval[0] == '\0')
+		return;
+	wfauth_hide_in_query(newval);
+
+	/*
+	 * A signature that arrives is remembered as spent when this transaction
+	 * ends, whether or not a statement takes it: a connection of Citus's
+	 * that only copies rows or takes locks before the transaction ends
+	 * would leave nothing to refuse a replay with (attack pass 29).  Only
+	 * with the key at hand (loaded when Citus's connection began: no file
+	 * is read here), so that only this cluster's signatures are kept; and
+	 * not one spent already, which a replay brings (it would count as this
+	 * transaction's own).
+	 */
+	if (key_path != NULL && IsTransactionState() && (fields = signed_fields(newval)) != NULL &&
+		!wfauth_signature_spent(fields[9], strtoi64(fields[7], NULL, 10)))
+		wfauth_signature_taken(fields[9], strtoi64(fields[7], NULL, 10));
 }
 
 /* SHOW, current_setting(), pg_settings: only a superuser sees the value (not pg_read_all_settings) */
@@ -274,7 +294,11 @@ hide_citus_commands(Port *port, int status)
 
 		if (strcmp(name, "application_name") == 0 && strncmp(value, "citus", 5) == 0 &&
 			strstr(value, "gpid=") != NULL)
+		{
 			SetConfigOption("track_activities", "off", PGC_SUSET, PGC_S_OVERRIDE);
+			/* (and the key at hand before an assertion arrives: assign_assertion) */
+			(void) load_key();
+		}
 	}
 }
 
@@ -469,6 +493,7 @@ role_field(Oid role)
  * may have it on.
  */
 static GucBoolCheckHook citus_log_check = NULL;
+static struct config_bool *citus_log = NULL;
 static bool citus_log_guarded = false;
 
 static bool
@@ -492,8 +517,7 @@ check_citus_log(bool *newval, void **extra, GucSource source)
 
 /*
  * Every way of turning it on goes through its check (SET, set_config(),
- * a function's SET clause); a value restored by a rollback or RESET does
- * not, and is caught when a statement starts.
+ * a function's SET clause), which wfauth wraps.
  */
 static void
 guard_citus_log(void)
@@ -507,25 +531,44 @@ guard_citus_log(void)
 	for (int i = 0; i < n; i++)
 		if (options[i]->vartype == PGC_BOOL && strcmp(options[i]->name, "citus.log_remote_commands") == 0)
 		{
-			struct config_bool *option = (struct config_bool *) options[i];
-
-			citus_log_check = option->check_hook;
-			option->check_hook = check_citus_log;
+			citus_log = (struct config_bool *) options[i];
+			citus_log_check = citus_log->check_hook;
+			citus_log->check_hook = check_citus_log;
 		}
+}
+
+/*
+ * Is it on, or would a value the session could return to without that
+ * check be -- the connection's own (RESET), one a rollback or the end of
+ * a function's SET clause restores?  When a node signs none may be: from
+ * then on, only values its check let through are made or saved, so none
+ * is on until the transaction ends.
+ */
+static bool
+citus_log_could_show(void)
+{
+	if (citus_log == NULL)
+		return false;
+	if (*citus_log->variable || citus_log->reset_val)
+		return true;
+	for (GucStack *saved = citus_log->gen.stack; saved != NULL; saved = saved->prev)
+		if (saved->prior.val.boolval || (saved->state == GUC_SET_LOCAL && saved->masked.val.boolval))
+			return true;
+	return false;
 }
 
 static void
 refuse_shown_assertion(void)
 {
-	const char *shown = GetConfigOption("citus.log_remote_commands", true, false);
-
 	guard_citus_log();
-	if (shown != NULL && strcmp(shown, "on") == 0 && !superuser_arg(GetOuterUserId()))
+	if (citus_log_could_show() && !superuser_arg(GetOuterUserId()))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("citus.log_remote_commands would show the acting principal's signed assertion"),
-				 errdetail("Citus shows the client every command it sends to the other nodes, the one that carries the assertion too."),
-				 errhint("Turn citus.log_remote_commands off while a principal or a DBA acts, or use it as a superuser.")));
+				 errdetail("Citus shows the client every command it sends to the other nodes, the one that carries "
+						   "the assertion too; it is on, or would be again on RESET, a rollback or a function's return."),
+				 errhint("Turn citus.log_remote_commands off for the session (SET, not SET LOCAL; not in the connection's "
+						 "options) while a principal or a DBA acts, or use it as a superuser.")));
 }
 
 /* SET LOCAL wfauth.assertion to what signed_* hold, for the role acting now */
@@ -601,24 +644,9 @@ wfauth_cluster_sign(const char *acting, bool dba)
 }
 
 /*
- * citus.log_remote_commands is still off while this node signs: checked
- * where a value restored without its check (a rollback, RESET, the end of
- * a function's SET clause) would show: each statement's start, each run of
- * the executor (a PL/pgSQL FETCH starts none), each function with SET
- * clauses returning.
- */
-void
-wfauth_cluster_refuse_shown(void)
-{
-	if (likely(signed_lxid != MyProc->lxid) || !IsTransactionState())
-		return;
-	refuse_shown_assertion();
-}
-
-/*
  * At each statement's start on the initiating node (the executor's and
- * utility commands'): citus.log_remote_commands is still off; after a SET ROLE, the
- * other nodes' connections run as the new role, so sign for it; and past
+ * utility commands'): after a SET ROLE, the other nodes' connections run
+ * as the new role, so sign for it; and past
  * half the assertion's lifetime, sign it again, so that a node the
  * transaction reaches later takes it.  (The lifetime is short: it bounds
  * a replay, on a node the transaction never reached, of an assertion seen
@@ -629,7 +657,6 @@ wfauth_cluster_keep_signed(void)
 {
 	if (likely(signed_lxid != MyProc->lxid) || !IsTransactionState())
 		return;
-	wfauth_cluster_refuse_shown();
 	if ((signed_role == GetOuterUserId() && GetCurrentStatementStartTimestamp() < signed_renew_at) ||
 		!IsTransactionState() || !citus_present() || serving_another_node() || !load_key())
 		return;
@@ -641,19 +668,21 @@ wfauth_cluster_keep_signed(void)
  * transaction (palloc'd, "" for nobody), or NULL when it is missing or not
  * valid here and now.
  */
-static char *
-verified_acting(bool *dba)
+/*
+ * An assertion's fields, split at its bars, when it is one of this
+ * cluster's -- its mac, which covers everything before it, matches under
+ * the key loaded -- or NULL:
+ * w3|acting|dba|credential|role|initiator|number|stamp|expiry|mac
+ */
+static char **
+signed_fields(const char *assertion)
 {
-	char	   *value = pstrdup(assertion_setting);
-	char	   *fields[10];
+	char	   *value = pstrdup(assertion);
+	char	  **fields = palloc(10 * sizeof(char *));
 	int			n = 0;
 	char	   *p = value;
 	char	   *bar;
-	CitusTransactionId *id = citus_current_transaction();
 
-	if (value[0] == '\0' || !load_key())
-		return NULL;
-	/* w3|acting|dba|credential|role|initiator|number|stamp|expiry|mac */
 	while (n < 9 && (bar = strchr(p, '|')) != NULL)
 	{
 		fields[n++] = p;
@@ -661,9 +690,19 @@ verified_acting(bool *dba)
 		p = bar + 1;
 	}
 	fields[n++] = p;
-	/* the mac covers everything before it */
 	if (n != 10 || strcmp(fields[0], ASSERTION_VERSION) != 0 ||
-		!mac_matches(fields[9], assertion_setting, fields[9] - value - 1))
+		!mac_matches(fields[9], assertion, fields[9] - value - 1))
+		return NULL;
+	return fields;
+}
+
+static char *
+verified_acting(bool *dba)
+{
+	char	  **fields;
+	CitusTransactionId *id = citus_current_transaction();
+
+	if (assertion_setting[0] == '\0' || !load_key() || (fields = signed_fields(assertion_setting)) == NULL)
 		return NULL;
 	/* for this transaction, on a connection of the role it was signed for, still */
 	if (strcmp(fields[4], role_field(GetOuterUserId())) != 0 ||

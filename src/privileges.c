@@ -688,9 +688,6 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 							 errmsg("procedure %s of another role ended the application's transaction",
 									format_procedure(flinfo->fn_oid)),
 							 errdetail("Another role's code leaves nothing behind in the application's session.")));
-				/* (its SET clauses' values are undone by now, with no check of theirs) */
-				if (event == FHET_END && (*private & HAS_SET_CLAUSE))
-					wfauth_cluster_refuse_shown();
 				if (cursor != NULL && event == FHET_END)
 					refuse_cursor_left(cursor, psprintf("function %s", format_procedure(flinfo->fn_oid)));
 				if (left != NULL)
@@ -1115,10 +1112,7 @@ run_counted(QueryDesc *queryDesc, bool finish, ScanDirection direction, uint64 c
 	if (outer_frame == 0 && !finish)
 		note_top_statement_start();
 	if (!finish)
-	{
-		wfauth_cluster_refuse_shown();
 		refuse_protected_through_others(queryDesc->plannedstmt);
-	}
 	if (entered)
 		park_cursors();
 	others_statements += counts;

@@ -428,7 +428,6 @@ extern void wfauth_hide_in_query(const char *secret);
 extern void wfauth_cluster_sign(const char *acting, bool dba);
 extern void wfauth_cluster_take_assertion(void);
 extern void wfauth_cluster_keep_signed(void);
-extern void wfauth_cluster_refuse_shown(void);
 extern bool wfauth_citus_preloaded(void);
 
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);

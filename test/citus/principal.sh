@@ -107,6 +107,23 @@ echo "# the replay memory on worker 1: ${memory#* } bytes"
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && memory="2 (not preloaded)"
 check "the signatures taken are remembered in shared memory (wfauth preloaded)" "2" "${memory%% *}"
 check "replayed under its own transaction id after it ended, the token still good: nobody" "-1" "$replayed"
+# (attack pass 29) ... also where no statement took it: a transaction that reached the workers
+# only with rows to copy (an INSERT ... SELECT pulled up to the coordinator), then rolled back
+on 0 $db "GRANT INSERT ON probe TO wfauth_citus_app" >/dev/null
+copied=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SET citus.force_max_query_parallelization = on" \
+             -c "BEGIN" -c "SELECT wfauth.authenticate_token('$token') IS NULL" -c "SELECT peek_assertion()" \
+             -c "INSERT INTO probe SELECT generate_series(100, 131)" -c "ROLLBACK" 2>&1 | grep '^w3' | tail -1)
+IFS='|' read -r _ _ _ _ _ cinit cnumber cstamp _ _ <<<"$copied"
+for w in 1 2; do
+    replayed=$(psql -qXAt -h $WORK/w$w -p $((PORT0 + w)) -U wfauth_citus_app -d $db -c "BEGIN" \
+                   -c "SELECT assign_distributed_transaction_id($cinit, $cnumber,
+                           timestamptz '2000-01-01 00:00:00+00' + interval '$cstamp microseconds')" \
+                   -c "SET LOCAL wfauth.assertion = '$copied'" -c "SELECT coalesce(wfauth.current_principal(), -1)" \
+                   -c "COMMIT" 2>&1 | grep . | tail -1)
+    [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && replayed=-1     # (documented: each connection remembers its own)
+    check "replayed on worker $w, which its rolled-back transaction reached only to copy rows: nobody" "-1" "$replayed"
+done
+on 0 $db "REVOKE INSERT ON probe FROM wfauth_citus_app" >/dev/null
 # (attack pass 23) ... also on the node that signed it, which its transaction never reached as
 # another node's: the coordinator, by a connection calling itself Citus's
 replayed=$(PGAPPNAME='citus_internal gpid=10000000001' app "SELECT assign_distributed_transaction_id($init, $number,
@@ -208,9 +225,10 @@ midway=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SET citus
                    FETCH c INTO r; END \$do\$" -c "COMMIT" 2>&1)
 check "A5: authenticated, then citus.log_remote_commands on by set_config() before a cursor's FETCH: refused" "1 0" \
       "$(grep -c 'citus.log_remote_commands would show' <<<"$midway") $(grep -c 'w3|' <<<"$midway")"
-# (attack pass 28) on before authenticating, inside a function of the application's own
-# whose SET clause turns it off: PostgreSQL restores "on" when it returns, with no check,
-# and a PL/pgSQL FETCH starts no statement
+# (attack passes 28 and 29) on before authenticating, inside a function of the application's
+# own whose SET clause turns it off: PostgreSQL restores "on" when it returns, with no check,
+# and a PL/pgSQL FETCH starts no statement (nor does an INSERT ... SELECT's COPY): a node
+# signs only when no value the session could return to is on
 on 0 $db "CREATE FUNCTION public.quiet_auth(t text) RETURNS boolean LANGUAGE plpgsql
               SET citus.log_remote_commands = off
               AS \$\$ BEGIN RETURN wfauth.authenticate_token(t) IS NOT NULL; END \$\$;
@@ -221,7 +239,7 @@ restored=$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SET cit
                    OPEN c FOR SELECT count(*) FROM probe;
                    PERFORM quiet_auth('$token');
                    FETCH c INTO r; END \$do\$" -c "COMMIT" 2>&1)
-check "A5: on before authenticating in a function whose SET clause turns it off: refused when it returns" "1 0" \
+check "A5: on before authenticating in a function whose SET clause turns it off (restored on return): refused" "1 0" \
       "$(grep -c 'citus.log_remote_commands would show' <<<"$restored") $(grep -c 'w3|' <<<"$restored")"
 # ... or a RESET to the value the connection began with, then a PL/pgSQL FETCH
 reset=$(PGOPTIONS='-c citus.log_remote_commands=on' psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db \
@@ -231,7 +249,7 @@ reset=$(PGOPTIONS='-c citus.log_remote_commands=on' psql -qXAt -h $COORD -p $POR
                    OPEN c FOR SELECT count(*) FROM probe;
                    RESET citus.log_remote_commands;
                    FETCH c INTO r; END \$do\$" -c "COMMIT" 2>&1)
-check "A5: on by a RESET to the connection's value, then a FETCH: refused" "1 0" \
+check "A5: on in the connection's options, off by SET LOCAL (a RESET, then a FETCH, would show it): refused" "1 0" \
       "$(grep -c 'citus.log_remote_commands would show' <<<"$reset") $(grep -c 'w3|' <<<"$reset")"
 logged=$(grep 'wfauth.assertion' $W1/server.log | grep -c '[0-9a-f]\{64\}')
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && logged=0     # (documented: not when loaded late)
