@@ -885,6 +885,25 @@ statement_of_others(QueryDesc *queryDesc)
 	return false;
 }
 
+/* Does a view or rule of another role put its expressions into the statement? */
+static bool
+reads_through_others(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		if ((OidIsValid(rte->checkAsUser) && another_role(rte->checkAsUser)) ||
+			(rte->relkind == RELKIND_VIEW && another_role(wfauth_relation_owner(rte->relid))))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Would the statement read or write a protected table through another
  * role's code with someone acting?  That code would run with the acting
@@ -940,12 +959,12 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	/*
 	 * Another role's expressions in a statement on a Citus table go with it
 	 * to the nodes that hold its shards, written out as the application's
-	 * own (an argument default filled in): there they would run with the
-	 * principal the coordinator signed.  So do they in the call of a
-	 * distributed function that Citus delegates to a node, which reads no
-	 * table here.
+	 * own (an argument default filled in, a view's or a rule's expanded):
+	 * there they would run with the principal the coordinator signed.  So
+	 * do they in the call of a distributed function that Citus delegates to
+	 * a node, which reads no table here.
 	 */
-	if (runs_others_expressions(stmt) && (principal_acts || wfauth_dba_acting()))
+	if ((principal_acts || wfauth_dba_acting()) && (runs_others_expressions(stmt) || reads_through_others(stmt)))
 	{
 		foreach(lc, stmt->rtable)
 		{
@@ -957,7 +976,7 @@ refuse_protected_through_others(PlannedStmt *stmt)
 						 errmsg("permission denied: Citus table \"%s\" is read by a statement that runs expressions of another role",
 								get_rel_name(rte->relid)),
 						 errdetail("The nodes that hold its shards would run them as the application's own, with the acting principal's access."),
-						 errhint("Give every argument of another role's function, and use no domain of another role, in statements on distributed tables.")));
+						 errhint("Give every argument of another role's function, and use no view, rule or domain of another role, in statements on distributed tables.")));
 		}
 		if (IsA(stmt->planTree, CustomScan) &&
 			strncmp(((CustomScan *) stmt->planTree)->methods->CustomName, "Citus", 5) == 0)

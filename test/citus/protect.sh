@@ -366,6 +366,17 @@ check "the owner's argument default is not sent to a worker with its function's 
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT delegated(7)" -c "COMMIT" 2>&1 |
          grep -c 'runs expressions of another role is sent to another Citus node' | sed 's/^1$/t/')"
 
+# (attack pass 29) ... nor a view of the owner's, whose expressions Citus writes into the
+# query it sends the workers (there they read the protected shards by name)
+owner "CREATE TABLE spots (tenant int, id int); SELECT create_distributed_table('spots', 'tenant');
+       INSERT INTO spots VALUES (1, 1), (2, 2);
+       CREATE VIEW spotted AS SELECT id, wfauth.current_principal() AS who FROM spots;
+       GRANT SELECT ON spotted TO wfauth_citus_app" >/dev/null
+check "the owner's view's expressions are not sent to the workers in Dana's transaction" "t" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT DISTINCT who FROM spotted" -c "COMMIT" 2>&1 |
+         grep -c 'is read by a statement that runs expressions of another role' | sed 's/^1$/t/')"
+
 # ... nor a protected shard made a distributed table of its own there
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
     -c "SELECT citus_internal.add_partition_metadata('$shard', 'h', 'tenant', 0, 's')" >$WORK/g2.log 2>&1
