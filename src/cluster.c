@@ -646,9 +646,8 @@ wfauth_cluster_sign(const char *acting, bool dba)
 /*
  * At each statement's start on the initiating node (the executor's and
  * utility commands'): after a SET ROLE, the other nodes' connections run
- * as the new role, so sign for it; and past
- * half the assertion's lifetime, sign it again, so that a node the
- * transaction reaches later takes it.  (The lifetime is short: it bounds
+ * as the new role, so sign for it; and past half the assertion's lifetime,
+ * sign it again, so that a node the transaction reaches later takes it.  (The lifetime is short: it bounds
  * a replay, on a node the transaction never reached, of an assertion seen
  * somewhere -- the nodes it reached refuse it once it ends, replay.c.)
  */
@@ -663,11 +662,6 @@ wfauth_cluster_keep_signed(void)
 	sign_assertion();
 }
 
-/*
- * The acting principal the assertion signs for this distributed
- * transaction (palloc'd, "" for nobody), or NULL when it is missing or not
- * valid here and now.
- */
 /*
  * An assertion's fields, split at its bars, when it is one of this
  * cluster's -- its mac, which covers everything before it, matches under
@@ -696,6 +690,11 @@ signed_fields(const char *assertion)
 	return fields;
 }
 
+/*
+ * The acting principal the assertion signs for this distributed
+ * transaction (palloc'd, "" for nobody), or NULL when it is missing or not
+ * valid here and now.
+ */
 static char *
 verified_acting(bool *dba)
 {
