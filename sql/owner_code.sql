@@ -345,9 +345,24 @@ BEGIN
     RETURN true;
 END $$;
 ALTER FUNCTION pass24.app_note(text) OWNER TO wfauth_regress_app24;
+CREATE DOMAIN pass24.app_noted AS text CHECK (pass24.app_note(VALUE));
+ALTER DOMAIN pass24.app_noted OWNER TO wfauth_regress_app24;
 SET ROLE wfauth_regress_owner24;
 SELECT try($$CREATE DOMAIN pass24.noted AS text
     CHECK (pass24.app_note('SELECT wfauth.grant_super_admin(''mallory26@example.com'')'))$$) AS domain_calls_app_function;
+-- (attack pass 30, helper-41: nor through the application's own domain, which
+-- calls its function when a value of it is made -- a cast to it, a record's
+-- input with an attribute of it -- also once a type gains such an attribute)
+SELECT try($$CREATE DOMAIN pass24.chained AS text CHECK ((VALUE::pass24.app_noted) IS NOT NULL)$$) AS domain_casts_to_app_domain;
+CREATE TYPE pass24.pair AS (a pass24.app_noted);
+SELECT try($$CREATE DOMAIN pass24.via_record AS text CHECK ((('(' || VALUE || ')')::pass24.pair) IS NOT NULL)$$)
+    AS domain_reads_app_domain_in_record;
+SELECT try($$CREATE DOMAIN pass24.based AS pass24.app_noted$$) AS domain_over_app_domain;
+CREATE TYPE pass24.later AS (a int);
+CREATE DOMAIN pass24.via_later AS text CHECK ((('(' || VALUE || ')')::pass24.later) IS NOT NULL);
+SELECT try($$ALTER TYPE pass24.later ADD ATTRIBUTE b pass24.app_noted$$) AS type_gains_app_domain;
+DROP DOMAIN pass24.via_later;
+DROP TYPE pass24.later, pass24.pair;
 \set VERBOSITY default
 RESET ROLE;
 -- (so is a domain whose owner's function a DBA gives another role)
@@ -377,6 +392,7 @@ SELECT pass24.defaults(1, NULL) AS all_given;
 COMMIT;
 SELECT current_setting('search_path') AS search_path;
 RESET ROLE;
+DROP DOMAIN pass24.app_noted;
 DROP FUNCTION pass24.app_note(text);
 -- attack pass 26 (helper-37): settings.  The owner's procedure rolled back
 -- and then set the search_path, which outlived it; a function with SET

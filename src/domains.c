@@ -39,9 +39,11 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "access/relation.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -77,12 +79,90 @@ unsafe_in_domain(Oid funcid, void *context)
 	return unsafe;
 }
 
+/*
+ * Does making a value of the type run another role's code: is it, or does
+ * it hold (as its base type, array element, attribute or range subtype), a
+ * domain of a role other than owner and a superuser?  (Its constraints run
+ * wherever such a value is made: a cast to it, a record's or an array's
+ * input.)
+ */
+static bool
+holds_others_domain(Oid typid, Oid owner, int depth)
+{
+	HeapTuple	tuple;
+	Form_pg_type type;
+	char		typtype;
+	Oid			typowner;
+	Oid			inner = InvalidOid;
+	Oid			relid;
+	bool		holds = false;
+
+	if (!OidIsValid(typid))
+		return false;
+	if (depth > 16)
+		return true;			/* (deeper than anything made on purpose) */
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	type = (Form_pg_type) GETSTRUCT(tuple);
+	typtype = type->typtype;
+	typowner = type->typowner;
+	relid = type->typrelid;
+	if (typtype == TYPTYPE_DOMAIN)
+		inner = type->typbasetype;
+	else if (IsTrueArrayType(type))
+		inner = type->typelem;
+	ReleaseSysCache(tuple);
+
+	if (typtype == TYPTYPE_DOMAIN && typowner != owner && !superuser_arg(typowner))
+		return true;
+	if (typtype == TYPTYPE_RANGE)
+		inner = get_range_subtype(typid);
+	else if (typtype == TYPTYPE_MULTIRANGE)
+		inner = get_multirange_range(typid);
+	else if (typtype == TYPTYPE_COMPOSITE && OidIsValid(relid))
+	{
+		Relation	rel = relation_open(relid, AccessShareLock);
+		TupleDesc	desc = RelationGetDescr(rel);
+
+		for (int i = 0; i < desc->natts && !holds; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				holds = holds_others_domain(TupleDescAttr(desc, i)->atttypid, owner, depth + 1);
+		relation_close(rel, AccessShareLock);
+		return holds;
+	}
+	return holds_others_domain(inner, owner, depth + 1);
+}
+
+/* The type of the value a node makes, where making it may run a domain's constraints */
+static Oid
+type_made(Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_Const:
+		case T_FuncExpr:
+		case T_OpExpr:
+		case T_RelabelType:
+		case T_CoerceViaIO:
+		case T_ArrayCoerceExpr:
+		case T_ConvertRowtypeExpr:
+		case T_RowExpr:
+		case T_CoerceToDomain:
+		case T_CoerceToDomainValue:
+			return exprType(node);
+		default:
+			return InvalidOid;
+	}
+}
+
 static bool
 unsafe_domain_expression(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (check_functions_in_node(node, unsafe_in_domain, context))
+	if (check_functions_in_node(node, unsafe_in_domain, context) ||
+		holds_others_domain(type_made(node), *(Oid *) context, 0))
 		return true;
 	return expression_tree_walker(node, unsafe_domain_expression, context);
 }
@@ -98,6 +178,7 @@ refuse_unsafe_domain(Oid typid)
 {
 	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	Oid			owner;
+	Oid			base;
 	bool		unsafe;
 	bool		isnull;
 	Datum		value;
@@ -114,9 +195,11 @@ refuse_unsafe_domain(Oid typid)
 		ReleaseSysCache(tuple);
 		return;
 	}
+	base = ((Form_pg_type) GETSTRUCT(tuple))->typbasetype;
 	value = SysCacheGetAttr(TYPEOID, tuple, Anum_pg_type_typdefaultbin, &isnull);
 	unsafe = !isnull && unsafe_stored_expression(value, owner);
 	ReleaseSysCache(tuple);
+	unsafe = unsafe || holds_others_domain(base, owner, 0);
 	constraints = table_open(ConstraintRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(typid));
 	scan = systable_beginscan(constraints, ConstraintTypidIndexId, true, NULL, 1, &key);
@@ -130,11 +213,12 @@ refuse_unsafe_domain(Oid typid)
 	if (unsafe)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("domain %s may call only its owner's functions and parallel-safe functions of a superuser",
+				 errmsg("domain %s may call only its owner's functions and parallel-safe functions of a superuser, and use no other role's domain",
 						format_type_be(typid)),
 				 errdetail("The constraints and default of a domain of a role other than a superuser run in the "
 						   "statements of every role that makes a value of it, with no function of its owner running: "
-						   "a query or a setting there, or another role's function, would run with that role's principal."),
+						   "a query or a setting there, or another role's function or domain, would run with that role's "
+						   "principal."),
 				 errhint("Call a function of the domain's owner instead, which runs as that role's code.")));
 }
 
@@ -153,34 +237,54 @@ domain_of_constraint(Oid constraint_id)
 	return domain;
 }
 
-/* Check every domain whose default or constraint calls the function */
+/*
+ * Check every domain that depends on the object -- calls the function,
+ * holds the type -- also through the types that hold it (a composite
+ * type's or a table's row type with a column of it, an array of it).
+ */
 static void
-refuse_unsafe_domains_calling(Oid funcid)
+refuse_unsafe_dependents(Oid classId, Oid objectId, List **seen)
 {
-	Relation	depend = table_open(DependRelationId, AccessShareLock);
+	Relation	depend;
 	ScanKeyData keys[2];
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	List	   *domains = NIL;
+	List	   *types = NIL;
 	ListCell   *lc;
 
-	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(ProcedureRelationId));
-	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(funcid));
+	if (!OidIsValid(objectId))
+		return;
+	if (classId == TypeRelationId)
+	{
+		if (list_member_oid(*seen, objectId))
+			return;
+		*seen = lappend_oid(*seen, objectId);
+	}
+	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objectId));
 	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_depend dependent = (Form_pg_depend) GETSTRUCT(tuple);
 
 		if (dependent->classid == TypeRelationId)
-			domains = lappend_oid(domains, dependent->objid);
+			types = lappend_oid(types, dependent->objid);
 		else if (dependent->classid == ConstraintRelationId)
 			domains = lappend_oid(domains, domain_of_constraint(dependent->objid));
+		else if (dependent->classid == RelationRelationId && classId == TypeRelationId)
+			types = lappend_oid(types, get_rel_type_id(dependent->objid));
 	}
 	systable_endscan(scan);
 	table_close(depend, AccessShareLock);
 	foreach(lc, domains)
 		refuse_unsafe_domain(lfirst_oid(lc));
+	foreach(lc, types)
+	{
+		refuse_unsafe_domain(lfirst_oid(lc));
+		refuse_unsafe_dependents(TypeRelationId, lfirst_oid(lc), seen);
+	}
 }
 
 /*
@@ -201,12 +305,20 @@ wfauth_check_changed_domains(void)
 	{
 		ChangedObject *object = lfirst(lc);
 
+		List	   *seen = NIL;
+
 		if (object->classId == TypeRelationId)
+		{
 			refuse_unsafe_domain(object->objectId);
+			refuse_unsafe_dependents(TypeRelationId, object->objectId, &seen);
+		}
 		else if (object->classId == ConstraintRelationId)
 			refuse_unsafe_domain(domain_of_constraint(object->objectId));
+		else if (object->classId == RelationRelationId)
+			refuse_unsafe_dependents(TypeRelationId, get_rel_type_id(object->objectId), &seen);
 		else
-			refuse_unsafe_domains_calling(object->objectId);
+			refuse_unsafe_dependents(ProcedureRelationId, object->objectId, &seen);
+		list_free(seen);
 	}
 	list_free_deep(changed);
 }
@@ -222,7 +334,8 @@ note_change(ObjectAccessType access, Oid classId, Oid objectId, int subId, void 
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 	if ((access == OAT_POST_CREATE || access == OAT_POST_ALTER) &&
-		(classId == TypeRelationId || classId == ConstraintRelationId || classId == ProcedureRelationId))
+		(classId == TypeRelationId || classId == ConstraintRelationId || classId == ProcedureRelationId ||
+		 classId == RelationRelationId))
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 		ChangedObject *object = palloc(sizeof(ChangedObject));
