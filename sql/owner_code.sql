@@ -358,6 +358,12 @@ CREATE TYPE pass24.pair AS (a pass24.app_noted);
 SELECT try($$CREATE DOMAIN pass24.via_record AS text CHECK ((('(' || VALUE || ')')::pass24.pair) IS NOT NULL)$$)
     AS domain_reads_app_domain_in_record;
 SELECT try($$CREATE DOMAIN pass24.based AS pass24.app_noted$$) AS domain_over_app_domain;
+-- (attack pass 31, helper-42: nor through a type's input function, which
+-- makes a value of whichever type its argument names)
+SELECT try($$CREATE DOMAIN pass24.via_input AS text
+    CHECK (domain_in(VALUE::cstring, 'pass24.app_noted'::regtype, -1) IS NOT NULL)$$) AS domain_calls_domain_in;
+SELECT try($$CREATE DOMAIN pass24.via_record_in AS text
+    CHECK (record_in(('(' || VALUE || ')')::cstring, 'pass24.pair'::regtype, -1) IS NOT NULL)$$) AS domain_calls_record_in;
 CREATE TYPE pass24.later AS (a int);
 CREATE DOMAIN pass24.via_later AS text CHECK ((('(' || VALUE || ')')::pass24.later) IS NOT NULL);
 SELECT try($$ALTER TYPE pass24.later ADD ATTRIBUTE b pass24.app_noted$$) AS type_gains_app_domain;
@@ -455,7 +461,25 @@ COMMIT;
 \set VERBOSITY default
 RESET ROLE;
 REVOKE wfauth_regress_owner24 FROM wfauth_regress_app24;
+-- attack pass 31 (helper-42): the owner's code runs as the application's
+-- role, so what it made was the application's -- a trigger on its table,
+-- its function replaced, its role's search_path for every later session --
+-- and ran later as the application's own code with whoever acted then
+-- (nobody acted while it was made: an account was made Super Admin so).
+-- It runs no command that makes or changes an object, a setting of a role
+-- or database, or a grant.
+SET ROLE wfauth_regress_owner24;
+CREATE FUNCTION pass24.runs(command text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE command; END $$;
 RESET ROLE;
+SET ROLE wfauth_regress_app24;
+\set VERBOSITY terse
+SELECT try($$SELECT pass24.runs('ALTER ROLE wfauth_regress_app24 SET search_path = pass24, public')$$) AS role_setting_made;
+SELECT try($$SELECT pass24.runs('CREATE FUNCTION pass24.implant() RETURNS int LANGUAGE sql AS ''SELECT 1''')$$)
+    AS function_made;
+SELECT try($$SELECT pass24.runs('GRANT USAGE ON SCHEMA pass24 TO PUBLIC')$$) AS grant_made;
+\set VERBOSITY default
+RESET ROLE;
+SELECT count(*) AS role_settings_left FROM pg_db_role_setting WHERE setrole = 'wfauth_regress_app24'::regrole;
 SELECT body FROM pass24.journal;
 SELECT count(*) AS mallory_made_super_admin FROM wfauth.audit_log
  WHERE action = 'grant_super_admin' AND target = 'mallory26@example.com';

@@ -350,6 +350,15 @@ wfauth_citus_preloaded(void)
 }
 
 /* Is Citus in this database (its extension, its library loaded)?  Once per transaction. */
+static bool citus_present(void);
+
+/* Is Citus in this database (and preloaded)? */
+bool
+wfauth_citus_present(void)
+{
+	return citus_present();
+}
+
 static bool
 citus_present(void)
 {

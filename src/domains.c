@@ -60,6 +60,36 @@ typedef struct ChangedObject
 static List *changed_objects = NIL;		/* in TopTransactionContext */
 static object_access_hook_type prev_object_access_hook = NULL;
 
+/*
+ * A call of a type's input or receive function (domain_in, record_in,
+ * array_in, range_in, ..._recv: a cstring or internal argument, and the
+ * type's oid) makes a value of whichever type its argument names --
+ * another role's domain too, named at run time (attack pass 31).  (A cast
+ * calls one for the type it casts to, which type_made() sees.)
+ */
+static bool
+calls_type_input(Node *node)
+{
+	HeapTuple	tuple;
+	Form_pg_proc proc;
+	bool		text_in = false;
+	bool		type_named = false;
+
+	if (!IsA(node, FuncExpr))
+		return false;
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(((FuncExpr *) node)->funcid));
+	if (!HeapTupleIsValid(tuple))
+		return true;
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	for (int i = 0; i < proc->pronargs; i++)
+	{
+		text_in |= proc->proargtypes.values[i] == CSTRINGOID || proc->proargtypes.values[i] == INTERNALOID;
+		type_named |= proc->proargtypes.values[i] == OIDOID;
+	}
+	ReleaseSysCache(tuple);
+	return text_in && type_named;
+}
+
 static bool
 unsafe_in_domain(Oid funcid, void *context)
 {
@@ -161,7 +191,7 @@ unsafe_domain_expression(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (check_functions_in_node(node, unsafe_in_domain, context) ||
+	if (check_functions_in_node(node, unsafe_in_domain, context) || calls_type_input(node) ||
 		holds_others_domain(type_made(node), *(Oid *) context, 0))
 		return true;
 	return expression_tree_walker(node, unsafe_domain_expression, context);

@@ -262,6 +262,7 @@ typedef struct OthersFrame
 /* Kept with a function's owner in the fmgr hook's private word */
 #define HAS_SET_CLAUSE		((uint64) 1 << 32)
 #define HAS_ROLE_CLAUSE		((uint64) 1 << 33)	/* SET role = ...: it runs as that role */
+#define IS_CITUS_FUNCTION	((uint64) 1 << 34)	/* one of Citus's, in C: no frame */
 
 /* Is role another than the session's, and no superuser? */
 static bool
@@ -571,6 +572,28 @@ refuse_cursor_left(const char *cursor, const char *code)
 			 errhint("Close the cursor before returning, or read it in a loop.")));
 }
 
+/* Is it one of Citus's functions in C? */
+static bool
+citus_function(Oid fn_oid)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	bool		isnull;
+	Datum		probin;
+	bool		citus = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang == ClanguageId)
+	{
+		probin = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_probin, &isnull);
+		citus = !isnull && strcmp(TextDatumGetCString(probin), "$libdir/citus") == 0;
+	}
+	ReleaseSysCache(tuple);
+	return citus;
+}
+
+static void refuse_citus_call_in_others_code(Oid fn_oid);
+
 static bool
 needs_hook(Oid fn_oid)
 {
@@ -580,7 +603,27 @@ needs_hook(Oid fn_oid)
 		return true;
 	/* whether it is another role's depends on the session's role: decided at each call */
 	owner = procedural_function_owner(fn_oid, NULL, NULL);
-	return OidIsValid(owner) && !superuser_arg(owner);
+	return (OidIsValid(owner) && !superuser_arg(owner)) || citus_function(fn_oid);
+}
+
+/*
+ * While someone acts, another role's code calls none of Citus's functions
+ * (create_distributed_table, run_command_on_*, ...), which send commands
+ * -- a copy of rows, DDL -- to the other nodes with the principal signed:
+ * there the expressions they run (a CHECK constraint while rows are
+ * copied) would run as the application's own (attack pass 31).
+ */
+static void
+refuse_citus_call_in_others_code(Oid fn_oid)
+{
+	if (others_functions + others_statements > 0 &&
+		(wfauth_current_principal_id() != 0 || wfauth_dba_acting()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: code of another role calls Citus function %s while someone acts",
+						format_procedure(fn_oid)),
+				 errdetail("Citus would send its commands to the other nodes with the acting principal."),
+				 errhint("Triggers, defaults, views and functions that the requests run must belong to the request role.")));
 }
 
 static void
@@ -588,6 +631,14 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
 	if (prev_fmgr_hook)
 		(*prev_fmgr_hook) (event, flinfo, private);
+	if (event == FHET_START && *private == (Datum) 0 && citus_function(flinfo->fn_oid))
+		*private = (Datum) IS_CITUS_FUNCTION;
+	if (*private & IS_CITUS_FUNCTION)
+	{
+		if (event == FHET_START)
+			refuse_citus_call_in_others_code(flinfo->fn_oid);
+		return;
+	}
 	switch (event)
 	{
 		case FHET_START:
@@ -1336,6 +1387,51 @@ refuse_forwarded_setting(Node *parsetree)
 				 errhint("Give the function a SET clause (CREATE FUNCTION ... SET), which stays on this node.")));
 }
 
+/*
+ * Another role's code runs no command that makes or changes an object, a
+ * role's or a database's settings, or a grant (attack pass 31): it runs
+ * as the application's role, so what it made would be the application's
+ * -- a trigger on its table, its function replaced, its role's
+ * search_path -- and would run later as the application's own code, with
+ * whoever acts then; on Citus the command would also reach the other
+ * nodes with the acting principal.  Allowed: commands that run statements
+ * the executor checks, or that change nothing that outlives the code.
+ */
+static void
+refuse_utility_in_others_code(Node *parsetree)
+{
+	if (others_functions + others_statements == 0)
+		return;
+	switch (nodeTag(parsetree))
+	{
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_CallStmt:
+		case T_DoStmt:
+		case T_ExplainStmt:
+		case T_LockStmt:
+		case T_NotifyStmt:
+		case T_ListenStmt:
+		case T_UnlistenStmt:
+		case T_DeclareCursorStmt:
+		case T_FetchStmt:
+		case T_ClosePortalStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_TransactionStmt:
+		case T_ConstraintsSetStmt:
+			return;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied: code of another role runs %s in the application's session",
+							CreateCommandName(parsetree)),
+					 errdetail("What it made or changed would be the application's role's, and run later as its own code."),
+					 errhint("Make and change objects in migrations, not in triggers, defaults or functions that requests run.")));
+	}
+}
+
 static void
 process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				ProcessUtilityContext context, ParamListInfo params,
@@ -1351,6 +1447,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	if (outer_frame == 0)
 		note_top_statement_start();
 	wfauth_cluster_keep_signed();
+	refuse_utility_in_others_code(pstmt->utilityStmt);
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	refuse_forwarded_setting(pstmt->utilityStmt);
 	if (entered)

@@ -429,6 +429,7 @@ extern void wfauth_cluster_sign(const char *acting, bool dba);
 extern void wfauth_cluster_take_assertion(void);
 extern void wfauth_cluster_keep_signed(void);
 extern bool wfauth_citus_preloaded(void);
+extern bool wfauth_citus_present(void);
 
 extern const char *wfauth_remote_acting_value(const char *acting, bool dba);
 extern void wfauth_act_for_another_node(const char *value);
