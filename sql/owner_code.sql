@@ -477,6 +477,7 @@ SELECT try($$SELECT pass24.runs('ALTER ROLE wfauth_regress_app24 SET search_path
 SELECT try($$SELECT pass24.runs('CREATE FUNCTION pass24.implant() RETURNS int LANGUAGE sql AS ''SELECT 1''')$$)
     AS function_made;
 SELECT try($$SELECT pass24.runs('GRANT USAGE ON SCHEMA pass24 TO PUBLIC')$$) AS grant_made;
+SELECT try($$SELECT pass24.runs('EXPLAIN ANALYZE CREATE TABLE pass24.made AS SELECT 1')$$) AS table_made_by_explain;
 \set VERBOSITY default
 RESET ROLE;
 SELECT count(*) AS role_settings_left FROM pg_db_role_setting WHERE setrole = 'wfauth_regress_app24'::regrole;

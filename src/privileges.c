@@ -1404,11 +1404,19 @@ refuse_utility_in_others_code(Node *parsetree)
 		return;
 	switch (nodeTag(parsetree))
 	{
+		case T_ExplainStmt:
+			{
+				/* (EXPLAIN ANALYZE CREATE TABLE AS makes a table through no utility command) */
+				Query	   *query = castNode(Query, ((ExplainStmt *) parsetree)->query);
+
+				if (query->commandType != CMD_UTILITY || !IsA(query->utilityStmt, CreateTableAsStmt))
+					return;
+				break;
+			}
 		case T_VariableSetStmt:
 		case T_VariableShowStmt:
 		case T_CallStmt:
 		case T_DoStmt:
-		case T_ExplainStmt:
 		case T_LockStmt:
 		case T_NotifyStmt:
 		case T_ListenStmt:
@@ -1423,13 +1431,14 @@ refuse_utility_in_others_code(Node *parsetree)
 		case T_ConstraintsSetStmt:
 			return;
 		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied: code of another role runs %s in the application's session",
-							CreateCommandName(parsetree)),
-					 errdetail("What it made or changed would be the application's role's, and run later as its own code."),
-					 errhint("Make and change objects in migrations, not in triggers, defaults or functions that requests run.")));
+			break;
 	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied: code of another role runs %s in the application's session",
+					CreateCommandName(parsetree)),
+			 errdetail("What it made or changed would be the application's role's, and run later as its own code."),
+			 errhint("Make and change objects in migrations, not in triggers, defaults or functions that requests run.")));
 }
 
 static void
