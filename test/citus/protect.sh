@@ -394,13 +394,16 @@ check "nor does a statement nested in the owner's view" "t" \
 check "with nobody acting, the owner's function works" "2" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT spot_count()" 2>&1)"
 
-# (attack pass 31) ... nor does it call Citus's functions, or run commands Citus sends the
-# workers (a copy of rows, DDL: a CHECK constraint there runs as the application's own)
+# (attack passes 31, 32) ... nor does it call Citus's functions, or run commands Citus sends
+# the workers (a copy of rows, DDL: a CHECK constraint there runs as the application's own;
+# run_command_on_* made the application's trigger while nobody acted, run later as its own)
 on 0 $db "CREATE TABLE app_own (a int); ALTER TABLE app_own OWNER TO wfauth_citus_app" >/dev/null
 owner "CREATE FUNCTION distributes(t regclass) RETURNS void LANGUAGE plpgsql
            AS \$\$ BEGIN PERFORM create_distributed_table(t, 'a'); END \$\$;
        CREATE FUNCTION alters(t regclass) RETURNS void LANGUAGE plpgsql
-           AS \$\$ BEGIN EXECUTE format('ALTER TABLE %s ADD COLUMN b int CHECK (b > 0)', t); END \$\$" >/dev/null
+           AS \$\$ BEGIN EXECUTE format('ALTER TABLE %s ADD COLUMN b int CHECK (b > 0)', t); END \$\$;
+       CREATE FUNCTION everywhere(c text) RETURNS SETOF text LANGUAGE sql
+           AS 'SELECT result FROM run_command_on_all_nodes(c)'" >/dev/null
 check "the owner's function calls no Citus function in Dana's transaction" "t" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT distributes('app_own')" -c "COMMIT" 2>&1 |
@@ -409,8 +412,11 @@ check "nor runs DDL there" "t" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT alters('app_own')" -c "COMMIT" 2>&1 |
          grep -c "runs ALTER TABLE in the application's session" | sed 's/^1$/t/')"
-check "with nobody acting, wfauth lets it call" "0" \
+check "nor with nobody acting (what it sent would run as the application's own later)" "1" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT distributes('app_own')" 2>&1 |
+         grep -c 'calls Citus function')"
+check "nor run_command_on_all_nodes(), with nobody acting" "1" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT everywhere('SELECT 1')" 2>&1 |
          grep -c 'calls Citus function')"
 
 # ... nor a protected shard made a distributed table of its own there
