@@ -13,16 +13,20 @@
  *     makes the value (privileges.c), and
  *   - a superuser's functions that PostgreSQL marks parallel safe (no
  *     query, setting, notification, sequence or lock; none of wfauth's
- *     that change anything).
+ *     that change anything), but a type's input or receive function,
+ *     which makes a value of whichever type it is told.
  *
  * A function of any other role -- the application's own, say -- would run
- * as the code of the role that makes the value, with its principal.
+ * as the code of the role that makes the value, with its principal; so
+ * would another role's domain whose value it makes (a cast to it, a record
+ * or array holding it, its base type).
  *
  * The rule is checked on the state, not on the commands that reach it:
- * every type, constraint and function that a command creates or changes
- * is noted by its object id (the object access hook: no name is looked up
- * again), and once the command is done, every domain among them or
- * depending on them is checked; whatever is left is checked before COMMIT.
+ * every type, constraint, function and relation that a command creates or
+ * changes is noted by its object id (the object access hook: no name is
+ * looked up again), and once the command is done, every domain among them
+ * or depending on them (pg_depend, also through the types that hold them)
+ * is checked; whatever is left is checked before COMMIT.
  */
 #include "postgres.h"
 
