@@ -615,8 +615,9 @@ needs_hook(Oid fn_oid)
  * (run_command_on_all_nodes reaches the coordinator too), which nothing
  * marks as another role's: a trigger made there for the application's
  * table runs later as the application's code (attack passes 31, 32).
- * Allowed: the functions by which Citus's own plans read the results of
- * their subplans.
+ * Allowed while nobody acts: the functions by which Citus's own plans
+ * read the results of their subplans (any results of the transaction, by
+ * name: while someone acts, the principal's; attack pass 33).
  */
 static void
 refuse_citus_call_in_others_code(Oid fn_oid)
@@ -627,8 +628,9 @@ refuse_citus_call_in_others_code(Oid fn_oid)
 		return;
 	name = get_func_name(fn_oid);
 	if (name != NULL && (strcmp(name, "read_intermediate_result") == 0 ||
-						 strcmp(name, "read_intermediate_results") == 0))
-		return;
+						 strcmp(name, "read_intermediate_results") == 0) &&
+		wfauth_current_principal_id() == 0 && !wfauth_dba_acting())
+		return;					/* (while someone acts, the results read could be the principal's) */
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied: code of another role calls Citus function %s",

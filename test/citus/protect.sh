@@ -403,7 +403,9 @@ owner "CREATE FUNCTION distributes(t regclass) RETURNS void LANGUAGE plpgsql
        CREATE FUNCTION alters(t regclass) RETURNS void LANGUAGE plpgsql
            AS \$\$ BEGIN EXECUTE format('ALTER TABLE %s ADD COLUMN b int CHECK (b > 0)', t); END \$\$;
        CREATE FUNCTION everywhere(c text) RETURNS SETOF text LANGUAGE sql
-           AS 'SELECT result FROM run_command_on_all_nodes(c)'" >/dev/null
+           AS 'SELECT result FROM run_command_on_all_nodes(c)';
+       CREATE FUNCTION peeks() RETURNS bigint LANGUAGE sql
+           AS 'SELECT count(*) FROM read_intermediate_result(''1_1'', ''binary'') AS r(x int)'" >/dev/null
 check "the owner's function calls no Citus function in Dana's transaction" "t" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
              -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT distributes('app_own')" -c "COMMIT" 2>&1 |
@@ -415,6 +417,10 @@ check "nor runs DDL there" "t" \
 check "nor with nobody acting (what it sent would run as the application's own later)" "1" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT distributes('app_own')" 2>&1 |
          grep -c 'calls Citus function')"
+check "nor reads the transaction's intermediate results while Dana acts (attack pass 33)" "1" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT peeks()" -c "COMMIT" 2>&1 |
+         grep -c 'calls Citus function read_intermediate_result')"
 check "nor run_command_on_all_nodes(), with nobody acting" "1" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT everywhere('SELECT 1')" 2>&1 |
          grep -c 'calls Citus function')"
