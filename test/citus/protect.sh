@@ -337,14 +337,19 @@ owner "CREATE TABLE nosync (tenant int, id int, title text); SELECT create_distr
 owner "SET citus.enable_metadata_sync = off; SELECT wfauth.protect('nosync', 'dashboard')" >/dev/null
 check "protect() with the owner's metadata sync off: every node's table protected all the same" "0 0 0" \
       "$(for n in 0 1 2; do on $n $db "SELECT count(*) FROM wfauth.protection_faults() WHERE tbl::text ~ '^nosync'"; done | xargs)"
+# refused_for_dana STATEMENT MESSAGE: "t" when STATEMENT, run in a transaction where Dana
+# authenticated, fails once with MESSAGE (else how many times it printed it)
+refused_for_dana() {
+    psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
+         -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "$1" -c "COMMIT" 2>&1 |
+        grep -c "$2" | sed 's/^1$/t/'
+}
 # (attack pass 24, F6) a function of another role in the application's transaction (the owner's
 # column default) reads no protected Citus table: the workers would read it as Dana
 owner "CREATE FUNCTION peek_boards() RETURNS text LANGUAGE sql AS 'SELECT string_agg(title, '','') FROM public.boards';
        CREATE TABLE spy6 (x int, loot text DEFAULT peek_boards()); GRANT INSERT ON spy6 TO wfauth_citus_app" >/dev/null
 check "the owner's default, run in Dana's transaction, reads no protected Citus table" "t 0" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "INSERT INTO spy6 (x) VALUES (1)" -c "COMMIT" 2>&1 |
-         grep -c 'is read within a function of another role' | sed 's/^1$/t/') $(
+      "$(refused_for_dana "INSERT INTO spy6 (x) VALUES (1)" 'is read within a function of another role') $(
          on 0 $db "SELECT count(*) FROM spy6 WHERE loot IS NOT NULL")"
 
 # (attack pass 27) the owner's argument default, filled into the query Citus sends the
@@ -352,9 +357,7 @@ check "the owner's default, run in Dana's transaction, reads no protected Citus 
 owner "CREATE FUNCTION tagged(a int, b text DEFAULT wfauth.current_principal()::text) RETURNS text
        LANGUAGE sql AS 'SELECT b'" >/dev/null
 check "the owner's argument default is not sent to the workers in Dana's transaction" "t" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT DISTINCT tagged(id) FROM boards" -c "COMMIT" 2>&1 |
-         grep -c 'is read by a statement that runs expressions of another role' | sed 's/^1$/t/')"
+      "$(refused_for_dana "SELECT DISTINCT tagged(id) FROM boards" 'is read by a statement that runs expressions of another role')"
 
 # (attack pass 28) ... nor in the call of a distributed function that Citus delegates to
 # a worker (the statement reads no table on the coordinator)
@@ -362,9 +365,7 @@ owner "CREATE FUNCTION delegated(a int, b text DEFAULT wfauth.current_principal(
        LANGUAGE sql AS 'SELECT b';
        SELECT create_distributed_function('delegated(int,text)', '\$1', colocate_with := 'boards', force_delegation := true)" >/dev/null
 check "the owner's argument default is not sent to a worker with its function's delegated call" "t" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT delegated(7)" -c "COMMIT" 2>&1 |
-         grep -c 'runs expressions of another role is sent to another Citus node' | sed 's/^1$/t/')"
+      "$(refused_for_dana "SELECT delegated(7)" 'runs expressions of another role is sent to another Citus node')"
 
 # (attack pass 29) ... nor a view of the owner's, whose expressions Citus writes into the
 # query it sends the workers (there they read the protected shards by name)
@@ -373,9 +374,7 @@ owner "CREATE TABLE spots (tenant int, id int); SELECT create_distributed_table(
        CREATE VIEW spotted AS SELECT id, wfauth.current_principal() AS who FROM spots;
        GRANT SELECT ON spotted TO wfauth_citus_app" >/dev/null
 check "the owner's view's expressions are not sent to the workers in Dana's transaction" "t" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT DISTINCT who FROM spotted" -c "COMMIT" 2>&1 |
-         grep -c 'is read by a statement that runs expressions of another role' | sed 's/^1$/t/')"
+      "$(refused_for_dana "SELECT DISTINCT who FROM spotted" 'is read by a statement that runs expressions of another role')"
 
 # (attack pass 30) ... nor, while someone acts, any statement on a Citus table that the
 # owner's code sends (its function, a nested statement of its view): the workers would
@@ -384,13 +383,9 @@ owner "CREATE FUNCTION spot_count() RETURNS bigint LANGUAGE sql AS 'SELECT count
        CREATE VIEW spot_xml AS SELECT query_to_xml('SELECT id FROM spots', false, false, '') AS x;
        GRANT SELECT ON spot_xml, spots TO wfauth_citus_app" >/dev/null
 check "the owner's function sends no statement to the workers in Dana's transaction" "t" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT spot_count()" -c "COMMIT" 2>&1 |
-         grep -c 'is read by code of another role while someone acts' | sed 's/^1$/t/')"
+      "$(refused_for_dana "SELECT spot_count()" 'is read by code of another role while someone acts')"
 check "nor does a statement nested in the owner's view" "t" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT x IS NOT NULL FROM spot_xml" -c "COMMIT" 2>&1 |
-         grep -c 'is read by code of another role while someone acts' | sed 's/^1$/t/')"
+      "$(refused_for_dana "SELECT x IS NOT NULL FROM spot_xml" 'is read by code of another role while someone acts')"
 check "with nobody acting, the owner's function works" "2" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT spot_count()" 2>&1)"
 
@@ -407,20 +402,14 @@ owner "CREATE FUNCTION distributes(t regclass) RETURNS void LANGUAGE plpgsql
        CREATE FUNCTION peeks() RETURNS bigint LANGUAGE sql
            AS 'SELECT count(*) FROM read_intermediate_result(''1_1'', ''binary'') AS r(x int)'" >/dev/null
 check "the owner's function calls no Citus function in Dana's transaction" "t" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT distributes('app_own')" -c "COMMIT" 2>&1 |
-         grep -c 'calls Citus function create_distributed_table' | sed 's/^1$/t/')"
+      "$(refused_for_dana "SELECT distributes('app_own')" 'calls Citus function create_distributed_table')"
 check "nor runs DDL there" "t" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT alters('app_own')" -c "COMMIT" 2>&1 |
-         grep -c "runs ALTER TABLE in the application's session" | sed 's/^1$/t/')"
+      "$(refused_for_dana "SELECT alters('app_own')" "runs ALTER TABLE in the application's session")"
 check "nor with nobody acting (what it sent would run as the application's own later)" "1" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT distributes('app_own')" 2>&1 |
          grep -c 'calls Citus function')"
-check "nor reads the transaction's intermediate results while Dana acts (attack pass 33)" "1" \
-      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" \
-             -c "SELECT wfauth.authenticate_token('$tdana') IS NULL" -c "SELECT peeks()" -c "COMMIT" 2>&1 |
-         grep -c 'calls Citus function read_intermediate_result')"
+check "nor reads the transaction's intermediate results while Dana acts (attack pass 33)" "t" \
+      "$(refused_for_dana "SELECT peeks()" 'calls Citus function read_intermediate_result')"
 check "nor run_command_on_all_nodes(), with nobody acting" "1" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "SELECT everywhere('SELECT 1')" 2>&1 |
          grep -c 'calls Citus function')"
