@@ -957,15 +957,47 @@ citus_plan(PlannedStmt *stmt)
 		strncmp(((CustomScan *) stmt->planTree)->methods->CustomName, "Citus", 5) == 0;
 }
 
-static void
-refuse_sent_from_others_code(const char *relname)
+/* The first Citus table the statement reads, or InvalidOid */
+static Oid
+citus_table_in(PlannedStmt *stmt)
 {
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION && wfauth_citus_table(rte->relid))
+			return rte->relid;
+	}
+	return InvalidOid;
+}
+
+/* Refuse a statement Citus would send, reading relid (or none), that runs another role's code or expressions */
+static void
+refuse_sent_to_citus(Oid relid, bool from_others_code)
+{
+	if (from_others_code)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 OidIsValid(relid) ?
+				 errmsg("permission denied: Citus table \"%s\" is read by code of another role while someone acts",
+						get_rel_name(relid)) :
+				 errmsg("permission denied: code of another role sends a statement to other Citus nodes while someone acts"),
+				 errdetail("The nodes would run its expressions as the application's own, with the acting principal's access."),
+				 errhint("Triggers, defaults, views and functions that the requests run must belong to the request role.")));
+	if (OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: Citus table \"%s\" is read by a statement that runs expressions of another role",
+						get_rel_name(relid)),
+				 errdetail("The nodes that hold its shards would run them as the application's own, with the acting principal's access."),
+				 errhint("Give every argument of another role's function, and use no view, rule or domain of another role, in statements on distributed tables.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 relname ? errmsg("permission denied: Citus table \"%s\" is read by code of another role while someone acts", relname) :
-			 errmsg("permission denied: code of another role sends a statement to other Citus nodes while someone acts"),
-			 errdetail("The nodes would run its expressions as the application's own, with the acting principal's access."),
-			 errhint("Triggers, defaults, views and functions that the requests run must belong to the request role.")));
+			 errmsg("permission denied: a statement that runs expressions of another role is sent to another Citus node"),
+			 errdetail("That node would run them as the application's own, with the acting principal's access."),
+			 errhint("Give every argument of another role's function in statements Citus sends to other nodes.")));
 }
 
 /* Does a view or rule of another role put its expressions into the statement? */
@@ -1040,53 +1072,26 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	principal_acts = wfauth_current_principal_id() != 0;
 
 	/*
-	 * Nor, while someone acts, does another role's code (its function, a
-	 * nested statement of its view, default or trigger) make Citus send a
-	 * statement on any Citus table: the nodes would run the statement's
-	 * expressions as the application's own, with the principal, and those
-	 * can read a protected table's shards by name there (attack pass 30).
+	 * Nor, while someone acts, does Citus send the other nodes a statement
+	 * that another role's code runs (its function, a statement nested in
+	 * its view, default or trigger), or one that carries another role's
+	 * expressions written out as the application's own (an argument default
+	 * filled in, a view's or a rule's expanded; a distributed function's
+	 * call Citus delegates, which reads no table here): the nodes would run
+	 * them with the principal the coordinator signed, and they can read a
+	 * protected table's shards by name there (attack passes 27 to 30).
 	 */
-	if (others_functions + others_statements > 0 && (principal_acts || wfauth_dba_acting()))
+	if (principal_acts || wfauth_dba_acting())
 	{
-		foreach(lc, stmt->rtable)
+		bool		from_others_code = others_functions + others_statements > 0;
+
+		if (from_others_code || runs_others_expressions(stmt) || reads_through_others(stmt))
 		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+			Oid			citus_relid = citus_table_in(stmt);
 
-			if (rte->rtekind == RTE_RELATION && wfauth_citus_table(rte->relid))
-				refuse_sent_from_others_code(get_rel_name(rte->relid));
+			if (OidIsValid(citus_relid) || citus_plan(stmt))
+				refuse_sent_to_citus(citus_relid, from_others_code);
 		}
-		if (citus_plan(stmt))
-			refuse_sent_from_others_code(NULL);
-	}
-
-	/*
-	 * Another role's expressions in a statement on a Citus table go with it
-	 * to the nodes that hold its shards, written out as the application's
-	 * own (an argument default filled in, a view's or a rule's expanded):
-	 * there they would run with the principal the coordinator signed.  So
-	 * do they in the call of a distributed function that Citus delegates to
-	 * a node, which reads no table here.
-	 */
-	if ((principal_acts || wfauth_dba_acting()) && (runs_others_expressions(stmt) || reads_through_others(stmt)))
-	{
-		foreach(lc, stmt->rtable)
-		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-
-			if (rte->rtekind == RTE_RELATION && wfauth_citus_table(rte->relid))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("permission denied: Citus table \"%s\" is read by a statement that runs expressions of another role",
-								get_rel_name(rte->relid)),
-						 errdetail("The nodes that hold its shards would run them as the application's own, with the acting principal's access."),
-						 errhint("Give every argument of another role's function, and use no view, rule or domain of another role, in statements on distributed tables.")));
-		}
-		if (citus_plan(stmt))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied: a statement that runs expressions of another role is sent to another Citus node"),
-					 errdetail("That node would run them as the application's own, with the acting principal's access."),
-					 errhint("Give every argument of another role's function in statements Citus sends to other nodes.")));
 	}
 	if (!principal_acts && !wfauth_dba_acting())
 		return;					/* nobody acts: the policies give nothing away */
