@@ -66,7 +66,6 @@ typedef struct CitusTransactionId
 
 static CitusTransactionId *(*citus_current_transaction) (void) = NULL;
 static void (*citus_ensure_transaction) (void) = NULL;
-static int32 (*citus_local_group) (void) = NULL;
 static bool (*citus_internal_backend) (void) = NULL;
 
 /* per transaction: is Citus here, and does this backend serve another node? */
@@ -371,27 +370,45 @@ citus_present(void)
 	{
 		citus_current_transaction = load_external_function("citus", "GetCurrentDistributedTransactionId", true, NULL);
 		citus_ensure_transaction = load_external_function("citus", "EnsureDistributedTransactionId", true, NULL);
-		citus_local_group = load_external_function("citus", "GetLocalGroupId", true, NULL);
 		citus_internal_backend = load_external_function("citus", "IsCitusInternalBackend", true, NULL);
 	}
 	return citus_here;
 }
 
 /*
- * Does this backend serve another node: a distributed transaction another
- * node started, or any connection Citus opened from another node (also
- * outside a transaction block, where it assigns no transaction id)?  The
- * latter Citus tells by the connection's application_name, which a client
- * may copy -- and so lose its own rights, nothing more.
+ * Does this backend serve another node: a distributed transaction it did
+ * not start (another node's, or this node's own that a client joined with
+ * assign_distributed_transaction_id(): attack pass 33), or any connection
+ * Citus opened from another node (also outside a transaction block, where
+ * it assigns no transaction id)?  The latter Citus tells by the
+ * connection's application_name, which a client may copy -- and so lose
+ * its own rights, nothing more.
  */
 static bool
 serving_another_node(void)
 {
 	CitusTransactionId *id = citus_current_transaction();
 
-	return (id->transactionNumber != 0 && !id->transactionOriginator &&
-			id->initiatorNodeIdentifier != citus_local_group()) ||
+	return (id->transactionNumber != 0 && !id->transactionOriginator) ||
 		citus_internal_backend();
+}
+
+/*
+ * The distributed transaction this backend is in, where Citus is: false
+ * when there is none.
+ */
+bool
+wfauth_citus_transaction(int32 *initiator, uint64 *number, bool *originator)
+{
+	CitusTransactionId *id;
+
+	if (!citus_present())
+		return false;
+	id = citus_current_transaction();
+	*initiator = id->initiatorNodeIdentifier;
+	*number = id->transactionNumber;
+	*originator = id->transactionOriginator;
+	return id->transactionNumber != 0;
 }
 
 /*
@@ -645,7 +662,15 @@ wfauth_cluster_sign(const char *acting, bool dba)
 		strlcpy(credential, signed_credential, sizeof(credential));
 	}
 	pending_credential_kind = 0;
-	if (!citus_present() || serving_another_node() || !load_key())
+	if (!citus_present() || serving_another_node())
+		return;
+	/* the transaction's intermediate results are the principal's from now on */
+	if (acting[0] != '\0' || dba)
+	{
+		citus_ensure_transaction();
+		wfauth_results_acting();
+	}
+	if (!load_key())
 		return;
 	strlcpy(signed_acting, acting, sizeof(signed_acting));
 	strlcpy(signed_credential, credential, sizeof(signed_credential));
@@ -760,7 +785,11 @@ wfauth_cluster_take_assertion(void)
 	{
 		bool		dba = false;
 		char	   *acting = verified_acting(&dba);
-		char	   *made = MemoryContextStrdup(TopMemoryContext,
+		char	   *made;
+
+		if (acting != NULL && (acting[0] != '\0' || dba))
+			wfauth_results_acting();
+		made = MemoryContextStrdup(TopMemoryContext,
 											   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));
 
 		/* (recorded only once made: an error above leaves nothing to reuse) */

@@ -263,6 +263,7 @@ typedef struct OthersFrame
 #define HAS_SET_CLAUSE		((uint64) 1 << 32)
 #define HAS_ROLE_CLAUSE		((uint64) 1 << 33)	/* SET role = ...: it runs as that role */
 #define IS_CITUS_FUNCTION	((uint64) 1 << 34)	/* one of Citus's, in C: no frame */
+#define TOUCHES_RESULTS		((uint64) 1 << 35)	/* ... that touches intermediate results */
 
 /* Is role another than the session's, and no superuser? */
 static bool
@@ -572,24 +573,40 @@ refuse_cursor_left(const char *cursor, const char *code)
 			 errhint("Close the cursor before returning, or read it in a loop.")));
 }
 
-/* Is it one of Citus's functions in C? */
-static bool
+/*
+ * Is it one of Citus's functions in C: 0, or IS_CITUS_FUNCTION, with
+ * TOUCHES_RESULTS for those that read or write its transaction's
+ * intermediate results (by their C symbol: the SQL name is anyone's)?
+ */
+static uint64
 citus_function(Oid fn_oid)
 {
+	static const char *const touching[] = {
+		"read_intermediate_result", "read_intermediate_result_array", "create_intermediate_result",
+		"broadcast_intermediate_result", "fetch_intermediate_results", "worker_partition_query_result"
+	};
 	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	bool		isnull;
 	Datum		probin;
-	bool		citus = false;
+	uint64		kind = 0;
 
 	if (!HeapTupleIsValid(tuple))
-		return false;
+		return 0;
 	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang == ClanguageId)
 	{
 		probin = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_probin, &isnull);
-		citus = !isnull && strcmp(TextDatumGetCString(probin), "$libdir/citus") == 0;
+		if (!isnull && strcmp(TextDatumGetCString(probin), "$libdir/citus") == 0)
+		{
+			char	   *symbol = TextDatumGetCString(SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &isnull));
+
+			kind = IS_CITUS_FUNCTION;
+			for (int i = 0; i < (int) lengthof(touching); i++)
+				if (strcmp(symbol, touching[i]) == 0)
+					kind |= TOUCHES_RESULTS;
+		}
 	}
 	ReleaseSysCache(tuple);
-	return citus;
+	return kind;
 }
 
 static void refuse_citus_call_in_others_code(Oid fn_oid);
@@ -603,7 +620,7 @@ needs_hook(Oid fn_oid)
 		return true;
 	/* whether it is another role's depends on the session's role: decided at each call */
 	owner = procedural_function_owner(fn_oid, NULL, NULL);
-	return (OidIsValid(owner) && !superuser_arg(owner)) || citus_function(fn_oid);
+	return (OidIsValid(owner) && !superuser_arg(owner)) || citus_function(fn_oid) != 0;
 }
 
 /*
@@ -615,9 +632,10 @@ needs_hook(Oid fn_oid)
  * (run_command_on_all_nodes reaches the coordinator too), which nothing
  * marks as another role's: a trigger made there for the application's
  * table runs later as the application's code (attack passes 31, 32).
- * Allowed while nobody acts: the functions by which Citus's own plans
- * read the results of their subplans (any results of the transaction, by
- * name: while someone acts, the principal's; attack pass 33).
+ * Allowed while nobody acts, nor has in the transaction: the functions by
+ * which Citus's own plans read the results of their subplans (any results
+ * of the transaction, by name: once someone acted, the principal's; attack
+ * pass 33).
  */
 static void
 refuse_citus_call_in_others_code(Oid fn_oid)
@@ -629,8 +647,8 @@ refuse_citus_call_in_others_code(Oid fn_oid)
 	name = get_func_name(fn_oid);
 	if (name != NULL && (strcmp(name, "read_intermediate_result") == 0 ||
 						 strcmp(name, "read_intermediate_results") == 0) &&
-		wfauth_current_principal_id() == 0 && !wfauth_dba_acting())
-		return;					/* (while someone acts, the results read could be the principal's) */
+		wfauth_current_principal_id() == 0 && !wfauth_dba_acting() && !wfauth_results_acted_here())
+		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied: code of another role calls Citus function %s",
@@ -644,12 +662,19 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
 	if (prev_fmgr_hook)
 		(*prev_fmgr_hook) (event, flinfo, private);
-	if (event == FHET_START && *private == (Datum) 0 && citus_function(flinfo->fn_oid))
-		*private = (Datum) IS_CITUS_FUNCTION;
+	if (event == FHET_START && *private == (Datum) 0)
+		*private = (Datum) citus_function(flinfo->fn_oid);
 	if (*private & IS_CITUS_FUNCTION)
 	{
 		if (event == FHET_START)
 			refuse_citus_call_in_others_code(flinfo->fn_oid);
+		if (*private & TOUCHES_RESULTS)
+		{
+			if (event == FHET_START)
+				wfauth_results_touch();
+			else
+				wfauth_results_done();
+		}
 		return;
 	}
 	switch (event)
@@ -1459,6 +1484,25 @@ refuse_utility_in_others_code(Node *parsetree)
 			 errhint("Make and change objects in migrations, not in triggers, defaults or functions that requests run.")));
 }
 
+/* COPY ... WITH (format result): Citus's copy of an intermediate result, in or out */
+static bool
+copies_results(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!IsA(parsetree, CopyStmt))
+		return false;
+	foreach(lc, ((CopyStmt *) parsetree)->options)
+	{
+		DefElem    *option = lfirst_node(DefElem, lc);
+
+		if (strcmp(option->defname, "format") == 0 && option->arg != NULL && IsA(option->arg, String) &&
+			pg_strcasecmp(strVal(option->arg), "result") == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				ProcessUtilityContext context, ParamListInfo params,
@@ -1470,6 +1514,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	CommandId	outer_cid = executor_frame_cid;
 	int			nestlevel;
 	const char *cursor = NULL;
+	bool		touches_results;
 
 	if (outer_frame == 0)
 		note_top_statement_start();
@@ -1477,6 +1522,9 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	refuse_utility_in_others_code(pstmt->utilityStmt);
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	refuse_forwarded_setting(pstmt->utilityStmt);
+	touches_results = copies_results(pstmt->utilityStmt);
+	if (touches_results)
+		wfauth_results_touch();
 	if (entered)
 		park_cursors();
 	/* a frame of its own too: COPY FROM inserts without the executor */
@@ -1493,6 +1541,8 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	}
 	PG_FINALLY();
 	{
+		if (touches_results)
+			wfauth_results_done();
 		others_statements -= counts;
 		executor_frame = outer_frame;
 		executor_frame_cid = outer_cid;

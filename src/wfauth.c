@@ -23,6 +23,7 @@
  *   lockdown.c   protected tables stay so: the state before and after each command
  *   cluster.c    the principal signed for the other nodes of a Citus cluster
  *   replay.c     signatures taken there, refused once their transaction ended
+ *   results.c    a distributed transaction's intermediate results, its principal's
  */
 #include "postgres.h"
 
@@ -49,6 +50,7 @@ _PG_init(void)
 	WfauthStatsInit();
 	WfauthClusterInit();
 	WfauthReplayInit();
+	WfauthResultsInit();
 	WfauthTriggersInit();
 	MarkGUCPrefixReserved("wfauth");
 }

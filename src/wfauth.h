@@ -440,6 +440,15 @@ extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes)
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,
 								const NullableDatum *args);
 
+extern bool wfauth_citus_transaction(int32 *initiator, uint64 *number, bool *originator);
+
+/* --- results.c: a transaction's intermediate results, its principal's ---- */
+extern void WfauthResultsInit(void);
+extern void wfauth_results_acting(void);
+extern bool wfauth_results_acted_here(void);
+extern void wfauth_results_touch(void);
+extern void wfauth_results_done(void);
+
 /* --- replay.c: signatures taken, refused once their transaction ended ---- */
 extern void WfauthReplayInit(void);
 extern bool wfauth_signature_spent(const char *mac_hex, TimestampTz started);

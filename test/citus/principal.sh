@@ -336,6 +336,74 @@ on 0 $db "SELECT wfauth.revoke_token('dana@example.com', 'app')" >/dev/null
 check "replayed after the token was revoked: nobody" "-1" "$(replay)"
 token=$token2
 
+# (attack pass 33, F3) Citus keeps a subplan's result in a file named by the role and the
+# distributed transaction's id: another connection of the application's role, nobody acting,
+# took Dana's transaction's id (assign_distributed_transaction_id, anyone's) and read her
+# results, on the coordinator and on the worker they were broadcast to
+token3=$(on 0 $db "SELECT wfauth.generate_token('dana@example.com', 'third')")
+# (a subplan's result, read by the workers, and another's, read on the coordinator)
+pooled="WITH s AS MATERIALIZED (SELECT id, wfauth.current_principal() AS who FROM probe ORDER BY id LIMIT 4)
+        SELECT count(*) FROM s JOIN probe USING (id);
+        WITH s AS MATERIALIZED (SELECT id, wfauth.current_principal() AS who FROM probe ORDER BY id LIMIT 4)
+        SELECT count(*) FROM s, generate_series(1, 2)"
+results_of() { on $1 $db "SELECT coalesce(string_agg(f, ' ' ORDER BY f), '') FROM pg_ls_dir('base/pgsql_job_cache') d,
+                              pg_ls_dir('base/pgsql_job_cache/' || d) f WHERE d LIKE '%\_0\_$2'"; }
+start_boss() {
+    rm -f $WORK/boss.in; mkfifo $WORK/boss.in
+    psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db <$WORK/boss.in >$WORK/boss.out 2>&1 6>&- &
+    boss=$!
+    exec 6>$WORK/boss.in
+    echo "BEGIN; SELECT wfauth.authenticate_token('$token3') IS NULL; $pooled;
+          SELECT 'txn ' || transaction_number || ' ' || pg_backend_pid() FROM get_current_transaction_id();" >&6
+    wait_for $WORK/boss.out '^txn ' || bail "Dana's transaction" $WORK/boss.out
+    read -r _ bnumber bpid <<<"$(grep '^txn ' $WORK/boss.out)"
+}
+start_boss
+rid=$(results_of 0 $bnumber); rid=${rid%% *}; rid=${rid%.data}
+rid1=$(results_of 1 $bnumber); rid1=${rid1%% *}; rid1=${rid1%.data}
+check "Dana's results are on the coordinator and worker 1" "t t" "$([ -n "$rid" ] && echo t) $([ -n "$rid1" ] && echo t)"
+steal() { echo "SELECT string_agg(DISTINCT who::text, ',') FROM read_intermediate_result('$1', 'binary') AS t(id int, who bigint)"; }
+join="SELECT assign_distributed_transaction_id(0, $bnumber, now())"
+refusal="permission denied for intermediate results of a distributed transaction where a principal acts"
+# the refusal, or the principals read
+said() { grep -ao "$refusal\|cannot change here\|^[0-9,]\+$" | head -1; }
+# ... what is wanted, where wfauth is loaded late (documented: no shared memory, none of this refused)
+late() { if [ "${WFAUTH_CITUS_PRELOAD:-}" = citus ]; then cat >/dev/null; echo "$1"; else cat; fi; }
+check "another connection takes her transaction's id on the coordinator: her results refused" "$refusal" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "$join" -c "$(steal $rid)" 2>&1 | said | late "$refusal")"
+check "and on worker 1" "$refusal" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -c "BEGIN" -c "$join" -c "$(steal $rid1)" 2>&1 | said | late "$refusal")"
+check "... by COPY (format result), as a node fetching them would" "$refusal" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "$join" \
+             -c "COPY \"$rid\" TO STDOUT WITH (format result)" 2>&1 | grep -ao "$refusal\|PGCOPY" | head -1 | late "$refusal")"
+check "... nor may it then authenticate, acting in her transaction" "cannot change here" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "$join" \
+             -c "SELECT wfauth.authenticate_token('$terin') IS NULL" -c "$(steal $rid)" 2>&1 | said)"
+echo "COMMIT;" >&6; exec 6>&-; wait $boss
+check "her results are gone once her transaction has ended" "" "$(results_of 0 $bnumber)$(results_of 1 $bnumber)"
+# ... nor did a connection that took her transaction's id before her transaction did, and
+# wrote a result there: Citus found the directory made, left it behind when her transaction
+# ended, and that connection read what her transaction had written in it
+last=$(app "SELECT count(*) FROM probe" "SELECT transaction_number FROM get_current_transaction_id()")
+rm -f $WORK/planter.in; mkfifo $WORK/planter.in
+psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db <$WORK/planter.in >$WORK/planter.out 2>&1 6>&- &
+planter=$!
+exec 6>$WORK/planter.in
+echo "BEGIN; SELECT assign_distributed_transaction_id(0, $((last + 1)), now());
+      SELECT 'planted ' || create_intermediate_result('planted', 'SELECT 42');" >&6
+wait_for $WORK/planter.out '^planted ' || bail "planted" $WORK/planter.out
+taken=$(app "SELECT wfauth.authenticate_token('$token3') IS NULL" "$pooled" \
+            "SELECT transaction_number FROM get_current_transaction_id()")
+check "Dana's next transaction takes the id claimed first" "$((last + 1))" "$taken"
+check "and leaves nothing of hers behind for the connection that claimed it" "" "$(results_of 0 $taken | late "")"
+echo "COMMIT;" >&6; exec 6>&-; wait $planter
+# ... nor after a crash, which leaves them behind: removed when the node starts again
+start_boss
+kill -9 $bpid
+exec 6>&-; wait $boss
+for _ in $(seq 1 600); do on 0 $db "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+check "a crash in Dana's transaction leaves none of her results on the node restarted" "" "$(results_of 0 $bnumber | late "")"
+
 # a DBA's rights on another node need its signature too
 dba="SELECT string_agg(DISTINCT (wfauth.acting_as_dba() OR id < 0)::text, ',') FROM probe"
 check "a DBA with no principal, unsigned: no DBA's rights on the workers" "false" "$(on 0 $db "$dba")"
