@@ -295,9 +295,11 @@ release_claim(ResourceReleasePhase phase, bool isCommit, bool isTopLevel, void *
 {
 	ResultsClaim *mine;
 
-	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel || claims == NULL || MyProc == NULL)
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
 		return;
 	touch_depth = 0;
+	if (claims == NULL || MyProc == NULL)
+		return;
 	mine = my_claim();
 	if (mine->number == 0 && !mine->acting && !mine->touching)
 		return;
