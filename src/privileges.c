@@ -635,7 +635,7 @@ needs_hook(Oid fn_oid)
  * Allowed while nobody acts, nor has in the transaction: the functions by
  * which Citus's own plans read the results of their subplans (any results
  * of the transaction, by name: once someone acted, the principal's; attack
- * pass 33).
+ * pass 33) -- not in a parallel worker, which cannot tell (pass 34).
  */
 static void
 refuse_citus_call_in_others_code(Oid fn_oid)
@@ -647,7 +647,8 @@ refuse_citus_call_in_others_code(Oid fn_oid)
 	name = get_func_name(fn_oid);
 	if (name != NULL && (strcmp(name, "read_intermediate_result") == 0 ||
 						 strcmp(name, "read_intermediate_results") == 0) &&
-		wfauth_current_principal_id() == 0 && !wfauth_dba_acting() && !wfauth_results_acted_here())
+		wfauth_current_principal_id() == 0 && !wfauth_dba_acting() && !wfauth_results_acted_here() &&
+		!IsParallelWorker())
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -891,6 +892,14 @@ plan_noting_owners(Query *parse, const char *query_string, int cursorOptions, Pa
 	ListCell   *lc;
 
 	(void) note_expression_owners((Node *) parse, &owners);
+	/*
+	 * Another role's statements run in this backend only, where its frames
+	 * are known: a parallel worker would call Citus's functions for it
+	 * with none counted (attack pass 34: read_intermediate_result() in a
+	 * parallel worker read the results of a principal that had acted).
+	 */
+	if (others_functions + others_statements > 0 && wfauth_citus_present())
+		cursorOptions &= ~CURSOR_OPT_PARALLEL_OK;
 	if (prev_planner)
 		stmt = prev_planner(parse, query_string, cursorOptions, boundParams);
 	else
@@ -1519,6 +1528,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	if (outer_frame == 0)
 		note_top_statement_start();
 	wfauth_cluster_keep_signed();
+	wfauth_results_statement();
 	refuse_utility_in_others_code(pstmt->utilityStmt);
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	refuse_forwarded_setting(pstmt->utilityStmt);

@@ -4,25 +4,27 @@
  * the principal touch them.
  *
  * Citus keeps a subplan's result in a file under base/pgsql_job_cache,
- * named by the role and the distributed transaction's id, and any backend
- * whose transaction has that id reads it (read_intermediate_result(), COPY
- * ... WITH (format result)).  Any role may give its transaction any id
+ * in a directory named by the current role and the distributed
+ * transaction's id, and any backend of that role whose transaction has
+ * that id reads it (read_intermediate_result(), COPY ... WITH (format
+ * result)).  Any role may give its transaction any id
  * (assign_distributed_transaction_id()): a connection of the application's
  * role, nobody acting, read the results of one where a principal acted
  * (attack pass 33).  So each node notes in shared memory which of its
  * backends act for a principal, or a DBA, in which distributed transaction
- * -- the one that started it (cluster.c's signer) and those that took its
- * signed assertion -- and, while any does, refuses every other backend of
- * that transaction its results.  The claim and the refusal are one
- * decision under one lock: a backend that is touching a transaction's
- * results when a backend would begin acting for a principal in it makes
- * that one fail (the principal's transaction fails; nothing of it is
- * read).  The first backend to act in a transaction removes the result
- * directories it already had: written by whoever took its id first, which
- * Citus would leave behind, with the principal's results in them, when the
- * transaction ended.  A claim ends with its transaction, after Citus has
- * removed the directories it made; a crash leaves them behind, and they
- * are removed when the server makes shared memory anew.
+ * and as which roles -- the one that started it (cluster.c's signer) and
+ * those that took its signed assertion, as the session's role and each
+ * role a statement of theirs runs as -- and, while any does, refuses its
+ * results to every other backend of that transaction and role.  The claim
+ * and the refusal are one decision under one lock: a backend that is
+ * touching a transaction's results as a role when a backend would claim
+ * that role makes that one fail (the principal's transaction fails;
+ * nothing of it is read).  The first backend to claim a transaction's role
+ * removes the directory it already had: written by whoever took the id
+ * first, which Citus would leave behind, with the principal's results in
+ * it, when the transaction ended.  A claim ends with its transaction,
+ * after Citus has removed the directories it made; a crash leaves them
+ * behind, and they are removed when the server makes shared memory anew.
  *
  * Where wfauth is not preloaded there is no shared memory and nothing is
  * refused here (docs/citus.md).
@@ -45,13 +47,22 @@
 
 #define JOB_CACHE "base/pgsql_job_cache"	/* Citus's PG_JOB_CACHE_DIR */
 
-/* one for each PGPROC: what its backend does with which transaction's results */
+#define CLAIM_ROLES 8
+
+/*
+ * One for each PGPROC: what its backend does with which transaction's
+ * results, under which roles (Citus names a result's directory by the
+ * current user's: a session of another role never reaches them).
+ */
 typedef struct ResultsClaim
 {
 	int32		initiator;
 	uint64		number;			/* 0: no claim */
-	bool		acting;			/* acts for a principal in it */
-	bool		touching;		/* touches its results, not acting */
+	bool		acting;			/* acts for a principal in it ... */
+	int			nroles;
+	Oid			roles[CLAIM_ROLES];	/* ... as these roles */
+	bool		touching;		/* touches its results, not acting ... */
+	Oid			touch_role;		/* ... as this role */
 } ResultsClaim;
 
 typedef struct ResultsClaims
@@ -116,40 +127,21 @@ results_shmem_startup(void)
 }
 
 /*
- * Remove the result directories of one distributed transaction, of every
- * role: <role>_<initiator>_<number>.  The caller holds the lock
- * exclusively, and no other backend acts in that transaction.
+ * Remove the result directory of one distributed transaction and role.
+ * The caller holds the lock exclusively, and no other backend acts in that
+ * transaction as that role.
  */
 static void
-remove_results(int32 initiator, uint64 number)
+remove_results(int32 initiator, uint64 number, Oid role)
 {
-	DIR		   *dir = AllocateDir(JOB_CACHE);
-	struct dirent *de;
-	char	   *suffix = psprintf("_%d_" UINT64_FORMAT, initiator, number);
-	size_t		suffix_len = strlen(suffix);
+	char	   *path = psprintf(JOB_CACHE "/%u_%d_" UINT64_FORMAT, role, initiator, number);
+	struct stat st;
 
-	if (dir == NULL)
-		return;					/* (none made yet) */
-	while ((de = ReadDirExtended(dir, JOB_CACHE, LOG)) != NULL)
-	{
-		size_t		len = strlen(de->d_name);
-		char	   *underscore = strchr(de->d_name, '_');
-
-		/* (the role's part first: an initiator's digits alone would match "1_1_5" for "_1_5") */
-		if (len > suffix_len && strcmp(de->d_name + len - suffix_len, suffix) == 0 &&
-			underscore == de->d_name + len - suffix_len)
-		{
-			char	   *path = psprintf(JOB_CACHE "/%s", de->d_name);
-
-			if (!rmtree(path, true))
-				ereport(ERROR,
-						(errcode_for_file_access(),
-						 errmsg("could not remove intermediate results directory \"%s\"", path)));
-			pfree(path);
-		}
-	}
-	FreeDir(dir);
-	pfree(suffix);
+	if (stat(path, &st) == 0 && !rmtree(path, true))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not remove intermediate results directory \"%s\"", path)));
+	pfree(path);
 }
 
 static ResultsClaim *
@@ -158,28 +150,71 @@ my_claim(void)
 	return &claims->claim[MyProc->pgprocno];
 }
 
-/* Does another backend than these two claim the transaction, acting (or touching) in it? */
 static bool
-claimed_by_another(int32 initiator, uint64 number, const ResultsClaim *mine,
+claims_role(const ResultsClaim *c, Oid role)
+{
+	for (int i = 0; i < c->nroles; i++)
+		if (c->roles[i] == role)
+			return true;
+	return false;
+}
+
+/*
+ * Does another backend than these two act in the transaction as role (or,
+ * with touching, touch its results as role)?
+ */
+static bool
+claimed_by_another(int32 initiator, uint64 number, Oid role, const ResultsClaim *mine,
 				   const ResultsClaim *leader, bool touching)
 {
-	int			i;
-
-	for (i = 0; i < claims->size; i++)
+	for (int i = 0; i < claims->size; i++)
 	{
 		ResultsClaim *c = &claims->claim[i];
 
 		if (c != mine && c != leader && c->number == number && c->initiator == initiator &&
-			(touching ? c->touching : c->acting))
+			(touching ? c->touching && c->touch_role == role : c->acting && claims_role(c, role)))
 			return true;
 	}
 	return false;
 }
 
 /*
+ * Claim the transaction's results under role for this backend, which acts
+ * in it: refused while another backend touches them as that role; the
+ * first to claim them removes what was there.
+ */
+static void
+claim_role(ResultsClaim *mine, int32 initiator, uint64 number, Oid role)
+{
+	if (mine->nroles == CLAIM_ROLES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a distributed transaction where a principal acts runs as %d roles at most", CLAIM_ROLES)));
+	LWLockAcquire(claims->lock, LW_EXCLUSIVE);
+	if (claimed_by_another(initiator, number, role, mine, NULL, true))
+	{
+		LWLockRelease(claims->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("another session is reading the intermediate results of this distributed transaction"),
+				 errdetail("A connection that is not this transaction's took its id, as role %s.",
+						   GetUserNameFromId(role, true)),
+				 errhint("Retry the transaction: it gets a new id.")));
+	}
+	if (!claimed_by_another(initiator, number, role, mine, NULL, false))
+		remove_results(initiator, number, role);
+	mine->initiator = initiator;
+	mine->number = number;
+	mine->acting = true;
+	mine->roles[mine->nroles++] = role;
+	LWLockRelease(claims->lock);
+}
+
+/*
  * This backend acts for a principal (or a DBA) in its distributed
  * transaction: from now on, the transaction's results on this node are
- * its own and its fellows' only.
+ * its own and its fellows' only -- under the session's role, and each
+ * role a statement runs as later (wfauth_results_statement()).
  */
 void
 wfauth_results_acting(void)
@@ -195,24 +230,26 @@ wfauth_results_acting(void)
 	if (claims == NULL || IsParallelWorker())
 		return;
 	mine = my_claim();
-	if (mine->acting && mine->number == number && mine->initiator == initiator)
+	if (!(mine->acting && mine->number == number && mine->initiator == initiator &&
+		  claims_role(mine, GetOuterUserId())))
+		claim_role(mine, initiator, number, GetOuterUserId());
+}
+
+/*
+ * At each statement's start: where a principal acted in the transaction,
+ * the role it runs as (SET ROLE's, a SECURITY DEFINER function's), under
+ * which Citus writes its results, is claimed too.
+ */
+void
+wfauth_results_statement(void)
+{
+	ResultsClaim *mine;
+
+	if (likely(acted_lxid != MyProc->lxid) || claims == NULL || IsParallelWorker())
 		return;
-	LWLockAcquire(claims->lock, LW_EXCLUSIVE);
-	if (claimed_by_another(initiator, number, mine, NULL, true))
-	{
-		LWLockRelease(claims->lock);
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("another session is reading the intermediate results of this distributed transaction"),
-				 errdetail("A connection that is not this transaction's took its id."),
-				 errhint("Retry the transaction: it gets a new id.")));
-	}
-	if (!claimed_by_another(initiator, number, mine, NULL, false))
-		remove_results(initiator, number);
-	mine->initiator = initiator;
-	mine->number = number;
-	mine->acting = true;
-	LWLockRelease(claims->lock);
+	mine = my_claim();
+	if (mine->acting && !claims_role(mine, GetUserId()))
+		claim_role(mine, mine->initiator, mine->number, GetUserId());
 }
 
 /* Has a principal (or a DBA) acted in this transaction, in this backend? */
@@ -249,18 +286,21 @@ wfauth_results_touch(void)
 	if (leaders->acting && leaders->number == number && leaders->initiator == initiator)
 		return;
 	LWLockAcquire(claims->lock, LW_EXCLUSIVE);
-	if (claimed_by_another(initiator, number, mine, leaders, false))
+	if (claimed_by_another(initiator, number, GetUserId(), mine, leaders, false))
 	{
 		LWLockRelease(claims->lock);
 		touch_depth--;			/* (no done() follows an error here) */
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for intermediate results of a distributed transaction where a principal acts"),
-				 errdetail("This connection does not act for the principal in that transaction.")));
+				 errdetail("This connection does not act for the principal in that transaction."),
+				 errhint("Citus's repartitioning (repartition joins, a repartitioned INSERT ... SELECT or MERGE) fetches "
+						 "results over connections that carry no principal: avoid it where a principal acts.")));
 	}
 	mine->initiator = initiator;
 	mine->number = number;
 	mine->touching = true;
+	mine->touch_role = GetUserId();
 	LWLockRelease(claims->lock);
 }
 

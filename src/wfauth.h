@@ -445,6 +445,7 @@ extern bool wfauth_citus_transaction(int32 *initiator, uint64 *number, bool *ori
 /* --- results.c: a transaction's intermediate results, its principal's ---- */
 extern void WfauthResultsInit(void);
 extern void wfauth_results_acting(void);
+extern void wfauth_results_statement(void);
 extern bool wfauth_results_acted_here(void);
 extern void wfauth_results_touch(void);
 extern void wfauth_results_done(void);

@@ -397,6 +397,58 @@ taken=$(app "SELECT wfauth.authenticate_token('$token3') IS NULL" "$pooled" \
 check "Dana's next transaction takes the id claimed first" "$((last + 1))" "$taken"
 check "and leaves nothing of hers behind for the connection that claimed it" "" "$(results_of 0 $taken | late "")"
 echo "COMMIT;" >&6; exec 6>&-; wait $planter
+# (attack pass 34, F1) ... nor another role's code in her transaction, after she acted in a
+# savepoint rolled back since, in a parallel worker: the worker counted none of its leader's
+# frames of another role's code, nor knew a principal had acted
+owner "CREATE FUNCTION peek(r text) RETURNS text LANGUAGE sql PARALLEL SAFE
+           AS \$f\$ SELECT string_agg(who::text, ',') FROM read_intermediate_result(r, 'binary') AS t(id int, who bigint) \$f\$" \
+      "CREATE FUNCTION peek_within(r text) RETURNS SETOF text LANGUAGE plpgsql AS \$f\$ BEGIN
+           RETURN QUERY SELECT string_agg(who::text, ',') FROM read_intermediate_result(r, 'binary') AS t(id int, who bigint);
+           END \$f\$" >/dev/null
+rm -f $WORK/boss.in; mkfifo $WORK/boss.in
+psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db <$WORK/boss.in >$WORK/boss.out 2>&1 6>&- &
+boss=$!
+exec 6>$WORK/boss.in
+echo "BEGIN; SAVEPOINT p; SELECT wfauth.authenticate_token('$token3') IS NULL; $pooled;
+      SELECT 'txn ' || transaction_number FROM get_current_transaction_id(); ROLLBACK TO p;" >&6
+wait_for $WORK/boss.out '^txn ' || bail "Dana's transaction" $WORK/boss.out
+read -r _ bnumber <<<"$(grep '^txn ' $WORK/boss.out)"
+rid=$(results_of 0 $bnumber); rid=${rid%% *}; rid=${rid%.data}
+echo "SAVEPOINT a; SET LOCAL force_parallel_mode = on; SET LOCAL parallel_setup_cost = 0;
+      SELECT 'worker ' || coalesce(peek('$rid'), '') FROM (SELECT 1) x; ROLLBACK TO a; SELECT 'second';
+      SET LOCAL force_parallel_mode = on; SET LOCAL parallel_setup_cost = 0;
+      SELECT 'within ' || coalesce(v, '') FROM peek_within('$rid') v; ROLLBACK TO a; SELECT 'done';" >&6
+wait_for $WORK/boss.out '^done' || bail "the owner's code" $WORK/boss.out
+echo "COMMIT;" >&6; exec 6>&-; wait $boss
+others="code of another role calls Citus function read_intermediate_result"
+check "another role's function, in a parallel worker, reads none of her results once she acted" "$others" \
+      "$(sed '/^second/q' $WORK/boss.out | grep -o "$others\|^worker .*" | head -1)"
+check "nor does its statement, planned (parallel, forced) within another role's code" "$others" \
+      "$(sed '1,/^second/d' $WORK/boss.out | grep -o "$others\|^within .*" | head -1)"
+# (attack pass 34, F2) A session of another role that took the next transaction's id, and
+# was writing a result under it (its own role's directory), made Dana's transaction fail
+# when it took that id: only a session of the same role could reach her results
+on 0 $db "CREATE TABLE blocker (x int); GRANT SELECT ON blocker TO wfauth_citus_owner" >/dev/null
+last=$(app "SELECT count(*) FROM probe" "SELECT transaction_number FROM get_current_transaction_id()")
+rm -f $WORK/lock.in $WORK/slow.in; mkfifo $WORK/lock.in $WORK/slow.in
+psql -qXAt -h $COORD -p $PORT0 -d $db <$WORK/lock.in >$WORK/lock.out 2>&1 6>&- 7>&- &
+locker=$!
+exec 6>$WORK/lock.in
+echo "BEGIN; LOCK blocker; SELECT 'locked';" >&6
+wait_for $WORK/lock.out '^locked' || bail "lock" $WORK/lock.out
+psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_owner -d $db <$WORK/slow.in >$WORK/slow.out 2>&1 6>&- 7>&- &
+slow=$!
+exec 7>$WORK/slow.in
+echo "BEGIN; SELECT assign_distributed_transaction_id(0, $((last + 1)), now());
+      SELECT create_intermediate_result('slow', 'SELECT count(*) FROM blocker');" >&7
+for _ in $(seq 1 600); do
+    [ "$(on 0 $db "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+                   WHERE NOT l.granted AND a.usename = 'wfauth_citus_owner'")" = 1 ] && break; sleep 0.1; done
+check "another role writing a result under the id Dana's transaction takes: her transaction goes on" "$((last + 1))" \
+      "$(app "SELECT wfauth.authenticate_token('$token3') IS NULL" "$pooled" \
+             "SELECT transaction_number FROM get_current_transaction_id()")"
+echo "COMMIT;" >&6; exec 6>&-; wait $locker
+echo "COMMIT;" >&7; exec 7>&-; wait $slow
 # ... nor after a crash, which leaves them behind: removed when the node starts again
 start_boss
 kill -9 $bpid
