@@ -790,7 +790,7 @@ wfauth_cluster_take_assertion(void)
 		if (acting != NULL && (acting[0] != '\0' || dba))
 			wfauth_results_acting();
 		made = MemoryContextStrdup(TopMemoryContext,
-											   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));
+								   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));
 
 		/* (recorded only once made: an error above leaves nothing to reuse) */
 		if (taken_acting)
