@@ -449,6 +449,17 @@ check "another role writing a result under the id Dana's transaction takes: her 
              "SELECT transaction_number FROM get_current_transaction_id()")"
 echo "COMMIT;" >&6; exec 6>&-; wait $locker
 echo "COMMIT;" >&7; exec 7>&-; wait $slow
+# (attack pass 34, F3) Citus's repartitioning fetches results between workers over
+# connections that carry no principal: refused while she acts, never fewer rows
+on 0 $db "SET client_min_messages = warning; CREATE TABLE pairs (id int, other int);
+          SELECT create_distributed_table('pairs', 'id'); INSERT INTO pairs SELECT g, 17 - g FROM generate_series(1, 16) g;
+          GRANT SELECT ON pairs TO wfauth_citus_app" >/dev/null
+repartition="SELECT count(*) FROM pairs a JOIN pairs b ON a.other = b.other"
+check "a repartition join while nobody acts: every row" "16" \
+      "$(app "SET LOCAL citus.enable_repartition_joins = on" "$repartition")"
+check "... while Dana acts: refused" "$refusal" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "SET LOCAL citus.enable_repartition_joins = on" \
+             -c "SELECT wfauth.authenticate_token('$token3') IS NULL" -c "$repartition" 2>&1 | said | late "$refusal")"
 # ... nor after a crash, which leaves them behind: removed when the node starts again
 start_boss
 kill -9 $bpid
