@@ -728,22 +728,28 @@ signed_fields(const char *assertion)
 /*
  * The acting principal the assertion signs for this distributed
  * transaction (palloc'd, "" for nobody), or NULL when it is missing or not
- * valid here and now.
+ * valid here and now.  *signed_someone: this cluster signed someone (a
+ * principal or a DBA) for this transaction and role, valid or not now --
+ * expired, spent, its credential revoked: the transaction's intermediate
+ * results here are theirs all the same (attack pass 35).
  */
 static char *
-verified_acting(bool *dba)
+verified_acting(bool *dba, bool *signed_someone)
 {
 	char	  **fields;
 	CitusTransactionId *id = citus_current_transaction();
 
+	*signed_someone = false;
 	if (assertion_setting[0] == '\0' || !load_key() || (fields = signed_fields(assertion_setting)) == NULL)
 		return NULL;
 	/* for this transaction, on a connection of the role it was signed for, still */
 	if (strcmp(fields[4], role_field(GetOuterUserId())) != 0 ||
 		strtol(fields[5], NULL, 10) != id->initiatorNodeIdentifier ||
 		strtou64(fields[6], NULL, 10) != id->transactionNumber ||
-		strtoi64(fields[7], NULL, 10) != id->timestamp ||
-		strtoi64(fields[8], NULL, 10) <= GetCurrentTimestamp())
+		strtoi64(fields[7], NULL, 10) != id->timestamp)
+		return NULL;
+	*signed_someone = fields[1][0] != '\0' || strcmp(fields[2], "1") == 0;
+	if (strtoi64(fields[8], NULL, 10) <= GetCurrentTimestamp())
 		return NULL;
 	/* not taken here by a transaction that has ended (replay.c) */
 	if (wfauth_signature_spent(fields[9], id->timestamp))
@@ -784,10 +790,11 @@ wfauth_cluster_take_assertion(void)
 		taken_statement != GetCurrentStatementStartTimestamp())
 	{
 		bool		dba = false;
-		char	   *acting = verified_acting(&dba);
+		bool		signed_someone;
+		char	   *acting = verified_acting(&dba, &signed_someone);
 		char	   *made;
 
-		if (acting != NULL && (acting[0] != '\0' || dba))
+		if (signed_someone)
 			wfauth_results_acting();
 		made = MemoryContextStrdup(TopMemoryContext,
 								   wfauth_remote_acting_value(acting ? acting : "", acting != NULL && dba));

@@ -1114,8 +1114,11 @@ refuse_protected_through_others(PlannedStmt *stmt)
 	 * call Citus delegates, which reads no table here): the nodes would run
 	 * them with the principal the coordinator signed, and they can read a
 	 * protected table's shards by name there (attack passes 27 to 30).
+	 * Nor once someone has acted in the transaction: the nodes' backends
+	 * still claim its intermediate results for the principal, and would
+	 * read them for such a statement (attack pass 35).
 	 */
-	if (principal_acts || wfauth_dba_acting())
+	if (principal_acts || wfauth_dba_acting() || wfauth_results_acted_here())
 	{
 		bool		from_others_code = others_functions + others_statements > 0;
 

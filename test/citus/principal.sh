@@ -404,7 +404,12 @@ owner "CREATE FUNCTION peek(r text) RETURNS text LANGUAGE sql PARALLEL SAFE
            AS \$f\$ SELECT string_agg(who::text, ',') FROM read_intermediate_result(r, 'binary') AS t(id int, who bigint) \$f\$" \
       "CREATE FUNCTION peek_within(r text) RETURNS SETOF text LANGUAGE plpgsql AS \$f\$ BEGIN
            RETURN QUERY SELECT string_agg(who::text, ',') FROM read_intermediate_result(r, 'binary') AS t(id int, who bigint);
-           END \$f\$" >/dev/null
+           END \$f\$" \
+      "CREATE TABLE spots (k int)" "SELECT create_distributed_table('spots', 'k')" "INSERT INTO spots VALUES (1)" \
+      "GRANT SELECT ON spots TO wfauth_citus_app" \
+      "CREATE FUNCTION grab(r text) RETURNS SETOF text LANGUAGE plpgsql AS \$f\$ BEGIN
+           RETURN QUERY EXECUTE format('SELECT string_agg(DISTINCT who::text, '','') FROM spots
+               JOIN read_intermediate_result(%L, ''binary'') AS t(id int, who bigint) ON true', r); END \$f\$" >/dev/null
 rm -f $WORK/boss.in; mkfifo $WORK/boss.in
 psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db <$WORK/boss.in >$WORK/boss.out 2>&1 6>&- &
 boss=$!
@@ -414,6 +419,9 @@ echo "BEGIN; SAVEPOINT p; SELECT wfauth.authenticate_token('$token3') IS NULL; $
 wait_for $WORK/boss.out '^txn ' || bail "Dana's transaction" $WORK/boss.out
 read -r _ bnumber <<<"$(grep '^txn ' $WORK/boss.out)"
 rid=$(results_of 0 $bnumber); rid=${rid%% *}; rid=${rid%.data}
+rid1=$(results_of 1 $bnumber); rid1=${rid1%% *}; rid1=${rid1%.data}
+echo "SAVEPOINT a; SELECT 'pushed ' || coalesce(v, '') FROM grab('$rid1') v; ROLLBACK TO a; SELECT 'first';" >&6
+wait_for $WORK/boss.out '^first' || bail "the owner's code" $WORK/boss.out
 echo "SAVEPOINT a; SET LOCAL force_parallel_mode = on; SET LOCAL parallel_setup_cost = 0;
       SELECT 'worker ' || coalesce(peek('$rid'), '') FROM (SELECT 1) x; ROLLBACK TO a; SELECT 'second';
       SET LOCAL force_parallel_mode = on; SET LOCAL parallel_setup_cost = 0;
@@ -421,8 +429,14 @@ echo "SAVEPOINT a; SET LOCAL force_parallel_mode = on; SET LOCAL parallel_setup_
 wait_for $WORK/boss.out '^done' || bail "the owner's code" $WORK/boss.out
 echo "COMMIT;" >&6; exec 6>&-; wait $boss
 others="code of another role calls Citus function read_intermediate_result"
+# (attack pass 35, F1) ... nor its statement that Citus sends to the workers, where her
+# backends still claim the transaction: a transaction where someone acted, as one where
+# someone acts
+check "another role's function, its read of her results sent to the workers: refused once she acted" \
+      "Citus table \"spots\" is read by code of another role while someone acts" \
+      "$(sed '/^first/q' $WORK/boss.out | grep -o 'Citus table "spots" is read by code of another role while someone acts\|^pushed .*' | head -1)"
 check "another role's function, in a parallel worker, reads none of her results once she acted" "$others" \
-      "$(sed '/^second/q' $WORK/boss.out | grep -o "$others\|^worker .*" | head -1)"
+      "$(sed '1,/^first/d; /^second/q' $WORK/boss.out | grep -o "$others\|^worker .*" | head -1)"
 check "nor does its statement, planned (parallel, forced) within another role's code" "$others" \
       "$(sed '1,/^second/d' $WORK/boss.out | grep -o "$others\|^within .*" | head -1)"
 # (attack pass 34, F2) A session of another role that took the next transaction's id, and
@@ -460,6 +474,34 @@ check "a repartition join while nobody acts: every row" "16" \
 check "... while Dana acts: refused" "$refusal" \
       "$(psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db -c "BEGIN" -c "SET LOCAL citus.enable_repartition_joins = on" \
              -c "SELECT wfauth.authenticate_token('$token3') IS NULL" -c "$repartition" 2>&1 | said | late "$refusal")"
+# (attack pass 35, F2) ... nor a worker her transaction reached only once her assertion had
+# expired (a connection Citus opens for a subplan's result late in a long statement): it
+# did not act, claimed nothing, and kept her rows for a second connection to read
+late_id=$(on 0 $db "SELECT min(id) FROM probe WHERE (SELECT nodeport FROM citus_shards
+                       WHERE shardid = get_shard_id_for_distribution_column('probe', probe.id)) = $PORT2")
+on 0 $db "ALTER ROLE wfauth_citus_app SET wfauth.cluster_assertion_lifetime = 3" >/dev/null
+rm -f $WORK/boss.in; mkfifo $WORK/boss.in
+psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db <$WORK/boss.in >$WORK/boss.out 2>&1 6>&- &
+boss=$!
+exec 6>$WORK/boss.in
+# (the subplan, on worker 2 only, waits for the expiry: worker 1 is reached after it)
+echo "BEGIN; SELECT wfauth.authenticate_token('$token3') IS NULL;
+      SELECT 'expiry ' || (timestamptz '2000-01-01 00:00:00+00' + split_part(peek_assertion(), '|', 9)::bigint * interval '1 microsecond');
+      SELECT 'txn ' || transaction_number FROM get_current_transaction_id();" >&6
+wait_for $WORK/boss.out '^txn ' || bail "Dana's transaction" $WORK/boss.out
+expiry=$(sed -n 's/^expiry //p' $WORK/boss.out); read -r _ bnumber <<<"$(grep '^txn ' $WORK/boss.out)"
+echo "WITH s AS MATERIALIZED (SELECT id, wfauth.current_principal() AS who FROM probe
+                           WHERE id = $late_id AND pg_sleep_until('$expiry'::timestamptz + interval '0.5 s') IS NOT NULL)
+      SELECT 'joined ' || count(*) FROM s JOIN probe USING (id);" >&6
+wait_for $WORK/boss.out '^joined ' || bail "Dana's long statement" $WORK/boss.out
+rid1=$(results_of 1 $bnumber); rid1=${rid1%% *}; rid1=${rid1%.data}
+check "her long statement left a result on worker 1" "t" "$([ -n "$rid1" ] && echo t)"
+check "a worker reached after her assertion expired: her results refused to another connection" "$refusal" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -U wfauth_citus_app -d $db -c "BEGIN" \
+             -c "SELECT assign_distributed_transaction_id(0, $bnumber, now())" \
+             -c "$(steal $rid1)" 2>&1 | said | late "$refusal")"
+echo "COMMIT;" >&6; exec 6>&-; wait $boss
+on 0 $db "ALTER ROLE wfauth_citus_app RESET wfauth.cluster_assertion_lifetime" >/dev/null
 # ... nor after a crash, which leaves them behind: removed when the node starts again
 start_boss
 kill -9 $bpid
