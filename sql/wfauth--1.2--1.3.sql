@@ -975,6 +975,16 @@ $$;
 -------------------------------------------------------------------------------
 -- Citus: the model as reference tables on every node
 -------------------------------------------------------------------------------
+-- On Citus, the workers that count login attempts take turns on this table,
+-- empty and referencing nothing: Citus serializes changes of a reference
+-- table across the cluster, so that their changes of a password's row are
+-- made in one order on every node, without waiting, as a change of the
+-- passwords table itself would, for every open transaction that wrote a
+-- table referencing an account (another login's, say).
+CREATE TABLE wfauth.login_turns (turn int);
+COMMENT ON TABLE wfauth.login_turns IS
+    'Citus: the counting of login attempts takes turns here (no rows; only wfauth''s workers write it)';
+
 CREATE FUNCTION wfauth.distribute_model() RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -46,6 +46,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "wfauth.h"
@@ -91,6 +92,38 @@ typedef struct LoginReply
 
 PGDLLEXPORT void wfauth_login_main(Datum arg);
 
+/*
+ * A worker waits for nobody long: for no lock, nor for another node, longer
+ * than timeout_ms (a bgworker has no statement_timeout of its own; Citus's
+ * waits for a remote lock or result are interruptible).
+ *
+ * On Citus, its one-row change of a reference table is commutative to
+ * Citus: otherwise Citus serializes it with every open transaction that
+ * wrote the table or one it references (an exclusive lock across the
+ * cluster, to the end of each), and a login waited for another login's
+ * transaction to end.  The row's lock on each copy still orders the changes
+ * of one row; two changes that take it in opposite orders on two copies are
+ * a deadlock, which Citus resolves by cancelling one -- never two values.  A
+ * login's count and reset take their turn first (login_turns, a change of a
+ * table that nobody else writes and that references nothing), so that they
+ * come in one order everywhere, as they did when Citus serialized them.
+ */
+static void
+bound_worker(int timeout_ms, bool take_turn)
+{
+	char		timeout[32];
+
+	snprintf(timeout, sizeof(timeout), "%dms", timeout_ms);
+	(void) set_config_option("lock_timeout", timeout, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+	enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms);
+	if (!wfauth_citus_present())
+		return;
+	if (take_turn)
+		SPI_execute("UPDATE wfauth.login_turns SET turn = turn", false, 0);
+	(void) set_config_option("citus.all_modifications_commutative", "on",
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+}
+
 /* Background worker: count an attempt, or reset the count after a success, and report it once committed */
 void
 wfauth_login_main(Datum arg)
@@ -120,9 +153,9 @@ wfauth_login_main(Datum arg)
 		}
 	}
 	wfauth_worker_settings();
-	(void) set_config_option("lock_timeout", "5s", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	bound_worker(5000, request.work != AUDIT_SUPER_ADMIN_USE);
 	/* every attempt commits a transaction id: the same commit, whatever the account */
 	(void) GetTopTransactionId();
 	args[0] = Int64GetDatum(request.account);
@@ -422,9 +455,9 @@ wfauth_note_use_main(Datum arg)
 
 	StartTransactionCommand();
 	wfauth_worker_settings();
-	(void) set_config_option("lock_timeout", "1s", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	bound_worker(1000, false);
 	pgstat_report_activity(STATE_RUNNING, "wfauth: noting a credential's use");
 	SPI_execute_with_args(note.session ?
 						  "UPDATE wfauth.sessions SET last_seen_at = $2"

@@ -50,5 +50,8 @@ on() {
     psql -qXAt -v ON_ERROR_STOP=1 -h $dir -p $port -d "$2" -c "$3" 2>&1
 }
 
+# wait_for FILE PATTERN: until a line of FILE matches (a minute at most)
+wait_for() { for _ in $(seq 1 600); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
+
 # citus_installed: is citus.so there for this PostgreSQL?
 citus_installed() { [ -f "$($BIN/pg_config --pkglibdir)/citus.so" ]; }

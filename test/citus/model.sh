@@ -8,7 +8,7 @@ db=wfauth_citus
 start_citus_cluster $db
 
 check "distribute_model() on the coordinator" "" "$(on 0 $db "SET client_min_messages = warning; SELECT wfauth.distribute_model()")"
-check "every model table but protected_tables and audit_log (each node's own) is a reference table" "16" \
+check "every model table but protected_tables and audit_log (each node's own) is a reference table" "17" \
       "$(on 0 $db "SELECT count(*) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
                    WHERE c.relnamespace = 'wfauth'::regnamespace AND p.partmethod = 'n'")"
 check "a second call does nothing" "" "$(on 0 $db "SELECT wfauth.distribute_model()")"
@@ -62,6 +62,41 @@ check "and counted, on every node" "1 1 1" \
 check "set_password again, from a worker" "0" \
       "$(on 1 $db "SELECT wfauth.set_password('dana@example.com', 'another long passphrase');
                    SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana" | tail -1)"
+
+# a login, and a failure counted, while a transaction that logged in is still open:
+# Citus serializes changes of a reference table's rows across the cluster (an
+# exclusive lock on the table and those it references, to the end of the
+# transaction), and the worker that counts an attempt waited for that login's session
+pass="'another long passphrase'"
+rm -f $WORK/open.in; mkfifo $WORK/open.in
+psql -qXAt -h $COORD -p $PORT0 -d $db <$WORK/open.in >$WORK/open.out 2>&1 6>&- &
+open=$!
+exec 6>$WORK/open.in
+echo "BEGIN; SELECT 'open ' || (wfauth.login('dana@example.com', $pass) LIKE 'wfas_%');" >&6
+wait_for $WORK/open.out '^open ' || bail "a login left open" $WORK/open.out
+check "a login on a worker while a transaction that logged in is open" "t" \
+      "$(on 2 $db "SET statement_timeout = '30s'; SELECT wfauth.login('dana@example.com', $pass) LIKE 'wfas_%'")"
+check "and on the coordinator" "t" \
+      "$(on 0 $db "SET statement_timeout = '30s'; SELECT wfauth.login('dana@example.com', $pass) LIKE 'wfas_%'")"
+check "a wrong password then is refused at once, and counted" "28P01 1" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -d $db -v VERBOSITY=verbose -c "SET statement_timeout = '30s'" \
+             -c "SELECT wfauth.login('dana@example.com', 'wrong')" 2>&1 | grep -o '28P01\|57014' | head -1) $(on 1 $db \
+             "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana")"
+echo "COMMIT;" >&6; exec 6>&-; wait $open
+check "the open one committed" "open true" "$(grep -v '^$' $WORK/open.out)"
+# ... and attempts at once on every node, on one account, are all counted: the counting
+# takes turns across the cluster (its changes of the row, taken in opposite orders on two
+# nodes' copies, were a deadlock, and an attempt refused uncounted)
+on 0 $db "SELECT wfauth.set_password('dana@example.com', $pass)" >/dev/null
+for node in 0 1 2; do for k in 1 2 3; do
+    ( case $node in 0) dir=$COORD ;; 1) dir=$W1 ;; 2) dir=$W2 ;; esac
+      psql -qXAt -h $dir -p $((PORT0 + node)) -d $db -v VERBOSITY=verbose \
+           -c "SELECT wfauth.login('dana@example.com', 'wrong $k')" 2>&1 | grep -o '28P01' | head -1 ) >>$WORK/storm.out &
+done; done
+wait
+check "nine wrong passwords at once on three nodes: each refused" "9" "$(grep -c 28P01 $WORK/storm.out)"
+check "and each counted, on every node" "9 9 9" \
+      "$(for n in 0 1 2; do on $n $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana"; done | tr '\n' ' ' | sed 's/ $//')"
 
 # kinds get ranges of their own per node
 check "a kind registered on a worker" "t" \

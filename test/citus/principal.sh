@@ -109,7 +109,6 @@ check "the signatures taken are remembered in shared memory (wfauth preloaded)" 
 check "replayed under its own transaction id after it ended, the token still good: nobody" "-1" "$replayed"
 # (attack pass 30) ... and a replay begun while that transaction ran acts no longer once it
 # has ended: from its next statement
-wait_for() { for _ in $(seq 1 600); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
 mkfifo $WORK/genuine.in $WORK/early.in
 psql -qXAt -h $COORD -p $PORT0 -U wfauth_citus_app -d $db <$WORK/genuine.in >$WORK/genuine.out 2>&1 &
 genuine=$!
