@@ -985,6 +985,71 @@ CREATE TABLE wfauth.login_turns (turn int);
 COMMENT ON TABLE wfauth.login_turns IS
     'Citus: the counting of login attempts takes turns here (no rows; only wfauth''s workers write it)';
 
+-- A login whose count waited for a password change checked the old
+-- password, and its re-hash (a new cost) of the old password replaced the
+-- new one: the login reads the password again once counted, and a re-hash
+-- replaces only the hash it was made from.
+DROP FUNCTION wfauth._login_succeeded(bigint, text);
+CREATE FUNCTION wfauth._login_succeeded(account bigint, new_hash text, verified text DEFAULT NULL) RETURNS void
+    AS 'MODULE_PATHNAME', 'wfauth_login_succeeded' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION wfauth._login_succeeded(bigint, text, text) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION wfauth.login(identifier text, password text, tenant text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    -- an unknown tenant is no different from an unknown identifier
+    v_tenant bigint := (SELECT t.id FROM wfauth.tenant_catalog t
+                         WHERE t.name_key = lower(btrim(coalesce(login.tenant, 'default'))));
+    r record;
+    v_counted boolean;
+    v_verdict int;
+    v_token text;
+    v_session bigint;
+BEGIN
+    -- A failed login must be counted, and a standby can count nothing: it
+    -- answers every password alike, before looking at any.
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'cannot log in on a hot standby' USING ERRCODE = 'read_only_sql_transaction',
+            DETAIL = 'A login checks and counts a password, which needs the primary.',
+            HINT = 'Send logins to the primary; API tokens and login sessions authenticate on a standby too.';
+    END IF;
+    -- a tenant being deleted is waited for (then its accounts are gone)
+    PERFORM wfauth._lock_tenant(v_tenant, false) WHERE v_tenant IS NOT NULL;
+    -- only user accounts have passwords; anything that is no e-mail matches nobody
+    SELECT p.id INTO v_id FROM wfauth.principals p
+     WHERE p.kind = 'user' AND p.tenant_id = v_tenant AND p.name_key = lower(identifier)
+       AND strpos(identifier, '@') > 0;
+    -- the password and whether the account is active, as last committed,
+    -- whatever this transaction's snapshot
+    SELECT * INTO r FROM wfauth._password_state(v_id);
+    -- the attempt is counted (durably, by a worker) before the password is
+    -- looked at, or refused when it cannot be; false: throttled.  An unknown
+    -- or inactive account counts for account 0, the same work and time.
+    v_counted := wfauth._count_login_attempt(CASE WHEN r.hash IS NOT NULL AND r.active THEN v_id ELSE 0 END);
+    -- the password as committed once the attempt is counted: a change that
+    -- the count waited for is the password now
+    SELECT * INTO r FROM wfauth._password_state(v_id);
+    -- the same work whatever the case: a throttled or unknown account is
+    -- checked against a dummy hash of the current cost
+    v_verdict := wfauth._verify_password(CASE WHEN v_counted THEN r.hash END, password);
+    IF v_verdict = 0 OR NOT v_counted THEN
+        PERFORM wfauth._auth_failed('password');
+    END IF;
+    -- the right password: the count is reset (and a hash of another cost
+    -- replaced, unless changed meanwhile), by a worker too
+    PERFORM wfauth._login_succeeded(v_id, CASE WHEN v_verdict = 2 THEN wfauth._hash_password(password, false) END,
+                                    r.hash);
+    v_token := wfauth._token_new('wfas_');
+    INSERT INTO wfauth.sessions (account_id, digest, expires_at)
+    VALUES (v_id, wfauth._token_digest(v_token, 'wfas_', 'session'),
+            now() + wfauth._setting('wfauth.session_lifetime')::interval)
+    RETURNING id INTO v_session;
+    PERFORM wfauth._set_principal(v_id, v_session);
+    PERFORM wfauth._audit('login', wfauth._label(v_id), jsonb_build_object('session', v_session));
+    RETURN v_token;
+END
+$$;
+
 CREATE FUNCTION wfauth.distribute_model() RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

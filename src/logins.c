@@ -86,8 +86,9 @@ typedef struct LoginRequest
 typedef struct LoginReply
 {
 	pg_atomic_uint32 outcome;	/* a LoginOutcome */
-	char		new_hash[FLEXIBLE_ARRAY_MEMBER];	/* for LOGIN_SUCCEEDED ("" for none);
-													 * for an audit "role\0target" */
+	char		text[FLEXIBLE_ARRAY_MEMBER];	/* for LOGIN_SUCCEEDED "new\0verified"
+												 * (hashes, "" for none); for an
+												 * audit "role\0target" */
 } LoginReply;
 
 PGDLLEXPORT void wfauth_login_main(Datum arg);
@@ -199,8 +200,8 @@ wfauth_login_main(Datum arg)
 			proc_exit(1);		/* the statement is gone: nothing waits for it */
 		pgstat_report_activity(STATE_RUNNING, "wfauth: auditing a use of Super Admin mode");
 		audit_args[0] = Int64GetDatum(request.account);
-		audit_args[1] = CStringGetTextDatum(reply->new_hash);
-		audit_args[2] = CStringGetTextDatum(reply->new_hash + strlen(reply->new_hash) + 1);
+		audit_args[1] = CStringGetTextDatum(reply->text);
+		audit_args[2] = CStringGetTextDatum(reply->text + strlen(reply->text) + 1);
 		audit_args[3] = TimestampTzGetDatum(request.statement);
 		audit_args[4] = Int64GetDatum(request.tenant);
 		SPI_execute_with_args("INSERT INTO wfauth.audit_log (principal_id, db_role, action, target, details, tenant_id)"
@@ -211,17 +212,31 @@ wfauth_login_main(Datum arg)
 	}
 	else
 	{
+		const char *new_hash = "";
+		const char *verified = "";
+
 		pgstat_report_activity(STATE_RUNNING, "wfauth: resetting a login failure count");
-		argtypes[1] = TEXTOID;
-		if (reply != NULL && reply->new_hash[0] != '\0')
-			args[1] = CStringGetTextDatum(reply->new_hash);
-		else
-			nulls[1] = 'n';
+		if (reply != NULL)
+		{
+			new_hash = reply->text;
+			verified = new_hash + strlen(new_hash) + 1;
+		}
+
+		/*
+		 * A re-hash replaces only the hash it was made from: a password
+		 * changed since (the count waited for it) stays changed.
+		 */
+		argtypes[1] = argtypes[2] = TEXTOID;
+		args[1] = CStringGetTextDatum(new_hash);
+		nulls[1] = new_hash[0] == '\0' ? 'n' : ' ';
+		args[2] = CStringGetTextDatum(verified);
+		nulls[2] = verified[0] == '\0' ? 'n' : ' ';
 		SPI_execute_with_args("UPDATE wfauth.passwords"
 							  "   SET failed_attempts = 0,"
-							  "       hash = COALESCE($2, hash)"
+							  "       hash = CASE WHEN $3 IS NULL OR hash OPERATOR(pg_catalog.=) $3"
+							  "                   THEN COALESCE($2, hash) ELSE hash END"
 							  " WHERE account_id OPERATOR(pg_catalog.=) $1",
-							  2, argtypes, args, nulls, false, 0);
+							  3, argtypes, args, nulls, false, 0);
 		outcome = LOGIN_RESET;
 	}
 	SPI_finish();
@@ -267,7 +282,7 @@ start_worker(const char *function, const char *name, const void *extra, size_t s
 static LoginOutcome
 run_worker(LoginRequest *request, const char *text, size_t size)
 {
-	dsm_segment *segment = dsm_create(offsetof(LoginReply, new_hash) + size + 1, 0);
+	dsm_segment *segment = dsm_create(offsetof(LoginReply, text) + size + 1, 0);
 	LoginReply *reply = dsm_segment_address(segment);
 	BackgroundWorkerHandle *handle;
 	LoginOutcome outcome = LOGIN_NO_WORKER;
@@ -277,8 +292,8 @@ run_worker(LoginRequest *request, const char *text, size_t size)
 	request->reply = dsm_segment_handle(segment);
 	pg_atomic_init_u32(&reply->outcome, LOGIN_UNCONFIRMED);
 	if (size > 0)
-		memcpy(reply->new_hash, text, size);
-	reply->new_hash[size] = '\0';
+		memcpy(reply->text, text, size);
+	reply->text[size] = '\0';
 	if (start_worker("wfauth_login_main",
 					 request->work == AUDIT_SUPER_ADMIN_USE ? "wfauth audit recorder" : "wfauth login counter",
 					 request, sizeof(*request), &handle))
@@ -295,13 +310,13 @@ run_worker(LoginRequest *request, const char *text, size_t size)
 	return outcome;
 }
 
-/* Have a login worker do work for account, and wait until it has ended; what it reported */
+/* Have a worker count an attempt on account (under limit) and wait until it has ended; what it reported */
 static LoginOutcome
-run_login_worker(LoginWork work, int64 account, int32 limit, const char *new_hash)
+count_attempt(int64 account, int32 limit)
 {
-	LoginRequest request = {.work = work, .limit = limit, .account = account};
+	LoginRequest request = {.work = LOGIN_ATTEMPT, .limit = limit, .account = account};
 
-	return run_worker(&request, new_hash, new_hash != NULL ? strlen(new_hash) : 0);
+	return run_worker(&request, "", 0);
 }
 
 /*
@@ -347,7 +362,7 @@ wfauth_count_login_attempt(PG_FUNCTION_ARGS)
 
 	if (RecoveryInProgress())
 		wfauth_auth_failed("password");	/* a standby can count nothing */
-	outcome = run_login_worker(LOGIN_ATTEMPT, account, wfauth_max_failed_logins, NULL);
+	outcome = count_attempt(account, wfauth_max_failed_logins);
 	switch (outcome)
 	{
 		case LOGIN_COUNTED:
@@ -371,11 +386,13 @@ wfauth_count_login_attempt(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: wfauth._login_succeeded(account bigint, new_hash text)
- * The right password: resets the account's failure count (and stores
- * new_hash, a re-hash of another cost, unless NULL).  In a worker's
- * transaction, because the count was committed by one after this
- * transaction's snapshot: updating that row here would fail under
+ * SQL function: wfauth._login_succeeded(account bigint, new_hash text
+ *                                        [, verified text])
+ * The right password: resets the account's failure count, and stores
+ * new_hash, a re-hash of another cost (unless NULL), over verified, the
+ * hash the password was checked against (1.2's call, without it: over any).
+ * In a worker's transaction, because the count was committed by one after
+ * this transaction's snapshot: updating that row here would fail under
  * REPEATABLE READ.  Whatever becomes of the caller's transaction, whoever
  * gave the right password was not guessing.
  */
@@ -383,13 +400,19 @@ PG_FUNCTION_INFO_V1(wfauth_login_succeeded);
 Datum
 wfauth_login_succeeded(PG_FUNCTION_ARGS)
 {
-	int64		account = PG_GETARG_INT64(0);
-	char	   *new_hash = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	LoginRequest request = {.work = LOGIN_SUCCEEDED, .account = PG_GETARG_INT64(0)};
+	StringInfoData hashes;
 
+	initStringInfo(&hashes);
+	if (!PG_ARGISNULL(1))
+		appendStringInfoString(&hashes, text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	appendStringInfoChar(&hashes, '\0');
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		appendStringInfoString(&hashes, text_to_cstring(PG_GETARG_TEXT_PP(2)));
 	wfauth_count(WFAUTH_STAT_LOGINS);
-	if (run_login_worker(LOGIN_SUCCEEDED, account, 0, new_hash) != LOGIN_RESET)
+	if (run_worker(&request, hashes.data, hashes.len) != LOGIN_RESET)
 		ereport(LOG_SERVER_ONLY,
-				(errmsg("wfauth: the failed login count of account " INT64_FORMAT " could not be reset after its login", account),
+				(errmsg("wfauth: the failed login count of account " INT64_FORMAT " could not be reset after its login", request.account),
 				 errhint("The next successful login resets it; raise max_worker_processes if no slot was free."),
 				 errhidestmt(true)));
 	PG_RETURN_VOID();
@@ -408,7 +431,7 @@ wfauth_record_login_failure(PG_FUNCTION_ARGS)
 
 	if (RecoveryInProgress())
 		PG_RETURN_VOID();
-	outcome = run_login_worker(LOGIN_ATTEMPT, PG_GETARG_INT64(0), PG_INT32_MAX, NULL);
+	outcome = count_attempt(PG_GETARG_INT64(0), PG_INT32_MAX);
 	if (outcome == LOGIN_NO_WORKER || outcome == LOGIN_UNCONFIRMED)
 		ereport(WARNING,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),

@@ -198,5 +198,44 @@ wait $locker
 wait $filler
 check "with a slot free again the right password logs in" "ok" \
       "$(q $db "SELECT sqlstate('SELECT wfauth.login(''lee@example.com'', ''lee''''s long passphrase'')')")"
+# A login with the old password whose count waited for a password change:
+# the worker that then reset the count stored its re-hash (a new cost) of
+# the old password over the new one, and the change was undone.  The
+# login reads the password once counted, and a re-hash is stored only over
+# the hash the login verified.
+q $db "SELECT wfauth.create_user('ray@example.com', 'ray''s old passphrase')" >/dev/null
+mkfifo $WORK/change.in
+psql -qXAt -d $db <$WORK/change.in >$WORK/change.out 2>&1 &
+changer=$!
+exec 6>$WORK/change.in
+echo "BEGIN; SELECT 'changed' FROM wfauth.set_password('ray@example.com', 'ray''s new passphrase');" >&6
+for _ in $(seq 1 300); do [ -s $WORK/change.out ] && break; sleep 0.1; done
+psql -qXAt -d $db -c "SET wfauth.password_hash_iterations = 3" \
+     -c "SELECT sqlstate('SELECT wfauth.login(''ray@example.com'', ''ray''''s old passphrase'')')" >$WORK/old.out 2>&1 &
+old=$!
+for _ in $(seq 1 300); do
+    state=$(q $db "SELECT string_agg(wait_event_type, ',') FROM pg_stat_activity WHERE backend_type = 'wfauth login counter'")
+    [ "$state" = "Lock" ] && break
+    sleep 0.1
+done
+check "a login with the old password counts after the change, which holds the row" "Lock" "$state"
+echo "COMMIT;" >&6
+exec 6>&-
+wait $changer
+wait $old
+check "that login is refused: once counted, the password is the new one" "28P01" "$(cat $WORK/old.out)"
+check "the new password works after that login" "ok" \
+      "$(q $db "SELECT sqlstate('SELECT wfauth.login(''ray@example.com'', ''ray''''s new passphrase'')')")"
+check "and the old one no more" "28P01" \
+      "$(q $db "SELECT sqlstate('SELECT wfauth.login(''ray@example.com'', ''ray''''s old passphrase'')')")"
+
+ray="wfauth.account_id('ray@example.com')"
+check "a re-hash over a hash other than the one verified is not stored" "f" \
+      "$(q $db "SELECT wfauth._login_succeeded($ray, 'rehashed', 'another hash');
+                SELECT hash = 'rehashed' FROM wfauth.passwords WHERE account_id = $ray" | tail -1)"
+check "over the one verified, it is" "t" \
+      "$(q $db "SELECT wfauth._login_succeeded($ray, 'rehashed', (SELECT hash FROM wfauth.passwords WHERE account_id = $ray));
+                SELECT hash = 'rehashed' FROM wfauth.passwords WHERE account_id = $ray" | tail -1)"
+
 psql -qX -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS wfauth_cred_dbowner" >/dev/null 2>&1
 done_testing
