@@ -94,9 +94,9 @@ typedef struct LoginReply
 PGDLLEXPORT void wfauth_login_main(Datum arg);
 
 /*
- * A worker waits for nobody long: for no lock, nor for another node, longer
- * than timeout_ms (a bgworker has no statement_timeout of its own; Citus's
- * waits for a remote lock or result are interruptible).
+ * A worker waits for no lock longer than timeout_ms; on Citus, for nothing
+ * longer, another node included (its waits for a lock or a result there are
+ * no lock waits here; a bgworker has no statement_timeout of its own).
  *
  * On Citus, its one-row change of a reference table is commutative to
  * Citus: otherwise Citus serializes it with every open transaction that
@@ -116,9 +116,9 @@ bound_worker(int timeout_ms, bool take_turn)
 
 	snprintf(timeout, sizeof(timeout), "%dms", timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
-	enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms);
 	if (!wfauth_citus_present())
 		return;
+	enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms);
 	if (take_turn)
 		SPI_execute("UPDATE wfauth.login_turns SET turn = turn", false, 0);
 	(void) set_config_option("citus.all_modifications_commutative", "on",

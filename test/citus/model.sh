@@ -98,6 +98,26 @@ check "nine wrong passwords at once on three nodes: each refused" "9" "$(grep -c
 check "and each counted, on every node" "9 9 9" \
       "$(for n in 0 1 2; do on $n $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana"; done | tr '\n' ' ' | sed 's/ $//')"
 
+# ... but an open transaction that changed a password's row makes the counting wait,
+# on every node: a bounded wait, then the login is refused (it waited, without end,
+# for Citus's lock on another node)
+on 0 $db "SELECT wfauth.set_password('erin@example.com', 'erin''s long passphrase')" >/dev/null
+rm -f $WORK/change.in; mkfifo $WORK/change.in
+psql -qXAt -h $COORD -p $PORT0 -d $db <$WORK/change.in >$WORK/change.out 2>&1 6>&- &
+change=$!
+exec 6>$WORK/change.in
+echo "BEGIN; SELECT 'changed ' || wfauth.set_password('erin@example.com', 'erin''s new passphrase');" >&6
+wait_for $WORK/change.out '^changed ' || bail "a password change left open" $WORK/change.out
+for node in 0 2; do
+    check "while a password change is open, a login on node $node is refused, not kept waiting" "28P01" \
+          "$(case $node in 0) dir=$COORD ;; 2) dir=$W2 ;; esac
+             psql -qXAt -h $dir -p $((PORT0 + node)) -d $db -v VERBOSITY=verbose -c "SET statement_timeout = '60s'" \
+                  -c "SELECT wfauth.login('dana@example.com', $pass)" 2>&1 | grep -o '28P01\|57014' | head -1)"
+done
+echo "COMMIT;" >&6; exec 6>&-; wait $change
+check "once it has ended, the login goes through" "t" \
+      "$(on 2 $db "SELECT wfauth.login('dana@example.com', $pass) LIKE 'wfas_%'")"
+
 # kinds get ranges of their own per node
 check "a kind registered on a worker" "t" \
       "$(on 1 $db "SELECT wfauth.register_kind('report', 'dashboards'); SELECT id >= 1000 FROM wfauth.kinds WHERE name = 'report'" | tail -1)"
