@@ -43,12 +43,23 @@ CREATE EXTENSION wfauth;
 SQL
 }
 
-# on NODE DB SQL: one value from node NODE (0, 1 or 2)
-on() {
-    local port=$((PORT0 + $1)) dir
-    case $1 in 0) dir=$COORD ;; 1) dir=$W1 ;; 2) dir=$W2 ;; esac
-    psql -qXAt -v ON_ERROR_STOP=1 -h $dir -p $port -d "$2" -c "$3" 2>&1
+# node_dir NODE: the socket directory of node NODE (0, 1 or 2)
+node_dir() { case $1 in 0) echo $COORD ;; 1) echo $W1 ;; 2) echo $W2 ;; esac; }
+
+# on NODE DB SQL: one value from node NODE
+on() { psql -qXAt -v ON_ERROR_STOP=1 -h $(node_dir $1) -p $((PORT0 + $1)) -d "$2" -c "$3" 2>&1; }
+
+# hold NAME DB SQL PATTERN: a session on the coordinator runs SQL in a transaction
+# it keeps open, until a line of its output matches PATTERN; release ends it
+hold() {
+    rm -f $WORK/$1.in; mkfifo $WORK/$1.in
+    psql -qXAt -h $COORD -p $PORT0 -d $2 <$WORK/$1.in >$WORK/$1.out 2>&1 6>&- &
+    held=$!
+    exec 6>$WORK/$1.in
+    echo "BEGIN; $3" >&6
+    wait_for $WORK/$1.out "$4" || bail "$1" $WORK/$1.out
 }
+release() { echo "COMMIT;" >&6; exec 6>&-; wait $held; }
 
 # wait_for FILE PATTERN: until a line of FILE matches (a minute at most)
 wait_for() { for _ in $(seq 1 600); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }

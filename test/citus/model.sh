@@ -68,31 +68,23 @@ check "set_password again, from a worker" "0" \
 # exclusive lock on the table and those it references, to the end of the
 # transaction), and the worker that counts an attempt waited for that login's session
 pass="'another long passphrase'"
-rm -f $WORK/open.in; mkfifo $WORK/open.in
-psql -qXAt -h $COORD -p $PORT0 -d $db <$WORK/open.in >$WORK/open.out 2>&1 6>&- &
-open=$!
-exec 6>$WORK/open.in
-echo "BEGIN; SELECT 'open ' || (wfauth.login('dana@example.com', $pass) LIKE 'wfas_%');" >&6
-wait_for $WORK/open.out '^open ' || bail "a login left open" $WORK/open.out
-check "a login on a worker while a transaction that logged in is open" "t" \
-      "$(on 2 $db "SET statement_timeout = '30s'; SELECT wfauth.login('dana@example.com', $pass) LIKE 'wfas_%'")"
-check "and on the coordinator" "t" \
-      "$(on 0 $db "SET statement_timeout = '30s'; SELECT wfauth.login('dana@example.com', $pass) LIKE 'wfas_%'")"
+# login_on NODE PASSWORD: how Dana's login there ends: t, or its SQLSTATE (57014: at 60 s)
+login_on() {
+    psql -qXAt -h $(node_dir $1) -p $((PORT0 + $1)) -d $db -v VERBOSITY=verbose -c "SET statement_timeout = '60s'" \
+         -c "SELECT wfauth.login('dana@example.com', $2) IS NOT NULL" 2>&1 | grep -o '^t$\|28P01\|57014' | head -1
+}
+hold open $db "SELECT 'open ' || (wfauth.login('dana@example.com', $pass) IS NOT NULL);" '^open '
+check "a login on a worker while a transaction that logged in is open" "t" "$(login_on 2 "$pass")"
+check "and on the coordinator" "t" "$(login_on 0 "$pass")"
 check "a wrong password then is refused at once, and counted" "28P01 1" \
-      "$(psql -qXAt -h $W1 -p $PORT1 -d $db -v VERBOSITY=verbose -c "SET statement_timeout = '30s'" \
-             -c "SELECT wfauth.login('dana@example.com', 'wrong')" 2>&1 | grep -o '28P01\|57014' | head -1) $(on 1 $db \
-             "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana")"
-echo "COMMIT;" >&6; exec 6>&-; wait $open
+      "$(login_on 1 "'wrong'") $(on 1 $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana")"
+release
 check "the open one committed" "open true" "$(grep -v '^$' $WORK/open.out)"
 # ... and attempts at once on every node, on one account, are all counted: the counting
 # takes turns across the cluster (its changes of the row, taken in opposite orders on two
 # nodes' copies, were a deadlock, and an attempt refused uncounted)
 on 0 $db "SELECT wfauth.set_password('dana@example.com', $pass)" >/dev/null
-for node in 0 1 2; do for k in 1 2 3; do
-    ( case $node in 0) dir=$COORD ;; 1) dir=$W1 ;; 2) dir=$W2 ;; esac
-      psql -qXAt -h $dir -p $((PORT0 + node)) -d $db -v VERBOSITY=verbose \
-           -c "SELECT wfauth.login('dana@example.com', 'wrong $k')" 2>&1 | grep -o '28P01' | head -1 ) >>$WORK/storm.out &
-done; done
+for node in 0 1 2; do for k in 1 2 3; do login_on $node "'wrong $k'" >>$WORK/storm.out & done; done
 wait
 check "nine wrong passwords at once on three nodes: each refused" "9" "$(grep -c 28P01 $WORK/storm.out)"
 check "and each counted, on every node" "9 9 9" \
@@ -102,21 +94,12 @@ check "and each counted, on every node" "9 9 9" \
 # on every node: a bounded wait, then the login is refused (it waited, without end,
 # for Citus's lock on another node)
 on 0 $db "SELECT wfauth.set_password('erin@example.com', 'erin''s long passphrase')" >/dev/null
-rm -f $WORK/change.in; mkfifo $WORK/change.in
-psql -qXAt -h $COORD -p $PORT0 -d $db <$WORK/change.in >$WORK/change.out 2>&1 6>&- &
-change=$!
-exec 6>$WORK/change.in
-echo "BEGIN; SELECT 'changed ' || wfauth.set_password('erin@example.com', 'erin''s new passphrase');" >&6
-wait_for $WORK/change.out '^changed ' || bail "a password change left open" $WORK/change.out
+hold change $db "SELECT 'changed ' || wfauth.set_password('erin@example.com', 'erin''s new passphrase');" '^changed '
 for node in 0 2; do
-    check "while a password change is open, a login on node $node is refused, not kept waiting" "28P01" \
-          "$(case $node in 0) dir=$COORD ;; 2) dir=$W2 ;; esac
-             psql -qXAt -h $dir -p $((PORT0 + node)) -d $db -v VERBOSITY=verbose -c "SET statement_timeout = '60s'" \
-                  -c "SELECT wfauth.login('dana@example.com', $pass)" 2>&1 | grep -o '28P01\|57014' | head -1)"
+    check "while a password change is open, a login on node $node is refused, not kept waiting" "28P01" "$(login_on $node "$pass")"
 done
-echo "COMMIT;" >&6; exec 6>&-; wait $change
-check "once it has ended, the login goes through" "t" \
-      "$(on 2 $db "SELECT wfauth.login('dana@example.com', $pass) LIKE 'wfas_%'")"
+release
+check "once it has ended, the login goes through" "t" "$(login_on 2 "$pass")"
 
 # kinds get ranges of their own per node
 check "a kind registered on a worker" "t" \
