@@ -660,6 +660,7 @@ wfauth_guard_ddl(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "wfauth._guard_ddl must be called as an event trigger");
 	parsetree = ((EventTriggerData *) fcinfo->context)->parsetree;
+	wfauth_check_before_locking(parsetree);
 	open_section(ddl_allowed());
 
 	switch (nodeTag(parsetree))

@@ -21,6 +21,7 @@
  *   protected_state.c  what a protected table looks like; how each differs
  *   domains.c    what a domain of a role other than a superuser may call
  *   lockdown.c   protected tables stay so: the state before and after each command
+ *   lock_order.c a command naming wfauth's relations is checked before it locks them
  *   cluster.c    the principal signed for the other nodes of a Citus cluster
  *   replay.c     signatures taken there, refused once their transaction ended
  *   results.c    a distributed transaction's intermediate results, its principal's

@@ -397,6 +397,9 @@ extern bool wfauth_in_others_function(void);
 extern uint64 wfauth_executor_frame(void);
 extern CommandId wfauth_executor_frame_cid(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
+
+/* lock_order.c */
+extern void wfauth_check_before_locking(Node *parsetree);
 extern Oid	wfauth_citus_table_of_shard(Oid relid);
 extern bool wfauth_citus_table(Oid relid);
 extern int	wfauth_citus_local_shards(Oid relid, int64 **shards);

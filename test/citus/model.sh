@@ -101,6 +101,22 @@ done
 release
 check "once it has ended, the login goes through" "t" "$(login_on 2 "$pass")"
 
+# a role that may merely name wfauth's tables queued a lock on a worker's shard of
+# principals (CREATE RULE locks before it checks ownership), and every login there
+# waited behind it: refused before it locks
+on 0 $db "CREATE ROLE wfauth_citus_intruder LOGIN" >/dev/null
+for node in 0 1 2; do on $node $db "SET citus.enable_ddl_propagation = off; GRANT USAGE ON SCHEMA wfauth TO wfauth_citus_intruder" >/dev/null; done
+shard=$(on 1 $db "SELECT shard_name('wfauth.principals'::regclass, shardid) FROM pg_dist_shard WHERE logicalrelid = 'wfauth.principals'::regclass")
+cat >$WORK/queue.sql <<SQL
+BEGIN;
+SET citus.enable_manual_changes_to_shards = on;
+LOCK $shard IN ROW EXCLUSIVE MODE;
+\! psql -qXAt -h $W1 -p $PORT1 -d $db -U wfauth_citus_intruder -v VERBOSITY=verbose -c "SET lock_timeout = '100ms'" -c "CREATE RULE r AS ON UPDATE TO $shard DO INSTEAD NOTHING" 2>&1 | grep -o '^ERROR:  [0-9A-Z]\{5\}' | cut -c9-
+COMMIT;
+SQL
+check "a rule on a worker's shard of principals, by a role that may not: refused before it waits" "42501" \
+      "$(psql -qXAt -h $W1 -p $PORT1 -d $db -f $WORK/queue.sql 2>&1 | grep -v '^$')"
+
 # kinds get ranges of their own per node
 check "a kind registered on a worker" "t" \
       "$(on 1 $db "SELECT wfauth.register_kind('report', 'dashboards'); SELECT id >= 1000 FROM wfauth.kinds WHERE name = 'report'" | tail -1)"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# wfauth's own tables are read by every login and every authentication.  A
+# role that may merely name them (USAGE on schema wfauth, as every
+# application role and table owner has) queued a lock on them with a
+# command PostgreSQL locks the table for before it checks ownership (CREATE
+# RULE, DROP TRIGGER ... ON, a foreign key to them, ...): behind any open
+# transaction that used the table, and ahead of every later login, which
+# waited as long as that role wished (attack pass 37).  Such commands that
+# name one of wfauth's relations are refused to every role but its owner
+# before they take any lock.  A superuser session holds the table in ROW
+# EXCLUSIVE mode (as an open write would); each command must fail at once
+# (42501) instead of waiting (55P03 at its lock_timeout).
+# Prints TAP; runs on the harness's cluster.
+set -uo pipefail
+. "$(dirname "$0")/lib.bash"
+db=wfauth_lock_queue
+psql -qX -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS wfauth_lq_owner" -c "CREATE DATABASE $db" >/dev/null 2>&1
+psql -qX -v ON_ERROR_STOP=1 -d $db >$WORK/setup.log 2>&1 <<'SQL' || bail "set up" $WORK/setup.log
+SET client_min_messages = warning;
+CREATE EXTENSION wfauth;
+CREATE ROLE wfauth_lq_owner LOGIN;
+GRANT USAGE ON SCHEMA wfauth TO wfauth_lq_owner;
+CREATE SCHEMA lq AUTHORIZATION wfauth_lq_owner;
+SET ROLE wfauth_lq_owner;
+CREATE TABLE lq.own (id bigint);
+CREATE TABLE lq.ownp (id bigint) PARTITION BY LIST (id);
+CREATE FUNCTION lq.f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+SQL
+
+mkfifo $WORK/holder.in
+psql -qXAt -d $db <$WORK/holder.in >$WORK/holder.out 2>&1 &
+holder=$!
+exec 3>$WORK/holder.in
+echo "BEGIN; LOCK wfauth.principals IN ROW EXCLUSIVE MODE; SELECT 'held';" >&3
+for _ in $(seq 1 300); do grep -q held $WORK/holder.out && break; sleep 0.1; done
+
+# as_owner SQL: how the command ends, by SQLSTATE (55P03: it waited for a lock)
+as_owner() {
+    psql -qXAt -d $db -U wfauth_lq_owner -v VERBOSITY=verbose -c "SET lock_timeout = '100ms'" -c "$1" 2>&1 |
+        grep -o '^ERROR:  [0-9A-Z]\{5\}' | head -1 | cut -c9-
+}
+for sql in "CREATE RULE r AS ON UPDATE TO wfauth.principals DO INSTEAD NOTHING" \
+           "DROP RULE IF EXISTS r ON wfauth.principals" \
+           "DROP TRIGGER principals_guard ON wfauth.principals" \
+           "DROP POLICY IF EXISTS p ON wfauth.principals" \
+           "CREATE TRIGGER t BEFORE UPDATE ON wfauth.principals FOR EACH ROW EXECUTE FUNCTION lq.f()" \
+           "CREATE TABLE lq.part PARTITION OF wfauth.principals FOR VALUES IN (1)" \
+           "CREATE TABLE lq.child (id bigint REFERENCES wfauth.principals)" \
+           "CREATE TABLE lq.child (id bigint, FOREIGN KEY (id) REFERENCES wfauth.principals)" \
+           "ALTER TABLE lq.own ADD FOREIGN KEY (id) REFERENCES wfauth.principals" \
+           "ALTER TABLE lq.own ADD COLUMN p bigint REFERENCES wfauth.principals" \
+           "ALTER TABLE lq.ownp ATTACH PARTITION wfauth.principals FOR VALUES IN (1)" \
+           "ALTER TABLE lq.ownp DETACH PARTITION wfauth.principals" \
+           "SET search_path = wfauth, lq; CREATE RULE r AS ON UPDATE TO principals DO INSTEAD NOTHING"; do
+    check "naming wfauth.principals, refused at once: $sql" "42501" "$(as_owner "$sql")"
+done
+check "the holder still holds the table" "held" "$(cat $WORK/holder.out)"
+echo "COMMIT;" >&3
+exec 3>&-
+wait $holder
+check "the owner's own table takes a trigger as before" "" \
+      "$(psql -qXAt -d $db -U wfauth_lq_owner -c "CREATE TRIGGER t BEFORE UPDATE ON lq.own FOR EACH ROW EXECUTE FUNCTION lq.f()" 2>&1)"
+psql -qX -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS wfauth_lq_owner" >/dev/null 2>&1
+done_testing
