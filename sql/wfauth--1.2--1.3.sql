@@ -1398,3 +1398,22 @@ REVOKE ALL ON FUNCTION wfauth._is_citus_table(regclass), wfauth._citus_identity(
     wfauth._registration_signed(text, smallint, text) FROM PUBLIC;
 
 SELECT wfauth._comment_internal_functions();
+
+-- Every function that may write prints values as every node reads them:
+-- on Citus they reach the other nodes as SQL text, printed with the
+-- caller's settings and read with the receiver's (attack pass 37: a token's
+-- expiry read as another date, a logout's digest with its backslash
+-- doubled).  C code sets the same (privileges.c, portable_output).
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_proc p
+              WHERE p.pronamespace = 'wfauth'::regnamespace AND p.provolatile = 'v'
+                AND p.prolang IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('sql', 'plpgsql'))
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET DateStyle = ''ISO, MDY'' SET IntervalStyle = postgres'
+                       ' SET standard_conforming_strings = on', f);
+    END LOOP;
+END
+$$;

@@ -297,6 +297,7 @@ refuse_without_principal(QueryDesc *queryDesc, int eflags)
 	wfauth_cluster_keep_signed();
 	wfauth_cluster_take_assertion();
 	wfauth_results_statement();
+	wfauth_check_model_write(queryDesc);
 	if (require_principal && current_principal == 0 &&
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !wfauth_dba_acting())
 	{

@@ -52,6 +52,8 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
 #include "parser/analyze.h"
+#include "parser/parser.h"
+#include "parser/parsetree.h"
 #include "rewrite/rowsecurity.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
@@ -118,17 +120,67 @@ wfauth_actor_is_dba(void)
 }
 
 /*
- * Open a setting level with wfauth's search_path.  wfauth_leave() (or
- * wfauth_unpin()) closes it, rolling back every setting made inside.
+ * How wfauth prints the values it writes.  Citus sends them to the other
+ * nodes as SQL text, printed with the sender's settings and read with the
+ * receiver's: under DateStyle 'SQL, DMY' a token's expiry was read there as
+ * another date, under a zone whose abbreviation the nodes read otherwise it
+ * moved by hours, and under standard_conforming_strings off a digest's
+ * backslash arrived doubled (attack pass 37).  ISO dates carry their order
+ * and offset; the receiver's standard_conforming_strings is checked where
+ * it writes (wfauth_check_model_write).  wfauth's SQL functions that write
+ * set the same in their SET clauses.
+ */
+static const char *const portable_output[][2] = {
+	{"DateStyle", "ISO, MDY"},
+	{"IntervalStyle", "postgres"},
+	{"standard_conforming_strings", "on"},
+};
+
+/*
+ * Open a setting level with wfauth's search_path (and portable output).
+ * wfauth_leave() (or wfauth_unpin()) closes it, rolling back every setting
+ * made inside.
  */
 static int
 pin_settings(void)
 {
 	int			level = NewGUCNestLevel();
+	size_t		i;
 
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	for (i = 0; i < lengthof(portable_output); i++)
+		(void) set_config_option(portable_output[i][0], portable_output[i][1],
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	return level;
+}
+
+/*
+ * ExecutorStart: on Citus, a statement that writes wfauth's tables runs with
+ * standard_conforming_strings on.  A receiving node reads the values in it
+ * with its own setting: off there (a database's or role's setting, a SET
+ * LOCAL that Citus forwarded), a backslash -- every digest has one -- would
+ * read as an escape, and its copy would differ from the others'.
+ */
+void
+wfauth_check_model_write(QueryDesc *queryDesc)
+{
+	ListCell   *lc;
+
+	if (standard_conforming_strings || !wfauth_citus_present())
+		return;
+	foreach(lc, queryDesc->plannedstmt->resultRelations)
+	{
+		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), queryDesc->plannedstmt->rtable);
+
+		if (get_rel_namespace(rte->relid) == get_namespace_oid("wfauth", true))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("wfauth's tables are written only with standard_conforming_strings on"),
+					 errdetail("Citus sends the values to the other nodes as SQL text, read there with this setting."),
+					 errhint("Leave standard_conforming_strings on in a transaction that changes wfauth's model "
+							 "(Citus forwards a SET LOCAL to the other nodes).")));
+	}
 }
 
 /* Go on as the current user, settings pinned; returns the level for wfauth_unpin(). */
@@ -1632,7 +1684,7 @@ wfauth_refuse_in_others_code_sql(PG_FUNCTION_ARGS)
  * The workers (logins.c) connect as the bootstrap superuser, and the
  * database's settings apply to it: a database owner may have set
  * session_authorization, role, search_path, default_transaction_read_only,
- * statement_timeout and more.  A worker's one transaction sets back every
+ * statement_timeout, DateStyle and more.  A worker's one transaction sets back every
  * setting it depends on, for the rest of that transaction.
  */
 void
@@ -1654,6 +1706,9 @@ wfauth_worker_settings(void)
 							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 	for (i = 0; i < lengthof(settings); i++)
 		(void) set_config_option(settings[i][0], settings[i][1],
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
+	for (i = 0; i < lengthof(portable_output); i++)
+		(void) set_config_option(portable_output[i][0], portable_output[i][1],
 								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 }
 

@@ -439,6 +439,8 @@ extern void wfauth_act_for_another_node(const char *value);
 extern const char *wfauth_principal_setting(void);
 extern uint64 wfauth_principal_generation(void);
 extern void wfauth_worker_settings(void);
+struct QueryDesc;
+extern void wfauth_check_model_write(struct QueryDesc *queryDesc);
 extern Oid	wfauth_function_oid(const char *name, int nargs, const Oid *argtypes);
 extern void wfauth_call_definer(const char *name, int nargs, const Oid *argtypes,
 								const NullableDatum *args);

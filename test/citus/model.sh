@@ -117,6 +117,43 @@ SQL
 check "a rule on a worker's shard of principals, by a role that may not: refused before it waits" "42501" \
       "$(psql -qXAt -h $W1 -p $PORT1 -d $db -f $WORK/queue.sql 2>&1 | grep -v '^$')"
 
+# Citus sends the values wfauth writes to the other nodes as text, printed with the
+# sender's settings and read with the receiver's (attack pass 37, F2 to F4): a logout under
+# standard_conforming_strings = off ended the session on the coordinator only (the digest
+# arrived with its backslash doubled); a token made under DateStyle 'SQL, DMY' expired
+# eleven months later on the workers, one under a zone whose abbreviation the nodes read
+# otherwise nineteen hours later everywhere; a database's settings did that to the worker
+# that counts a failed login
+on 0 $db "SELECT wfauth.grant_permission('api_tokens', '{erin@example.com}')" >/dev/null
+sess=$(on 0 $db "SELECT wfauth.login('erin@example.com', 'erin''s new passphrase')")
+check "logout (end_session) under standard_conforming_strings = off, on the coordinator" "" \
+      "$(on 0 $db "SET standard_conforming_strings = off; SELECT wfauth.end_session('$sess')")"
+check "ends the session on every node" "28000 28000 28000" \
+      "$(for node in 0 1 2; do psql -qXAt -h $(node_dir $node) -p $((PORT0 + node)) -d $db -v VERBOSITY=verbose \
+             -c "SELECT wfauth.authenticate_session('$sess')" 2>&1 | grep -o '^ERROR:  [0-9A-Z]\{5\}' | cut -c9- | head -1; done |
+         tr '\n' ' ' | sed 's/ $//')"
+expiry="SELECT expires_at FROM wfauth.tokens WHERE name = 'skewed'"
+on 0 $db "SET DateStyle = 'SQL, DMY'; SELECT wfauth.generate_token('erin@example.com', 'skewed', expires_in => '40 days')" >/dev/null
+check "a token made under DateStyle 'SQL, DMY' expires at one time on every node" "1" \
+      "$(for node in 0 1 2; do on $node $db "$expiry"; done | sort -u | wc -l)"
+on 0 $db "SELECT wfauth.revoke_token('erin@example.com', 'skewed'); DELETE FROM wfauth.tokens WHERE name = 'skewed'" >/dev/null
+on 0 $db "SET DateStyle = 'SQL, MDY'; SET TimeZone = 'EST-14'; SELECT wfauth.generate_token('erin@example.com', 'skewed', expires_in => '1 minute')" >/dev/null
+check "one made under TimeZone 'EST-14' expires within its minute, on every node" "t t t" \
+      "$(for node in 0 1 2; do on $node $db "SELECT expires_at <= now() + interval '1 minute' FROM wfauth.tokens WHERE name = 'skewed'"; done |
+         tr '\n' ' ' | sed 's/ $//')"
+on 0 $db "ALTER DATABASE $db SET DateStyle = 'SQL, MDY'; ALTER DATABASE $db SET TimeZone = 'EST-14'" >/dev/null
+psql -qXAt -h $COORD -p $PORT0 -d $db -c "SELECT wfauth.login('erin@example.com', 'wrong')" >/dev/null 2>&1
+on 0 $db "ALTER DATABASE $db RESET DateStyle; ALTER DATABASE $db RESET TimeZone" >/dev/null
+check "a failure counted under the database's DateStyle and TimeZone: one count and time on every node, not ahead" "1 t" \
+      "$(for node in 0 1 2; do on $node $db "SELECT failed_attempts, last_failed_at <= now() FROM wfauth.passwords
+                                             WHERE account_id = $erin"; done | sort -u | tr '|\n' '  ' | sed 's/ $//')"
+check "under a forwarded SET LOCAL standard_conforming_strings = off, no node writes wfauth's rows (it would read them otherwise)" \
+      "wfauth's tables are written only with standard_conforming_strings on" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -d $db -c "BEGIN" -c "SET LOCAL standard_conforming_strings = off" \
+             -c "SELECT wfauth.create_group('back\\slash')" -c "COMMIT" 2>&1 | sed -n 's/^ERROR: *//p' | head -1)"
+check "... and none has the group" "0 0 0" \
+      "$(for node in 0 1 2; do on $node $db "SELECT count(*) FROM wfauth.principals WHERE name LIKE 'back%'"; done | tr '\n' ' ' | sed 's/ $//')"
+
 # kinds get ranges of their own per node
 check "a kind registered on a worker" "t" \
       "$(on 1 $db "SELECT wfauth.register_kind('report', 'dashboards'); SELECT id >= 1000 FROM wfauth.kinds WHERE name = 'report'" | tail -1)"

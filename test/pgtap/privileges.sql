@@ -3,7 +3,7 @@
 BEGIN;
 CREATE ROLE wfauth_tap_app;
 GRANT USAGE ON SCHEMA wfauth TO wfauth_tap_app;
-SELECT plan(15);
+SELECT plan(16);
 
 SELECT is(array_agg(c.relname ORDER BY c.relname), NULL,
           'no wfauth table is readable or writable by an application role')
@@ -49,6 +49,14 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text
  WHERE p.pronamespace = 'wfauth'::regnamespace
    AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
    AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
+
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
+          'every VOLATILE SQL and PL/pgSQL function prints values as every Citus node reads them')
+  FROM pg_proc p
+ WHERE p.pronamespace = 'wfauth'::regnamespace AND p.provolatile = 'v'
+   AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+   AND NOT coalesce(p.proconfig @> ARRAY['DateStyle=ISO, MDY', 'IntervalStyle=postgres',
+                                         'standard_conforming_strings=on'], false);
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'every public function has a comment')
