@@ -7,7 +7,12 @@
  * the relation they name before PostgreSQL checks the caller's right to
  * it: CREATE RULE, DROP RULE/TRIGGER/POLICY ... ON, CREATE TRIGGER, a
  * partition or inheritance parent, a foreign key's referenced table,
- * ATTACH/DETACH PARTITION.  The request waits behind any open transaction
+ * ATTACH/DETACH PARTITION, ALTER INDEX ... DEPENDS ON EXTENSION.  (Those
+ * are PostgreSQL 15's: every command that opens a relation it names with
+ * a lock that blocks reads or writes -- table_openrv, relation_openrv,
+ * get_object_address, RangeVarGetRelid without a callback that checks
+ * first.  COMMENT, SECURITY LABEL, CREATE STATISTICS and PUBLICATION take
+ * one that blocks neither.)  The request waits behind any open transaction
  * that used the table, and every later read or write waits behind the
  * request -- every login on the node, for as long as the caller keeps some
  * other transaction open (attack pass 37, on every node of a Citus
@@ -100,6 +105,9 @@ wfauth_check_before_locking(Node *parsetree)
 			break;
 		case T_CreateTrigStmt:
 			check_named(((CreateTrigStmt *) parsetree)->relation, ACL_TRIGGER);
+			break;
+		case T_AlterObjectDependsStmt:
+			check_named(((AlterObjectDependsStmt *) parsetree)->relation, ACL_NO_RIGHTS);
 			break;
 		case T_DropStmt:
 			{
