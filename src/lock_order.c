@@ -17,16 +17,18 @@
  * request -- every login on the node, for as long as the caller keeps some
  * other transaction open (attack pass 37, on every node of a Citus
  * cluster, whose shards live in schema wfauth too).  PostgreSQL's own
- * check, made first with no lock, refuses it before it waits: at
- * ddl_command_start (wfauth._guard_ddl), which fires before a command takes
- * any lock, and loads wfauth in a session that has not used it yet.  The
- * check is PostgreSQL's rule for each command (ownership, or the TRIGGER or
- * REFERENCES privilege); PostgreSQL checks again once it holds the lock.
+ * check, made first with no lock, refuses it before it waits.  The check
+ * is PostgreSQL's rule for each command (ownership, or the TRIGGER or
+ * REFERENCES privilege; for VACUUM FULL, CLUSTER, CREATE INDEX, REINDEX,
+ * ALTER and renames, which Citus locks before PostgreSQL checks,
+ * ownership -- a database's owner may vacuum its tables, not wfauth's);
+ * PostgreSQL checks again once it holds the lock.
  */
 #include "postgres.h"
 
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
@@ -37,10 +39,14 @@
 
 /*
  * The caller may do what needs "mode" (ACL_NO_RIGHTS: ownership) to rv, if
- * rv is one of wfauth's relations; else ERROR, as PostgreSQL would.
+ * rv is one of wfauth's relations; else ERROR, as PostgreSQL would.  An
+ * unqualified name that finds another relation first, while wfauth has one
+ * of that name, is locked here as the command will lock it ("lockmode"),
+ * so that it cannot be dropped before the command looks it up again and
+ * falls through to wfauth's.
  */
 static void
-check_named(RangeVar *rv, AclMode mode)
+check_named(RangeVar *rv, AclMode mode, LOCKMODE lockmode)
 {
 	Oid			namespace = get_namespace_oid("wfauth", true);
 	Oid			relid;
@@ -49,19 +55,14 @@ check_named(RangeVar *rv, AclMode mode)
 	if (rv == NULL || !OidIsValid(namespace))
 		return;
 	relid = RangeVarGetRelid(rv, NoLock, true);
-	if (rv->schemaname == NULL && OidIsValid(get_relname_relid(rv->relname, namespace)) &&
-		OidIsValid(relid) && get_rel_namespace(relid) != namespace)
+	if (!OidIsValid(relid))
+		return;
+	if (get_rel_namespace(relid) != namespace)
 	{
-		/*
-		 * The name finds another relation first on the search path: kept
-		 * from being dropped until the command has looked it up again, so
-		 * that the lookup cannot fall through to wfauth's.
-		 */
-		LockRelationOid(relid, AccessShareLock);
+		if (rv->schemaname == NULL && OidIsValid(get_relname_relid(rv->relname, namespace)))
+			LockRelationOid(relid, lockmode);
 		return;
 	}
-	if (!OidIsValid(relid) || get_rel_namespace(relid) != namespace)
-		return;
 	if (mode == ACL_NO_RIGHTS)
 		allowed = pg_class_ownercheck(relid, GetUserId());
 	else
@@ -86,11 +87,17 @@ check_referenced(List *elements)
 		if (IsA(element, ColumnDef))
 			check_referenced(((ColumnDef *) element)->constraints);
 		else if (IsA(element, Constraint) && ((Constraint *) element)->contype == CONSTR_FOREIGN)
-			check_named(((Constraint *) element)->pktable, ACL_REFERENCES);
+			check_named(((Constraint *) element)->pktable, ACL_REFERENCES, ShareRowExclusiveLock);
 	}
 }
 
-/* ddl_command_start: refuses, before it locks anything, a command naming a wfauth relation it may not */
+/*
+ * Refuses, before it locks anything, a command naming a wfauth relation it
+ * may not: from wfauth's ProcessUtility hook (ahead of Citus's, which locks
+ * some relations a command names before PostgreSQL looks at them; and for
+ * the statements inside CREATE SCHEMA), and at ddl_command_start (in a
+ * session that has not loaded wfauth yet).
+ */
 void
 wfauth_check_before_locking(Node *parsetree)
 {
@@ -101,13 +108,41 @@ wfauth_check_before_locking(Node *parsetree)
 	switch (nodeTag(parsetree))
 	{
 		case T_RuleStmt:
-			check_named(((RuleStmt *) parsetree)->relation, ACL_NO_RIGHTS);
+			check_named(((RuleStmt *) parsetree)->relation, ACL_NO_RIGHTS, AccessExclusiveLock);
 			break;
 		case T_CreateTrigStmt:
-			check_named(((CreateTrigStmt *) parsetree)->relation, ACL_TRIGGER);
+			check_named(((CreateTrigStmt *) parsetree)->relation, ACL_TRIGGER, ShareRowExclusiveLock);
 			break;
 		case T_AlterObjectDependsStmt:
-			check_named(((AlterObjectDependsStmt *) parsetree)->relation, ACL_NO_RIGHTS);
+			check_named(((AlterObjectDependsStmt *) parsetree)->relation, ACL_NO_RIGHTS, AccessExclusiveLock);
+			break;
+		case T_RenameStmt:
+			check_named(((RenameStmt *) parsetree)->relation, ACL_NO_RIGHTS, AccessExclusiveLock);
+			break;
+		case T_AlterObjectSchemaStmt:
+			check_named(((AlterObjectSchemaStmt *) parsetree)->relation, ACL_NO_RIGHTS, AccessExclusiveLock);
+			break;
+		case T_IndexStmt:
+			check_named(((IndexStmt *) parsetree)->relation, ACL_NO_RIGHTS, ShareLock);
+			break;
+		case T_ClusterStmt:
+			check_named(((ClusterStmt *) parsetree)->relation, ACL_NO_RIGHTS, AccessExclusiveLock);
+			break;
+		case T_ReindexStmt:
+			check_named(((ReindexStmt *) parsetree)->relation, ACL_NO_RIGHTS, ShareLock);
+			break;
+		case T_VacuumStmt:
+			/* VACUUM FULL: a database's owner may vacuum its tables, but not lock wfauth's for it */
+			foreach(lc, ((VacuumStmt *) parsetree)->options)
+			{
+				DefElem    *option = lfirst_node(DefElem, lc);
+				ListCell   *rel;
+
+				if (strcmp(option->defname, "full") != 0 || !defGetBoolean(option))
+					continue;
+				foreach(rel, ((VacuumStmt *) parsetree)->rels)
+					check_named(lfirst_node(VacuumRelation, rel)->relation, ACL_NO_RIGHTS, AccessExclusiveLock);
+			}
 			break;
 		case T_DropStmt:
 			{
@@ -123,7 +158,7 @@ wfauth_check_before_locking(Node *parsetree)
 					if (list_length(names) > 1)
 						check_named(makeRangeVarFromNameList(list_truncate(list_copy(names),
 																		   list_length(names) - 1)),
-									ACL_NO_RIGHTS);
+									ACL_NO_RIGHTS, AccessExclusiveLock);
 				}
 				break;
 			}
@@ -133,12 +168,13 @@ wfauth_check_before_locking(Node *parsetree)
 				CreateStmt *stmt = (CreateStmt *) parsetree;
 
 				foreach(lc, stmt->inhRelations)
-					check_named(lfirst_node(RangeVar, lc), ACL_NO_RIGHTS);
+					check_named(lfirst_node(RangeVar, lc), ACL_NO_RIGHTS, AccessExclusiveLock);
 				check_referenced(stmt->tableElts);
 				check_referenced(stmt->constraints);
 				break;
 			}
 		case T_AlterTableStmt:
+			check_named(((AlterTableStmt *) parsetree)->relation, ACL_NO_RIGHTS, ShareUpdateExclusiveLock);
 			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
 			{
 				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
@@ -151,12 +187,12 @@ wfauth_check_before_locking(Node *parsetree)
 						break;
 					case AT_AddInherit:
 					case AT_DropInherit:
-						check_named((RangeVar *) cmd->def, ACL_NO_RIGHTS);
+						check_named((RangeVar *) cmd->def, ACL_NO_RIGHTS, ShareUpdateExclusiveLock);
 						break;
 					case AT_AttachPartition:
 					case AT_DetachPartition:
 					case AT_DetachPartitionFinalize:
-						check_named(((PartitionCmd *) cmd->def)->name, ACL_NO_RIGHTS);
+						check_named(((PartitionCmd *) cmd->def)->name, ACL_NO_RIGHTS, AccessExclusiveLock);
 						break;
 					default:
 						break;

@@ -35,13 +35,17 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_trigger.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -247,6 +251,30 @@ locked(Oid relid)
 }
 
 /*
+ * wfauth itself, and every object of it, goes only by its owner (a
+ * superuser): a role that had Citus's worker_change_sequence_dependency()
+ * make wfauth's sequence depend on a table of its own dropped wfauth with
+ * that table, by cascade (attack pass 38).  Whatever the path, the drop
+ * reaches here.
+ */
+static void
+refuse_drop_of_wfauth(Oid classId, Oid objectId)
+{
+	Oid			extension = get_extension_oid("wfauth", true);
+	ObjectAddress object = {classId, objectId, 0};
+
+	if (!OidIsValid(extension) ||
+		(!(classId == ExtensionRelationId && objectId == extension) &&
+		 getExtensionOfObject(classId, objectId) != extension))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to drop %s, of extension wfauth", getObjectDescription(&object, false)),
+			 errdetail("Only a superuser drops wfauth or its objects, whatever the command reached them by."),
+			 errhint("A dependency made on an object of one's own may have led the drop here.")));
+}
+
+/*
  * A protected table or shard dropped by a function rather than a command,
  * which no event trigger sees (Citus's worker_drop_shell_table() on a
  * worker).  A shard Citus places on this node goes only by a DBA (Citus
@@ -265,6 +293,8 @@ guard_drop(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *
 
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
+	if (access == OAT_DROP && !superuser())
+		refuse_drop_of_wfauth(classId, objectId);
 	if (access != OAT_DROP || classId != RelationRelationId || subId != 0 ||
 		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) ||
 		!OidIsValid(get_namespace_oid("wfauth", true)) || !wfauth_table_exists(WFAUTH_PROTECTED_TABLES))

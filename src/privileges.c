@@ -39,12 +39,16 @@
 #include "access/htup_details.h"
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -316,6 +320,7 @@ typedef struct OthersFrame
 #define HAS_ROLE_CLAUSE		((uint64) 1 << 33)	/* SET role = ...: it runs as that role */
 #define IS_CITUS_FUNCTION	((uint64) 1 << 34)	/* one of Citus's, in C: no frame */
 #define TOUCHES_RESULTS		((uint64) 1 << 35)	/* ... that touches intermediate results */
+#define CHECKS_NO_CALLER	((uint64) 1 << 36)	/* ... that changes the catalog for anyone */
 
 /* Is role another than the session's, and no superuser? */
 static bool
@@ -637,6 +642,9 @@ citus_function(Oid fn_oid)
 		"read_intermediate_result", "read_intermediate_result_array", "create_intermediate_result",
 		"broadcast_intermediate_result", "fetch_intermediate_results", "worker_partition_query_result"
 	};
+	static const char *const unchecked[] = {
+		"worker_change_sequence_dependency", "citus_unmark_object_distributed", "master_unmark_object_distributed"
+	};
 	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	bool		isnull;
 	Datum		probin;
@@ -655,6 +663,9 @@ citus_function(Oid fn_oid)
 			for (int i = 0; i < (int) lengthof(touching); i++)
 				if (strcmp(symbol, touching[i]) == 0)
 					kind |= TOUCHES_RESULTS;
+			for (int i = 0; i < (int) lengthof(unchecked); i++)
+				if (strcmp(symbol, unchecked[i]) == 0)
+					kind |= CHECKS_NO_CALLER;
 		}
 	}
 	ReleaseSysCache(tuple);
@@ -710,6 +721,71 @@ refuse_citus_call_in_others_code(Oid fn_oid)
 			 errhint("Triggers, defaults, views and functions that the requests run must belong to the request role.")));
 }
 
+/*
+ * Is it wfauth, its schema, one of its objects, or a relation in its schema
+ * (a Citus shard)?
+ */
+static bool
+wfauth_object(Oid classId, Oid objectId)
+{
+	Oid			extension = get_extension_oid("wfauth", true);
+	Oid			namespace = get_namespace_oid("wfauth", true);
+
+	if (!OidIsValid(extension))
+		return false;
+	return (classId == ExtensionRelationId && objectId == extension) ||
+		(classId == NamespaceRelationId && objectId == namespace) ||
+		(classId == RelationRelationId && get_rel_namespace(objectId) == namespace) ||
+		getExtensionOfObject(classId, objectId) == extension;
+}
+
+/*
+ * Citus functions that change the catalog and check nothing of who calls
+ * them (worker_change_sequence_dependency() made wfauth's sequence depend
+ * on a table of the caller's: the next login failed, a drop of that table
+ * reached wfauth; citus_unmark_object_distributed() took wfauth off
+ * Citus's list of distributed objects -- attack pass 38) leave wfauth's
+ * objects alone unless a superuser calls them.  Citus sends the first with
+ * constants, and an argument that is not one could be anything; its drop
+ * trigger unmarks with variables, which are let through.
+ */
+static void
+refuse_unchecked_citus_call(FmgrInfo *flinfo)
+{
+	FuncExpr   *call = (FuncExpr *) flinfo->fn_expr;
+	bool		unmark = strcmp(get_func_name(flinfo->fn_oid), "worker_change_sequence_dependency") != 0;
+	ListCell   *lc;
+	int			i = 0;
+	Oid			classId = InvalidOid;
+	bool		refuse = call == NULL || !IsA(call, FuncExpr);
+
+	if (superuser())
+		return;
+	if (!refuse)
+		foreach(lc, call->args)
+		{
+			Node	   *arg = lfirst(lc);
+			Const	   *value = IsA(arg, Const) ? (Const *) arg : NULL;
+
+			if (unmark && i > 1)
+				break;
+			if (value == NULL || value->constisnull)
+				refuse |= !unmark;	/* (Citus's drop trigger unmarks with variables) */
+			else if (unmark && i == 0)
+				classId = DatumGetObjectId(value->constvalue);
+			else
+				refuse |= wfauth_object(unmark ? classId : RelationRelationId, DatumGetObjectId(value->constvalue));
+			i++;
+		}
+	if (refuse)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function %s on objects of wfauth", format_procedure(flinfo->fn_oid)),
+				 errdetail("Citus's function changes the catalog without checking who calls it; "
+						   "only a superuser may point it at wfauth."),
+				 errhint("Call it with constant arguments naming objects of one's own.")));
+}
+
 static void
 function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
@@ -721,6 +797,8 @@ function_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 	{
 		if (event == FHET_START)
 			refuse_citus_call_in_others_code(flinfo->fn_oid);
+		if (event == FHET_START && (*private & CHECKS_NO_CALLER))
+			refuse_unchecked_citus_call(flinfo);
 		if (*private & TOUCHES_RESULTS)
 		{
 			if (event == FHET_START)
@@ -1585,6 +1663,7 @@ process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	wfauth_cluster_keep_signed();
 	wfauth_results_statement();
 	refuse_utility_in_others_code(pstmt->utilityStmt);
+	wfauth_check_before_locking(pstmt->utilityStmt);
 	wfauth_refuse_truncate_of_protected(pstmt->utilityStmt);
 	refuse_forwarded_setting(pstmt->utilityStmt);
 	touches_results = copies_results(pstmt->utilityStmt);

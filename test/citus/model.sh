@@ -116,6 +116,49 @@ COMMIT;
 SQL
 check "a rule on a worker's shard of principals, by a role that may not: refused before it waits" "42501" \
       "$(psql -qXAt -h $W1 -p $PORT1 -d $db -f $WORK/queue.sql 2>&1 | grep -v '^$')"
+# ... nor on the coordinator through Citus's utility hook, which locks a Citus table
+# that some commands name before PostgreSQL checks (attack pass 38): each refused at once
+# while a transaction holds principals and sessions, as open logins do
+on 0 $db "CREATE SCHEMA intr AUTHORIZATION wfauth_citus_intruder;
+          SET ROLE wfauth_citus_intruder; CREATE TABLE intr.own (id bigint); CREATE TABLE intr.own2 (id bigint)" >/dev/null
+{
+    echo "BEGIN;"
+    echo "LOCK wfauth.principals, wfauth.sessions IN ROW EXCLUSIVE MODE;"
+    echo "SET LOCAL enable_seqscan = off; SELECT 'held' FROM wfauth.principals WHERE id = 1 UNION ALL SELECT 'held';"
+    while read -r command; do
+        echo "\\! psql -qXAt -h $COORD -p $PORT0 -d $db -U wfauth_citus_intruder -v VERBOSITY=verbose -c \"SET lock_timeout = '100ms'\" -c \"$command\" 2>&1 | grep -o '^ERROR:  [0-9A-Z]\\{5\\}' | cut -c9- | head -1"
+    done <<'COMMANDS'
+DROP TRIGGER IF EXISTS nosuch ON wfauth.principals
+ALTER TRIGGER principals_guard ON wfauth.principals DEPENDS ON EXTENSION wfauth
+VACUUM FULL wfauth.principals
+CREATE INDEX ON wfauth.sessions (id)
+CLUSTER wfauth.principals USING principals_pkey
+ALTER TABLE intr.own ADD FOREIGN KEY (id) REFERENCES wfauth.sessions
+ALTER TABLE intr.own2 ADD COLUMN y bigint REFERENCES wfauth.sessions
+ALTER TABLE wfauth.principals RENAME COLUMN description TO d
+ALTER TABLE wfauth.principals RENAME TO p
+ALTER POLICY nosuch ON wfauth.principals RENAME TO p
+COMMANDS
+    echo "COMMIT;"
+} >$WORK/queue2.sql
+check "ten commands naming wfauth's tables, while they are held: each refused at once (42501)" \
+      "42501 42501 42501 42501 42501 42501 42501 42501 42501 42501" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -d $db -f $WORK/queue2.sql 2>&1 | grep -v '^$\|^held$' | tr '\n' ' ' | sed 's/ $//')"
+# Citus functions that change the catalog with no check of their caller: not on wfauth's
+# objects (worker_change_sequence_dependency made wfauth's sequence depend on the caller's
+# table, and the next login failed; citus_unmark_object_distributed took wfauth off
+# Citus's list)
+check "worker_change_sequence_dependency on wfauth's sequence, by another role: refused" \
+      "permission denied for function worker_change_sequence_dependency(regclass,regclass,regclass) on objects of wfauth" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -d $db -U wfauth_citus_intruder \
+             -c "SELECT worker_change_sequence_dependency(pg_get_serial_sequence('wfauth.sessions', 'id')::regclass, 'wfauth.sessions', 'intr.own')" 2>&1 |
+         sed -n 's/^ERROR: *//p')"
+check "citus_unmark_object_distributed on extension wfauth, by another role: refused" \
+      "permission denied for function citus_unmark_object_distributed(oid,oid,integer,boolean) on objects of wfauth" \
+      "$(psql -qXAt -h $COORD -p $PORT0 -d $db -U wfauth_citus_intruder \
+             -c "SELECT citus_unmark_object_distributed('pg_extension'::regclass, $(on 0 $db "SELECT oid FROM pg_extension WHERE extname = 'wfauth'"), 0, false)" 2>&1 |
+         sed -n 's/^ERROR: *//p')"
+check "a login still works" "t" "$(login_on 0 "$pass")"
 
 # Citus sends the values wfauth writes to the other nodes as text, printed with the
 # sender's settings and read with the receiver's (attack pass 37, F2 to F4): a logout under

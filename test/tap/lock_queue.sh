@@ -20,6 +20,7 @@ psql -qX -v ON_ERROR_STOP=1 -d $db >$WORK/setup.log 2>&1 <<'SQL' || bail "set up
 SET client_min_messages = warning;
 CREATE EXTENSION wfauth;
 CREATE ROLE wfauth_lq_owner LOGIN;
+GRANT CREATE ON DATABASE wfauth_lock_queue TO wfauth_lq_owner;
 GRANT USAGE ON SCHEMA wfauth TO wfauth_lq_owner;
 CREATE SCHEMA lq AUTHORIZATION wfauth_lq_owner;
 SET ROLE wfauth_lq_owner;
@@ -55,7 +56,10 @@ for sql in "CREATE RULE r AS ON UPDATE TO wfauth.principals DO INSTEAD NOTHING" 
            "ALTER TABLE lq.ownp DETACH PARTITION wfauth.principals" \
            "ALTER INDEX wfauth.principals_pkey DEPENDS ON EXTENSION wfauth" \
            "ALTER TRIGGER principals_guard ON wfauth.principals DEPENDS ON EXTENSION wfauth" \
-           "SET search_path = wfauth, lq; CREATE RULE r AS ON UPDATE TO principals DO INSTEAD NOTHING"; do
+           "SET search_path = wfauth, lq; CREATE RULE r AS ON UPDATE TO principals DO INSTEAD NOTHING" \
+           "CREATE SCHEMA lq2 CREATE TABLE lq2.t PARTITION OF wfauth.principals FOR VALUES IN (1)" \
+           "CREATE SCHEMA lq2 CREATE TABLE lq2.t (id bigint REFERENCES wfauth.principals)" \
+           "CLUSTER wfauth.principals USING principals_pkey"; do
     check "naming wfauth.principals, refused at once: $sql" "42501" "$(as_owner "$sql")"
 done
 check "the holder still holds the table" "held" "$(grep held $WORK/holder.out)"
@@ -64,5 +68,19 @@ exec 3>&-
 wait $holder
 check "the owner's own table takes a trigger as before" "" \
       "$(psql -qXAt -d $db -U wfauth_lq_owner -c "CREATE TRIGGER t BEFORE UPDATE ON lq.own FOR EACH ROW EXECUTE FUNCTION lq.f()" 2>&1)"
+
+# wfauth's objects go only by a superuser, whatever reaches them: Citus's
+# worker_change_sequence_dependency() let any role make wfauth's sequence
+# depend on a table of its own, and dropping that table dropped wfauth
+# (attack pass 38).  The dependency is made here by hand, as Citus did.
+q $db "UPDATE pg_depend SET refobjid = 'lq.own'::regclass, refobjsubid = 1
+        WHERE classid = 'pg_class'::regclass AND refclassid = 'pg_class'::regclass
+          AND objid = pg_get_serial_sequence('wfauth.sessions', 'id')::regclass
+          AND refobjid = 'wfauth.sessions'::regclass" >/dev/null
+check "a table of another role's, which wfauth's sequence was made to depend on: its drop reaches wfauth and is refused" \
+      "permission denied to drop ..., of extension wfauth" \
+      "$(psql -qXAt -d $db -U wfauth_lq_owner -c "DROP TABLE lq.own CASCADE" 2>&1 |
+         sed -n 's/^ERROR:  permission denied to drop .*, of extension wfauth$/permission denied to drop ..., of extension wfauth/p')"
+check "wfauth is still there" "wfauth" "$(q $db "SELECT extname FROM pg_extension WHERE extname = 'wfauth'")"
 psql -qX -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS wfauth_lq_owner" >/dev/null 2>&1
 done_testing
