@@ -29,6 +29,7 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "commands/defrem.h"
+#include "commands/tablecmds.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
@@ -41,9 +42,11 @@
  * The caller may do what needs "mode" (ACL_NO_RIGHTS: ownership) to rv, if
  * rv is one of wfauth's relations; else ERROR, as PostgreSQL would.  An
  * unqualified name that finds another relation first, while wfauth has one
- * of that name, is locked here as the command will lock it ("lockmode"),
- * so that it cannot be dropped before the command looks it up again and
- * falls through to wfauth's.
+ * of that name, is locked here as the command will lock it ("lockmode": no
+ * weaker lock first, which the command's would wait on as an upgrade), and
+ * looked up again until it finds what is held: it cannot be dropped or
+ * renamed before the command looks it up again and falls through to
+ * wfauth's (attack pass 39).
  */
 static void
 check_named(RangeVar *rv, AclMode mode, LOCKMODE lockmode)
@@ -54,13 +57,23 @@ check_named(RangeVar *rv, AclMode mode, LOCKMODE lockmode)
 
 	if (rv == NULL || !OidIsValid(namespace))
 		return;
-	relid = RangeVarGetRelid(rv, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
-	if (get_rel_namespace(relid) != namespace)
+	for (;;)
 	{
+		relid = RangeVarGetRelid(rv, NoLock, true);
+		if (!OidIsValid(relid))
+			return;
+		if (get_rel_namespace(relid) == namespace)
+			break;
 		if (rv->schemaname == NULL && OidIsValid(get_relname_relid(rv->relname, namespace)))
+		{
+			/* held, then looked up again: dropped meanwhile, the name may find wfauth's now */
 			LockRelationOid(relid, lockmode);
+			if (RangeVarGetRelid(rv, NoLock, true) != relid)
+			{
+				UnlockRelationOid(relid, lockmode);
+				continue;
+			}
+		}
 		return;
 	}
 	if (mode == ACL_NO_RIGHTS)
@@ -174,7 +187,8 @@ wfauth_check_before_locking(Node *parsetree)
 				break;
 			}
 		case T_AlterTableStmt:
-			check_named(((AlterTableStmt *) parsetree)->relation, ACL_NO_RIGHTS, ShareUpdateExclusiveLock);
+			check_named(((AlterTableStmt *) parsetree)->relation, ACL_NO_RIGHTS,
+						AlterTableGetLockLevel(((AlterTableStmt *) parsetree)->cmds));
 			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
 			{
 				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);

@@ -62,6 +62,36 @@ for sql in "CREATE RULE r AS ON UPDATE TO wfauth.principals DO INSTEAD NOTHING" 
            "CLUSTER wfauth.principals USING principals_pkey"; do
     check "naming wfauth.principals, refused at once: $sql" "42501" "$(as_owner "$sql")"
 done
+# ... nor through an unqualified name that finds a table of the role's own first, which it
+# drops while the command waits for it: the name, looked up again, finds wfauth's table
+# (attack pass 39: the command went on to lock wfauth.principals unchecked)
+psql -qXAt -d $db -U wfauth_lq_owner -c "CREATE TABLE lq.principals (id bigint) PARTITION BY LIST (id)" >/dev/null
+mkfifo $WORK/dropper.in
+psql -qXAt -d $db -U wfauth_lq_owner <$WORK/dropper.in >$WORK/dropper.out 2>&1 3>&- &
+dropper=$!
+exec 4>$WORK/dropper.in
+echo "BEGIN; LOCK lq.principals IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&4
+for _ in $(seq 1 300); do grep -q locked $WORK/dropper.out && break; sleep 0.1; done
+psql -qXAt -d $db -U wfauth_lq_owner -v VERBOSITY=verbose -c "SELECT wfauth.current_principal()" \
+     -c "SET search_path = lq, wfauth" -c "SET application_name = lq_racer" \
+     -c "CREATE SCHEMA lq3 CREATE TABLE lq3.t PARTITION OF principals FOR VALUES IN (1)" >$WORK/racer.out 2>&1 3>&- 4>&- &
+racer=$!
+waiting() { q $db "SELECT string_agg(l.relation::regclass::text, ',') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+                   WHERE NOT l.granted AND a.application_name = 'lq_racer'"; }
+for _ in $(seq 1 300); do [ "$(waiting)" = "lq.principals" ] && break; sleep 0.1; done
+echo "DROP TABLE lq.principals; COMMIT;" >&4
+exec 4>&-
+wait $dropper
+state=""
+for _ in $(seq 1 300); do
+    kill -0 $racer 2>/dev/null || break
+    state=$(waiting)
+    [ -n "$state" ] && { q $db "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'lq_racer'" >/dev/null; break; }
+    sleep 0.1
+done
+wait $racer
+check "a name that found the role's table, dropped while the command waited: wfauth's is checked, not locked" "42501" \
+      "${state:-$(grep -o '^ERROR:  [0-9A-Z]\{5\}' $WORK/racer.out | head -1 | cut -c9-)}"
 check "the holder still holds the table" "held" "$(grep held $WORK/holder.out)"
 echo "COMMIT;" >&3
 exec 3>&-
