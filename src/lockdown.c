@@ -257,15 +257,23 @@ locked(Oid relid)
  * that table, by cascade (attack pass 38).  Whatever the path, the drop
  * reaches here.
  */
+/* Is it extension wfauth itself, or one of its member objects? */
+bool
+wfauth_extension_object(Oid classId, Oid objectId)
+{
+	Oid			extension = get_extension_oid("wfauth", true);
+
+	return OidIsValid(extension) &&
+		((classId == ExtensionRelationId && objectId == extension) ||
+		 getExtensionOfObject(classId, objectId) == extension);
+}
+
 static void
 refuse_drop_of_wfauth(Oid classId, Oid objectId)
 {
-	Oid			extension = get_extension_oid("wfauth", true);
 	ObjectAddress object = {classId, objectId, 0};
 
-	if (!OidIsValid(extension) ||
-		(!(classId == ExtensionRelationId && objectId == extension) &&
-		 getExtensionOfObject(classId, objectId) != extension))
+	if (!wfauth_extension_object(classId, objectId))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

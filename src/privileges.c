@@ -39,16 +39,13 @@
 #include "access/htup_details.h"
 #include "access/parallel.h"
 #include "access/xact.h"
-#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
-#include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -728,15 +725,13 @@ refuse_citus_call_in_others_code(Oid fn_oid)
 static bool
 wfauth_object(Oid classId, Oid objectId)
 {
-	Oid			extension = get_extension_oid("wfauth", true);
 	Oid			namespace = get_namespace_oid("wfauth", true);
 
-	if (!OidIsValid(extension))
+	if (!OidIsValid(namespace))
 		return false;
-	return (classId == ExtensionRelationId && objectId == extension) ||
-		(classId == NamespaceRelationId && objectId == namespace) ||
+	return (classId == NamespaceRelationId && objectId == namespace) ||
 		(classId == RelationRelationId && get_rel_namespace(objectId) == namespace) ||
-		getExtensionOfObject(classId, objectId) == extension;
+		wfauth_extension_object(classId, objectId);
 }
 
 /*

@@ -397,6 +397,7 @@ extern bool wfauth_in_others_function(void);
 extern uint64 wfauth_executor_frame(void);
 extern CommandId wfauth_executor_frame_cid(void);
 extern void wfauth_refuse_truncate_of_protected(Node *parsetree);
+extern bool wfauth_extension_object(Oid classId, Oid objectId);
 
 /* lock_order.c */
 extern void wfauth_check_before_locking(Node *parsetree);
