@@ -1417,3 +1417,17 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- On Citus, a change of a reference table's rows is serialized with every
+-- open change of that table, or of one it references, across the cluster
+-- (an exclusive lock to the end of the transaction): while one logout's
+-- transaction stayed open -- of a session ended long ago too, which anyone
+-- holding its token may call -- every login of the cluster waited for it
+-- and was refused uncounted (attack pass 41).  A logout, and a revocation
+-- or renaming of one's own token, change rows by key, lock no other row
+-- and read no other table that each copy would have to read alike: Citus
+-- is told that they commute, and the rows' own locks order them.  Other
+-- changes keep Citus's serialization (docs/citus.md, Limits).
+ALTER FUNCTION wfauth.end_session(text) SET citus.all_modifications_commutative = on;
+ALTER FUNCTION wfauth.revoke_token(text, text) SET citus.all_modifications_commutative = on;
+ALTER FUNCTION wfauth.rename_token(text, text, text) SET citus.all_modifications_commutative = on;

@@ -120,7 +120,12 @@ bound_worker(int timeout_ms, bool take_turn)
 		return;
 	enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms);
 	if (take_turn)
+	{
+		/* a turn is one while Citus serializes it: a database's setting made it commute */
+		(void) set_config_option("citus.all_modifications_commutative", "off",
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 		SPI_execute("UPDATE wfauth.login_turns SET turn = turn", false, 0);
+	}
 	(void) set_config_option("citus.all_modifications_commutative", "on",
 							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR, false);
 }

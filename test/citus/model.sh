@@ -68,10 +68,11 @@ check "set_password again, from a worker" "0" \
 # exclusive lock on the table and those it references, to the end of the
 # transaction), and the worker that counts an attempt waited for that login's session
 pass="'another long passphrase'"
-# login_on NODE PASSWORD: how Dana's login there ends: t, or its SQLSTATE (57014: at 60 s)
+# login_on NODE PASSWORD [ACCOUNT]: how Dana's (or ACCOUNT's) login there ends: t, or its
+# SQLSTATE (57014: at 60 s)
 login_on() {
     psql -qXAt -h $(node_dir $1) -p $((PORT0 + $1)) -d $db -v VERBOSITY=verbose -c "SET statement_timeout = '60s'" \
-         -c "SELECT wfauth.login('dana@example.com', $2) IS NOT NULL" 2>&1 | grep -o '^t$\|28P01\|57014' | head -1
+         -c "SELECT wfauth.login('${3:-dana@example.com}', $2) IS NOT NULL" 2>&1 | grep -o '^t$\|28P01\|57014' | head -1
 }
 hold open $db "SELECT 'open ' || (wfauth.login('dana@example.com', $pass) IS NOT NULL);" '^open '
 check "a login on a worker while a transaction that logged in is open" "t" "$(login_on 2 "$pass")"
@@ -83,9 +84,16 @@ check "the open one committed" "open true" "$(grep -v '^$' $WORK/open.out)"
 # ... and attempts at once on every node, on one account, are all counted: the counting
 # takes turns across the cluster (its changes of the row, taken in opposite orders on two
 # nodes' copies, were a deadlock, and an attempt refused uncounted)
+# (a database's owner may make every change commute, the turns' too: they ordered nothing)
 on 0 $db "SELECT wfauth.set_password('dana@example.com', $pass)" >/dev/null
+for node in 0 1 2; do
+    on $node $db "SET citus.enable_ddl_propagation = off; ALTER DATABASE $db SET citus.all_modifications_commutative = on" >/dev/null
+done
 for node in 0 1 2; do for k in 1 2 3; do login_on $node "'wrong $k'" >>$WORK/storm.out & done; done
 wait
+for node in 0 1 2; do
+    on $node $db "SET citus.enable_ddl_propagation = off; ALTER DATABASE $db RESET citus.all_modifications_commutative" >/dev/null
+done
 check "nine wrong passwords at once on three nodes: each refused" "9" "$(grep -c 28P01 $WORK/storm.out)"
 check "and each counted, on every node" "9 9 9" \
       "$(for n in 0 1 2; do on $n $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana"; done | tr '\n' ' ' | sed 's/ $//')"
@@ -100,6 +108,22 @@ for node in 0 2; do
 done
 release
 check "once it has ended, the login goes through" "t" "$(login_on 2 "$pass")"
+
+# (attack pass 41) a logout kept open -- of a session ended long ago too, which anyone
+# holding its token may call -- or a revocation of one's own token made every login of
+# the cluster wait 5 s and fail
+ended=$(on 0 $db "SELECT wfauth.login('erin@example.com', 'erin''s new passphrase')")
+on 0 $db "SELECT wfauth.end_session('$ended')" >/dev/null
+live=$(on 1 $db "SELECT wfauth.login('erin@example.com', 'erin''s new passphrase')")
+on 0 $db "SELECT wfauth.generate_token('erin@example.com', 'held')" >/dev/null
+for open_tx in "Erin's revocation of her token:SELECT wfauth.authenticate_session('$live') IS NULL; SELECT wfauth.revoke_token('erin@example.com', 'held')" \
+               "a logout of an ended session:SELECT wfauth.end_session('$ended')" \
+               "a logout of a live session:SELECT wfauth.end_session('$live')"; do
+    hold out $db "${open_tx#*:}; SELECT 'held';" '^held'
+    check "while ${open_tx%%:*} is open, a login on a worker goes through" "t" "$(login_on 2 "$pass")"
+    check "and on the coordinator" "t" "$(login_on 0 "$pass")"
+    release
+done
 
 # a role that may merely name wfauth's tables queued a lock on a worker's shard of
 # principals (CREATE RULE locks before it checks ownership), and every login there
