@@ -124,6 +124,19 @@ for open_tx in "Erin's revocation of her token:SELECT wfauth.authenticate_sessio
     check "and on the coordinator" "t" "$(login_on 0 "$pass")"
     release
 done
+# ... and such changes of the same rows at once from every node leave every copy alike
+# (Citus may cancel one of two that took a row's copies in opposite orders: 40P01)
+for i in $(seq 1 12); do on $((i % 3)) $db "SELECT wfauth.login('erin@example.com', 'erin''s new passphrase')"; done >$WORK/sessions
+for node in 0 1 2; do
+    for s in $(shuf $WORK/sessions); do echo "SELECT wfauth.end_session('$s');"; done |
+        psql -qXAt -h $(node_dir $node) -p $((PORT0 + node)) -d $db >$WORK/logouts$node.out 2>&1 &
+done
+wait
+copies="SELECT md5(string_agg(id || ':' || coalesce(ended_at::text, '-') || coalesce(ended_why, ''), ',' ORDER BY id))
+          FROM wfauth.sessions"
+for n in 0 1 2; do on $n $db "$copies"; done | sort -u >$WORK/copies
+check "logouts of twelve sessions at once from every node: every copy of sessions alike" "1 1" \
+      "$(wc -l <$WORK/copies) $(grep -c '^[0-9a-f]\{32\}$' $WORK/copies)"
 
 # a role that may merely name wfauth's tables queued a lock on a worker's shard of
 # principals (CREATE RULE locks before it checks ownership), and every login there
