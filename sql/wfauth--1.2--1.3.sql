@@ -1403,7 +1403,11 @@ SELECT wfauth._comment_internal_functions();
 -- on Citus they reach the other nodes as SQL text, printed with the
 -- caller's settings and read with the receiver's (attack pass 37: a token's
 -- expiry read as another date, a logout's digest with its backslash
--- doubled).  C code sets the same (privileges.c, portable_output).
+-- doubled).  C code sets the same (privileges.c, portable_output).  And
+-- Citus serializes its changes of wfauth's reference tables whatever the
+-- caller's citus.all_modifications_commutative (a role's or database's
+-- setting too): a change that reads other rows or tables must read them
+-- alike on every copy (below, the three that need not).
 DO $$
 DECLARE
     f regprocedure;
@@ -1413,7 +1417,7 @@ BEGIN
                 AND p.prolang IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('sql', 'plpgsql'))
     LOOP
         EXECUTE format('ALTER FUNCTION %s SET DateStyle = ''ISO, MDY'' SET IntervalStyle = postgres'
-                       ' SET standard_conforming_strings = on', f);
+                       ' SET standard_conforming_strings = on SET citus.all_modifications_commutative = off', f);
     END LOOP;
 END
 $$;
@@ -1427,7 +1431,7 @@ $$;
 -- or renaming of one's own token, change rows by key, lock no other row
 -- and read no other table that each copy would have to read alike: Citus
 -- is told that they commute, and the rows' own locks order them.  Other
--- changes keep Citus's serialization (docs/citus.md, Limits).
+-- changes keep Citus's serialization (above; docs/citus.md, Limits).
 ALTER FUNCTION wfauth.end_session(text) SET citus.all_modifications_commutative = on;
 ALTER FUNCTION wfauth.revoke_token(text, text) SET citus.all_modifications_commutative = on;
 ALTER FUNCTION wfauth.rename_token(text, text, text) SET citus.all_modifications_commutative = on;

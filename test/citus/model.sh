@@ -98,6 +98,16 @@ check "nine wrong passwords at once on three nodes: each refused" "9" "$(grep -c
 check "and each counted, on every node" "9 9 9" \
       "$(for n in 0 1 2; do on $n $db "SELECT failed_attempts FROM wfauth.passwords WHERE account_id = $dana"; done | tr '\n' ' ' | sed 's/ $//')"
 
+# the caller's citus.all_modifications_commutative (a role's or database's setting too) does
+# not reach wfauth's other changes: Citus keeps serializing them, as their copies must read
+# alike what other rows and tables they read
+exclusive="SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 5 AND mode = 'ExclusiveLock'"
+hold commute $db "SET LOCAL citus.all_modifications_commutative = on;
+                  SELECT 'revoked ' || (wfauth.revoke_permission('dashboards', '{dana@example.com}') IS NULL);" '^revoked '
+check "a change made under a caller's all_modifications_commutative takes Citus's exclusive lock" "t t" \
+      "$(on 0 $db "$exclusive") $(on 1 $db "$exclusive")"
+release
+
 # ... but an open transaction that changed a password's row makes the counting wait,
 # on every node: a bounded wait, then the login is refused (it waited, without end,
 # for Citus's lock on another node)

@@ -3,7 +3,7 @@
 BEGIN;
 CREATE ROLE wfauth_tap_app;
 GRANT USAGE ON SCHEMA wfauth TO wfauth_tap_app;
-SELECT plan(16);
+SELECT plan(17);
 
 SELECT is(array_agg(c.relname ORDER BY c.relname), NULL,
           'no wfauth table is readable or writable by an application role')
@@ -57,6 +57,15 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text
    AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
    AND NOT coalesce(p.proconfig @> ARRAY['DateStyle=ISO, MDY', 'IntervalStyle=postgres',
                                          'standard_conforming_strings=on'], false);
+
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text),
+          '{"wfauth.end_session(text)","wfauth.rename_token(text,text,text)","wfauth.revoke_token(text,text)"}',
+          'on Citus every VOLATILE SQL and PL/pgSQL function keeps Citus''s serialization of its changes, '
+          'but for three that change rows by key')
+  FROM pg_proc p
+ WHERE p.pronamespace = 'wfauth'::regnamespace AND p.provolatile = 'v'
+   AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+   AND NOT coalesce(p.proconfig @> ARRAY['citus.all_modifications_commutative=off'], false);
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), NULL,
           'every public function has a comment')
